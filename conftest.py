@@ -1,0 +1,70 @@
+"""Session-wide hooks for the tests and the nbval notebook runs.
+
+They live at the root so they also apply to ``notebooks/``, and run before
+nbval starts any kernel, so the kernels inherit the environment set here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from preo_nb import testing
+
+ROOT = Path(__file__).resolve().parent
+CASSETTES = ROOT / "cassettes"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep tests away from the developer's credentials and home folder.
+
+    Runs before nbval starts any kernel, so the kernels inherit this environment.
+    """
+    for name in ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT", testing.CASSETTE_ENV, testing.RECORD_ENV):
+        os.environ.pop(name, None)
+    scratch = Path(tempfile.mkdtemp(prefix="preo-nb-tests-"))
+    for name in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
+        os.environ[name] = str(scratch / name.lower())
+    os.environ["PREO_NB_PROGRESS"] = "off"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--record-mode=rewrite`` (or ``all``), re-record the notebooks' cassettes first.
+
+    Each runbook runs under papermill, with its default parameters, against a
+    fresh seed-1 sandbox, its kernel recording into ``cassettes/notebooks/``;
+    nbval then replays those cassettes later in the same run.
+    """
+    if session.config.getoption("--record-mode", None) not in ("rewrite", "all"):
+        return
+    from preo_nb import runner
+    from preo_nb.sandbox import running
+
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cassette = CASSETTES / "notebooks" / f"{notebook.stem}.yaml"
+        cassette.parent.mkdir(parents=True, exist_ok=True)
+        cassette.unlink(missing_ok=True)
+        with running(seed=1, scale="small", check_contract=True) as sb:
+            env = {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, testing.CASSETTE_ENV: str(cassette),
+                   testing.RECORD_ENV: "1"}
+            with runner.environment(env), tempfile.TemporaryDirectory() as out:
+                runner.run_notebook(notebook, Path(out) / notebook.name, timeout=120)
+            assert not sb.violations, "\n".join(sb.violations)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Point each notebook's kernel at its own cassette before nbval starts the kernel."""
+    if item.__class__.__name__ == "IPyNbCell":
+        stem = Path(str(item.fspath)).stem
+        os.environ[testing.CASSETTE_ENV] = str(CASSETTES / "notebooks" / f"{stem}.yaml")
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Keep the cassette switch away from whatever runs after a notebook."""
+    if item.__class__.__name__ == "IPyNbCell":
+        os.environ.pop(testing.CASSETTE_ENV, None)

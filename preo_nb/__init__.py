@@ -1,0 +1,43 @@
+"""preo_nb: the Preo Management API in Jupyter.
+
+>>> import preo_nb
+>>> preo = preo_nb.connect()            # PREO_API_TOKEN / PREO_BASE_URL from env or .env
+>>> preo.orders.list(edition_id="edt_...")
+"""
+
+from preo_nb.client import Client, connect
+from preo_nb.config import Settings
+from preo_nb.errors import (
+    APIError,
+    AuthenticationError,
+    BadRequest,
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreoError,
+    PreoValidationError,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequest",
+    "Client",
+    "ConfigurationError",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "PreoError",
+    "PreoValidationError",
+    "RateLimited",
+    "ServerError",
+    "Settings",
+    "TransportError",
+    "connect",
+]

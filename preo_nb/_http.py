@@ -1,0 +1,261 @@
+"""The only module that touches ``requests``: auth, timeouts, retries, errors, pages.
+
+Policy (DESIGN.md, "HTTP policy"):
+
+* every request carries ``Authorization: Bearer ...`` and a timeout;
+* GET/HEAD/PUT/DELETE are retried by urllib3 on connection errors, 429 and
+  502/503/504 with exponential backoff, jitter and ``Retry-After`` (capped),
+  and each wait is logged at WARNING so it is visible in a notebook;
+* POST and PATCH are never resent after they may have reached the server;
+* an error status becomes the matching ``APIError`` subclass, built in one place;
+* a list is read page by page; pages after the first are fetched concurrently
+  unless a vcrpy cassette is active (vcrpy is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.util.retry import Retry
+
+from preo_nb import _progress
+from preo_nb.config import Settings
+from preo_nb.errors import APIError, NotFound, RateLimited, TransportError, error_class
+
+log = logging.getLogger("preo_nb.http")
+
+RETRY_STATUSES = (429, 502, 503, 504)
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+USER_AGENT = "preo_nb/0.1"
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Adds the bearer token to each request; its repr never shows the token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth('***')"
+
+
+class _VisibleRetry(Retry):
+    """urllib3's Retry with a cap on ``Retry-After`` and a log line before each wait."""
+
+    max_wait: float = 30.0
+
+    def new(self, **kw: Any) -> _VisibleRetry:
+        retry = super().new(**kw)
+        retry.max_wait = self.max_wait
+        return retry
+
+    def get_retry_after(self, response: Any) -> float | None:
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, self.max_wait)
+
+    def sleep(self, response: Any = None) -> None:
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is None:
+            wait = self.get_backoff_time()
+        last = self.history[-1] if self.history else None
+        cause = (last.status or type(last.error).__name__) if last else "error"
+        method = last.method if last else ""
+        log.warning("Preo API: %s %s got %s; retrying in %.1f s", method, _path_of(last), cause, wait)
+        super().sleep(response)
+
+
+def _path_of(history: Any) -> str:
+    return urlsplit(history.url or "").path if history else ""
+
+
+def cassette_active() -> bool:
+    """Whether vcrpy currently patches urllib3 (then requests must stay on one thread)."""
+    return HTTPConnectionPool.ConnectionCls.__module__.startswith("vcr")
+
+
+class HTTP:
+    """One authenticated session against one Preo API."""
+
+    def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.session = session or requests.Session()
+        self.session.auth = _BearerAuth(settings.token)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        retry = _VisibleRetry(
+            total=settings.max_retries,
+            backoff_factor=settings.backoff_factor,
+            backoff_jitter=settings.backoff_factor,
+            backoff_max=settings.max_retry_wait,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=IDEMPOTENT,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.max_wait = settings.max_retry_wait
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, 2 * settings.page_workers))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"HTTP(base_url={self.settings.base_url!r}, token='***')"
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of an API path."""
+        return self.settings.base_url + path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Any = None,
+        raw: bool = False,
+    ) -> Any:
+        """Send one request and return the decoded JSON body (``None`` for 204).
+
+        Raises:
+            APIError: (a subclass per status) when the server answers 4xx/5xx.
+            TransportError: when no usable answer arrived.
+        """
+        url = path if "://" in path else self.url(path)
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method, url, params=params, json=json, files=files, data=data,
+                timeout=self.settings.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(_describe(exc), method=method, url=url) from exc
+        log.debug(
+            "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
+            method, response.url, response.status_code, 1000 * (time.monotonic() - started),
+        )
+        if response.status_code >= 400:
+            raise _api_error(response, method)
+        if raw:
+            return response
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise TransportError(
+                f"the {response.status_code} answer is not valid JSON (cut off?)",
+                method=method, url=response.url,
+            ) from None
+
+    def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Yield page bodies one at a time, following ``next`` lazily."""
+        query = {**params, "page_size": self.settings.page_size}
+        body = self.request("GET", path, params=query)
+        yield body
+        while body.get("next"):
+            body = self.request("GET", self._same_origin(body["next"]))
+            yield body
+
+    def fetch_all(self, path: str, params: dict[str, Any], *, progress: bool | None = None) -> list[dict[str, Any]]:
+        """Return every record of a list; pages 2..n are fetched concurrently."""
+        query = {**params, "page_size": self.settings.page_size}
+        first = self.request("GET", path, params=query)
+        records: list[dict[str, Any]] = list(first["results"])
+        if not first.get("next") or not records:
+            return records
+        last_page = math.ceil(first["count"] / len(records))
+        bar = _progress.bar(first["count"], path.rsplit("/", 1)[-1], progress)
+        bar.update(len(records))
+
+        def fetch(page: int) -> list[dict[str, Any]]:
+            try:
+                return self.request("GET", path, params={**query, "page": page})["results"]
+            except NotFound:  # the list shrank while being read
+                return []
+
+        workers = 1 if cassette_active() else self.settings.page_workers
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for chunk in pool.map(fetch, range(2, last_page + 1)):
+                    records.extend(chunk)
+                    bar.update(len(chunk))
+        finally:
+            bar.close()
+        return _dedupe(records, expected=first["count"])
+
+    def get_many(self, paths: list[str], *, progress: bool | None = None) -> list[Any]:
+        """GET several paths, concurrently unless a cassette is active; results in order."""
+        workers = 1 if cassette_active() else self.settings.page_workers
+        bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
+        results = []
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for body in pool.map(lambda p: self.request("GET", p), paths):
+                    results.append(body)
+                    bar.update(1)
+        finally:
+            bar.close()
+        return results
+
+    def _same_origin(self, link: str) -> str:
+        """Keep the path and query of a server link but never leave the base URL's host."""
+        base, target = urlsplit(self.settings.base_url), urlsplit(link)
+        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+
+
+def _dedupe(records: list[dict[str, Any]], *, expected: int) -> list[dict[str, Any]]:
+    """Drop records seen twice when the list changed between page reads."""
+    if len(records) != expected:
+        log.warning("the list changed while it was read: expected %d records, got %d", expected, len(records))
+    seen: set[Any] = set()
+    unique = []
+    for record in records:
+        key = record.get("id", record.get("api_id"))
+        if key is None or key not in seen:
+            seen.add(key)
+            unique.append(record)
+    return unique
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "the Preo API did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not reach the Preo API (connection failed or was reset)"
+    return f"the request failed: {type(exc).__name__}"
+
+
+def _api_error(response: requests.Response, method: str) -> APIError:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:500]
+    detail = code = None
+    fields: dict[str, Any] = {}
+    if isinstance(body, dict):
+        detail = body.get("detail") if isinstance(body.get("detail"), str) else None
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
+    elif body:
+        detail = str(body)
+    cls = error_class(response.status_code, body)
+    error = cls(
+        response.status_code, method=method, url=response.url, detail=detail, code=code,
+        field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
+    )
+    if isinstance(error, RateLimited):
+        error.retry_after = response.headers.get("Retry-After")
+    return error

@@ -1,0 +1,58 @@
+"""Progress bars for long reads: a widget in a live kernel, text when headless.
+
+``PREO_NB_PROGRESS`` = ``widget`` | ``text`` | ``off`` overrides the choice;
+``preo-nb run`` and ``preo-nb demo`` set ``text`` for papermill, where widget
+bars never update.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Protocol
+
+
+class Bar(Protocol):
+    """The part of a tqdm bar preo_nb uses."""
+
+    def update(self, n: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        """Do nothing."""
+
+    def close(self) -> None:
+        """Do nothing."""
+
+
+def mode(progress: bool | None) -> str:
+    """Return ``widget``, ``text`` or ``off`` for an explicit choice and the environment."""
+    if progress is False:
+        return "off"
+    chosen = os.environ.get("PREO_NB_PROGRESS", "").lower()
+    if chosen in ("widget", "text"):
+        return chosen
+    if chosen == "off" and progress is None:
+        return "off"
+    return "widget" if _in_kernel() else "text"
+
+
+def _in_kernel() -> bool:
+    shell = sys.modules.get("IPython")
+    get_ipython = getattr(shell, "get_ipython", None)
+    return bool(get_ipython and getattr(get_ipython(), "kernel", None))
+
+
+def bar(total: int, desc: str, progress: bool | None) -> Bar:
+    """Open a bar over ``total`` records, or a silent stand-in."""
+    chosen = mode(progress)
+    if chosen == "off":
+        return _NoBar()
+    if chosen == "widget":
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="rec", leave=False, file=sys.stderr)

@@ -1,0 +1,85 @@
+"""The client: one HTTP session, one attribute per API group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from preo_nb._http import HTTP
+from preo_nb.config import Settings, load_settings
+from preo_nb.errors import ConfigurationError
+from preo_nb.resources.auth import Auth
+from preo_nb.resources.editions import Editions
+from preo_nb.resources.orders import Orders
+from preo_nb.resources.purchases import Purchases
+from preo_nb.resources.refunds import Refunds
+from preo_nb.resources.users import Users
+
+
+class Client:
+    """A connection to the Preo Management API.
+
+    Attributes:
+        auth, editions, orders, purchases, users, refunds: the API groups; every
+            operation ``<group>_<verb>`` of the contract is ``client.<group>.<verb>``.
+    """
+
+    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self._http = HTTP(settings, session=session)
+        self.auth = Auth(self._http)
+        self.editions = Editions(self._http)
+        self.orders = Orders(self._http)
+        self.purchases = Purchases(self._http)
+        self.users = Users(self._http)
+        self.refunds = Refunds(self._http)
+
+    def __repr__(self) -> str:
+        return f"<preo_nb.Client base_url={self.settings.base_url!r} token='***'>"
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def connect(
+    base_url: str | None = None,
+    token: str | None = None,
+    *,
+    timeout: float | None = None,
+    env_file: str | Path | bool = True,
+) -> Client:
+    """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
+
+    Args:
+        base_url: API root; ``PREO_BASE_URL``, default ``https://api.preo.dev``.
+            Plain ``http://`` is accepted only for loopback (a local sandbox).
+        token: Bearer token; ``PREO_API_TOKEN``.
+        timeout: Seconds per connect and per read; ``PREO_TIMEOUT``, default 30.
+        env_file: Path of a ``.env`` file; ``True`` looks for one from the working
+            directory upwards; ``False`` reads none.
+
+    When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
+    it instead of the network (see ``preo_nb.testing``), and no token is needed.
+
+    Raises:
+        ConfigurationError: Missing token, unusable URL or timeout, unreadable ``.env``.
+    """
+    from preo_nb import testing
+
+    replaying = testing.activate_from_env()
+    try:
+        settings = load_settings(base_url=base_url, token=token, timeout=timeout, env_file=env_file)
+    except ConfigurationError as exc:
+        if not (replaying and exc.field == "token"):
+            raise
+        settings = load_settings(base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file)
+    return Client(settings)

@@ -1,0 +1,196 @@
+"""The bundled API contract (``data/openapi.yaml``), read once and queried.
+
+The contract is the single source for what the client checks before sending
+(enums, required filters), for the DataFrame column tables in ``frames.py``,
+for the sandbox's routes and for the conformance checks in the tests. It is
+parsed lazily on first use so ``import preo_nb`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+Kind = Literal["string", "datetime", "float", "int", "bool", "category", "object"]
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One DataFrame column a schema declares: dotted name, kind and enum values."""
+
+    name: str
+    kind: Kind
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the contract, as the client and the sandbox need it."""
+
+    operation_id: str
+    method: str
+    path: str
+    tag: str
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request_schema: dict[str, Any] | None = None
+    responses: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    @property
+    def is_paginated(self) -> bool:
+        """Whether the 200 reply is the DRF page envelope."""
+        return "page" in self.query
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    """Return the parsed contract (cached)."""
+    text = resources.files("preo_nb").joinpath("data/openapi.yaml").read_text("utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref`` links until a concrete schema is reached."""
+    while "$ref" in schema:
+        node: Any = spec()
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def schema(name: str) -> dict[str, Any]:
+    """Return the component schema called ``name``."""
+    return spec()["components"]["schemas"][name]
+
+
+def enum(name: str) -> tuple[str, ...]:
+    """Return the documented values of the enum component ``name``."""
+    return tuple(schema(name)["enum"])
+
+
+@functools.cache
+def operations() -> dict[str, Operation]:
+    """Return every operation keyed by operationId, in contract order."""
+    found: dict[str, Operation] = {}
+    for path, item in spec()["paths"].items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            op = item[method]
+            params = [resolve(p) for p in shared + op.get("parameters", [])]
+            query = {p["name"]: p.get("schema", {}) for p in params if p["in"] == "query"}
+            body = op.get("requestBody", {}).get("content", {})
+            responses = {
+                status: _response_schema(resolve(reply))
+                for status, reply in op.get("responses", {}).items()
+            }
+            found[op["operationId"]] = Operation(
+                operation_id=op["operationId"],
+                method=method.upper(),
+                path=path,
+                tag=op["tags"][0],
+                query=query,
+                request_schema=_first_schema(body),
+                responses=responses,
+            )
+    return found
+
+
+def _response_schema(reply: dict[str, Any]) -> dict[str, Any] | None:
+    return _first_schema(reply.get("content", {}))
+
+
+def _first_schema(content: dict[str, Any]) -> dict[str, Any] | None:
+    for media in ("application/json", "multipart/form-data", "text/csv"):
+        if media in content:
+            return content[media].get("schema", {})
+    return None
+
+
+def properties(node: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the merged properties of an object schema (``allOf`` included)."""
+    node = resolve(node)
+    merged: dict[str, dict[str, Any]] = {}
+    for part in node.get("allOf", []):
+        merged.update(properties(part))
+    merged.update(node.get("properties", {}))
+    return merged
+
+
+def item_schema(operation_id: str) -> dict[str, Any]:
+    """Return the schema of one record of a list-shaped 200 reply."""
+    reply = operations()[operation_id].responses.get("200") or {}
+    reply = resolve(reply)
+    if reply.get("type") == "array":
+        return resolve(reply.get("items", {}))
+    results = properties(reply).get("results")
+    if results is None:
+        raise KeyError(f"{operation_id} does not return a list")
+    return resolve(results.get("items", {}))
+
+
+def columns(node: dict[str, Any], prefix: str = "") -> list[Column]:
+    """Flatten an object schema into the declared DataFrame columns, in order."""
+    out: list[Column] = []
+    for name, prop in properties(node).items():
+        out.extend(_columns_of(prefix + name, prop))
+    return out
+
+
+def _columns_of(name: str, prop: dict[str, Any]) -> list[Column]:
+    prop = _non_null(prop)
+    if prop.get("properties") or prop.get("allOf"):
+        return columns(prop, prefix=name + ".")
+    return [Column(name, *_kind(prop))]
+
+
+def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """Drop the ``null`` branch of ``anyOf: [X, null]`` and resolve ``X``."""
+    prop = resolve(prop)
+    branches = [b for b in prop.get("anyOf", []) if resolve(b).get("type") != "null"]
+    if len(branches) == 1:
+        return resolve(branches[0])
+    return prop
+
+
+def _kind(prop: dict[str, Any]) -> tuple[Kind, tuple[str, ...]]:
+    if "enum" in prop:
+        return "category", tuple(str(v) for v in prop["enum"] if v is not None)
+    types = prop.get("type", "object")
+    kinds = {types} if isinstance(types, str) else set(types) - {"null"}
+    if kinds == {"string"}:
+        return ("datetime" if prop.get("format") == "date-time" else "string"), ()
+    if kinds == {"number"}:
+        return "float", ()
+    if kinds == {"integer"}:
+        return "int", ()
+    if kinds == {"boolean"}:
+        return "bool", ()
+    return "object", ()
+
+
+@functools.cache
+def _path_patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    found = []
+    for op in operations().values():
+        pattern = re.sub(r"\\{\w+\\}", "[^/]+", re.escape(op.path))
+        found.append((re.compile(pattern + "$"), op.method, op.operation_id))
+    # literal segments first: /v1/segments/cel-context before /v1/segments/{id}
+    return sorted(found, key=lambda item: item[0].pattern.count("[^/]+"))
+
+
+def find_operation(method: str, path: str) -> str | None:
+    """Return the operationId that serves ``method path``, or None."""
+    for pattern, op_method, operation_id in _path_patterns():
+        if op_method == method.upper() and pattern.match(path):
+            return operation_id
+    return None

@@ -1,0 +1,153 @@
+"""The error tree of preo_nb.
+
+::
+
+    PreoError
+     +-- PreoValidationError (also ValueError)   bad input caught before anything is sent
+     |    +-- ConfigurationError                 missing token, bad base URL, bad .env
+     +-- TransportError                          the network failed (DNS, refused, timeout)
+     +-- APIError                                the server answered with an error status
+          +-- BadRequest            400 with field errors
+          +-- AuthenticationError   401
+          +-- PermissionDenied      403
+          +-- NotFound              404
+          +-- Conflict              409 (also a 400 that carries only ``detail``)
+          +-- RateLimited           429
+          +-- ServerError           5xx
+
+Every ``APIError`` carries the status, the server's ``detail``, its field
+errors, the refusal ``code``, the request id and the method and URL called.
+No error message ever holds the API token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PreoError(Exception):
+    """Root of every error preo_nb raises."""
+
+
+class PreoValidationError(PreoError, ValueError):
+    """Input the client can tell is wrong; nothing was sent.
+
+    Attributes:
+        field: The argument or body field at fault (``"reason"``, ``"amount"``...).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class ConfigurationError(PreoValidationError):
+    """The connection settings are unusable (token, base URL, timeout, .env)."""
+
+
+class TransportError(PreoError):
+    """The request did not get an HTTP answer (connection refused, timeout, reset)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(f"{message} ({method} {url})" if method else message)
+        self.method = method
+        self.url = url
+
+
+class APIError(PreoError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        method: str,
+        url: str,
+        detail: str | None = None,
+        code: str | None = None,
+        field_errors: dict[str, Any] | None = None,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.detail = detail
+        self.code = code
+        self.field_errors = field_errors or {}
+        self.request_id = request_id
+        self.body = body
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        head = f"{self.status} {type(self).__name__} on {self.method} {self.url}"
+        parts = [self.detail or ""]
+        if self.code:
+            parts.append(f"(code: {self.code})")
+        parts += [f"{name}: {_join(msgs)}" for name, msgs in self.field_errors.items()]
+        if self.request_id:
+            parts.append(f"[request id {self.request_id}]")
+        text = " ".join(p for p in parts if p)
+        return f"{head}: {text}" if text else head
+
+
+def _join(messages: Any) -> str:
+    if isinstance(messages, list):
+        return "; ".join(_join(m) for m in messages)
+    if isinstance(messages, dict):
+        return "; ".join(f"{k}: {_join(v)}" for k, v in messages.items())
+    return str(messages)
+
+
+class BadRequest(APIError):
+    """400: the server rejected the input; ``field_errors`` says where."""
+
+
+class AuthenticationError(APIError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PermissionDenied(APIError):
+    """403: the caller's role in that organization is too low."""
+
+
+class NotFound(APIError):
+    """404: no such object, or it belongs to an organization the caller cannot see."""
+
+
+class Conflict(APIError):
+    """409: the object's state does not allow this (``code`` says why)."""
+
+
+class RateLimited(APIError):
+    """429: too many requests, still refused after the retries.
+
+    Attributes:
+        retry_after: The server's ``Retry-After`` value, if it sent one.
+    """
+
+    retry_after: str | None = None
+
+
+class ServerError(APIError):
+    """5xx: the server failed, still after the retries for idempotent calls."""
+
+
+STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    429: RateLimited,
+}
+
+
+def error_class(status: int, body: Any) -> type[APIError]:
+    """Choose the error class for a status and its decoded body."""
+    if status == 400 and isinstance(body, dict) and set(body) <= {"detail", "code"} and body:
+        return Conflict  # the README's rule: a 400 carrying only detail is a state refusal
+    if status >= 500:
+        return ServerError
+    return STATUS_ERRORS.get(status, APIError)

@@ -1,0 +1,178 @@
+"""What every API group shares: id and argument checks, and the calls into ``_http``.
+
+Every check here runs before anything is sent and raises ``PreoValidationError``
+naming the argument at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import inspect
+import math
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar
+
+import pandas as pd
+
+from preo_nb import contract, frames
+from preo_nb._http import HTTP
+from preo_nb.errors import PreoValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
+
+
+class _NotGiven:
+    """Marks an ``update`` argument that was left out (``None`` means "set to null")."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
+def _reject_unknown_keywords(method: F) -> F:
+    """Turn a misspelt keyword into a ``PreoValidationError`` that suggests the right one."""
+    names = [p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    @functools.wraps(method)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for key in kwargs:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; it takes {', '.join(names) or 'none'}"
+                raise PreoValidationError(key, f"{method.__qualname__}() has no argument {key!r}{hint}")
+        return method(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+class Resource:
+    """Base of one API group; subclasses list their ``PATHS`` first, then the methods."""
+
+    PATHS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, http: HTTP) -> None:
+        self._http = http
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(member):
+                setattr(cls, name, _reject_unknown_keywords(member))
+
+    def __repr__(self) -> str:
+        return f"<preo_nb {type(self).__name__}: {', '.join(self.PATHS)}>"
+
+    def _path(self, verb: str, *ids: str) -> str:
+        names = re.findall(r"{(\w+)}", self.PATHS[verb])
+        return self.PATHS[verb].format(**{n: check_id(i, n) for n, i in zip(names, ids, strict=False)})
+
+    def _list(self, operation_id: str, params: dict[str, Any], progress: bool | None) -> pd.DataFrame:
+        query = check_query(operation_id, params)
+        path = contract.operations()[operation_id].path
+        return frames.frame(operation_id, self._http.fetch_all(path, query, progress=progress))
+
+    def _iterate(self, operation_id: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        query = check_query(operation_id, params)
+        path = contract.operations()[operation_id].path
+        for page in self._http.pages(path, query):
+            yield from page["results"]
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._http.request("GET", path, params=params)
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._http.request("POST", path, json=body if body is not None else {})
+
+    def _patch(self, path: str, body: dict[str, Any]) -> Any:
+        if not body:
+            raise PreoValidationError("fields", "nothing to update: pass at least one field")
+        return self._http.request("PATCH", path, json=body)
+
+
+def given(**fields: Any) -> dict[str, Any]:
+    """Keep the fields that were passed (drop ``None`` and ``NOT_GIVEN``)."""
+    return {k: v for k, v in fields.items() if v is not None and v is not NOT_GIVEN}
+
+
+def changes(**fields: Any) -> dict[str, Any]:
+    """Keep the fields of an update that were passed; ``None`` stays (it sets null)."""
+    return {k: v for k, v in fields.items() if v is not NOT_GIVEN}
+
+
+def check_id(value: Any, name: str = "id") -> str:
+    """Return an id safe to put in a URL path, or raise naming ``name``."""
+    if not isinstance(value, str):
+        raise PreoValidationError(name, f"must be a string id, not {type(value).__name__}")
+    if not ID_PATTERN.fullmatch(value) or ".." in value:
+        raise PreoValidationError(
+            name, f"{value!r} is not a Preo id (letters, digits, '_', '-', '.', ':'; no '/' or '..')"
+        )
+    return value
+
+
+def check_enum(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise naming ``name``."""
+    if value not in allowed:
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise PreoValidationError(name, f"{value!r} is not one of {', '.join(allowed)}{hint}")
+    return str(value)
+
+
+def check_amount(value: Any, name: str = "amount") -> float:
+    """Return a positive, finite amount in major units with at most 2 decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PreoValidationError(name, f"must be a number, not {type(value).__name__}")
+    if not math.isfinite(value) or value <= 0:
+        raise PreoValidationError(name, f"must be greater than 0, not {value}")
+    if round(value, 2) != value:
+        raise PreoValidationError(name, f"{value} has more than 2 decimals")
+    return float(value)
+
+
+def check_query(operation_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check list filters against the contract and render them as query values."""
+    declared = contract.operations()[operation_id].query
+    query: dict[str, Any] = {}
+    for name, value in params.items():
+        if value is None or value is NOT_GIVEN:
+            continue
+        query[name] = _query_value(value, name, contract.resolve(declared[name]))
+    return query
+
+
+def _query_value(value: Any, name: str, schema: dict[str, Any]) -> Any:
+    if "enum" in schema:
+        return check_enum(value, name, tuple(schema["enum"]))
+    if schema.get("type") == "boolean":
+        if not isinstance(value, bool):
+            raise PreoValidationError(name, f"must be True or False, not {value!r}")
+        return "true" if value else "false"
+    if schema.get("format") == "date-time":
+        return timestamp(value, name)
+    if not isinstance(value, str) or not value:
+        raise PreoValidationError(name, f"must be a non-empty string, not {value!r}")
+    return value
+
+
+def timestamp(value: Any, name: str) -> str:
+    """Render a date, datetime, pandas Timestamp or ISO string as UTC ISO 8601."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise PreoValidationError(name, f"{value!r} is not a date or an ISO 8601 datetime") from None
+    if stamp is pd.NaT:
+        raise PreoValidationError(name, "a date is required, not NaT")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,130 @@
+"""Orders, read-only, and the purchases inside them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+
+from preo_nb import frames
+from preo_nb.errors import PreoValidationError
+from preo_nb.resources._base import Resource, given
+
+Status = Literal["pending", "confirmed", "completed", "cancelled"]
+OrderType = Literal["online", "in-person", "imported"]
+Ordering = Literal[
+    "created", "-created", "modified", "-modified", "order_number", "-order_number",
+    "status", "-status", "type", "-type", "amount", "-amount",
+]
+When = str | dt.date | dt.datetime | pd.Timestamp
+SCOPES = ("edition_id", "organization_id", "customer_id")
+
+
+def _scoped(filters: dict[str, Any]) -> dict[str, Any]:
+    if not any(filters.get(name) for name in SCOPES):
+        raise PreoValidationError(
+            "edition_id", "orders need a scope: pass edition_id, organization_id or customer_id"
+        )
+    return filters
+
+
+class Orders(Resource):
+    """Orders of the editions you can see (``preo.orders``)."""
+
+    PATHS: ClassVar[dict[str, str]] = {
+        "list": "/v1/orders",
+        "retrieve": "/v1/orders/{id}",
+    }
+
+    def list(
+        self,
+        *,
+        edition_id: str | None = None,
+        organization_id: str | None = None,
+        customer_id: str | None = None,
+        status: Status | None = None,
+        type: OrderType | None = None,
+        created_after: When | None = None,
+        created_before: When | None = None,
+        customer_email: str | None = None,
+        customer_phone: str | None = None,
+        order_number: str | None = None,
+        transaction_id: str | None = None,
+        search: str | None = None,
+        ordering: Ordering | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """List orders as a DataFrame (every page). One of edition_id, organization_id
+        or customer_id is required.
+
+        Args:
+            created_after: A date, datetime or ISO string; naive values count as UTC.
+            search: Free text over order number, id, buyer e-mail and phone, transaction id.
+            ordering: Sort key, ``-`` for descending; default ``-created``.
+            progress: Show a progress bar (default: when several pages are read).
+
+        Returns:
+            One row per order: ``id``, ``order_number``, ``status``, ``type``, ``amount``,
+            ``currency``, ``edition_id``, ``customer.*``, ``transaction_id``, ``created``...
+        """
+        filters = _scoped(given(
+            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
+            status=status, type=type, created_after=created_after, created_before=created_before,
+            customer_email=customer_email, customer_phone=customer_phone, order_number=order_number,
+            transaction_id=transaction_id, search=search, ordering=ordering,
+        ))
+        return self._list("orders_list", filters, progress)
+
+    def iterate(
+        self,
+        *,
+        edition_id: str | None = None,
+        organization_id: str | None = None,
+        customer_id: str | None = None,
+        status: Status | None = None,
+        type: OrderType | None = None,
+        created_after: When | None = None,
+        created_before: When | None = None,
+        search: str | None = None,
+        ordering: Ordering | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield orders one by one, reading pages only as they are needed."""
+        filters = _scoped(given(
+            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
+            status=status, type=type, created_after=created_after, created_before=created_before,
+            search=search, ordering=ordering,
+        ))
+        return self._iterate("orders_list", filters)
+
+    def retrieve(self, id: str) -> dict[str, Any]:
+        """Fetch one order with its purchases and its payment transaction."""
+        return self._get(self._path("retrieve", id))
+
+    def purchases(
+        self,
+        *,
+        edition_id: str | None = None,
+        organization_id: str | None = None,
+        customer_id: str | None = None,
+        status: Status | None = None,
+        created_after: When | None = None,
+        created_before: When | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Every purchase of the matching orders, one row each (not an API operation).
+
+        Lists the orders, then reads each order's detail (concurrently) and joins
+        their purchases. Columns follow the contract's ``Purchase`` schema
+        (``api_id``, ``order_id``, ``product.name``, ``price``, ``deposit``, ``fee``...);
+        ``metadata`` stays a dict per row.
+        """
+        orders = self.list(
+            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
+            status=status, created_after=created_after, created_before=created_before, progress=progress,
+        )
+        paths = [self._path("retrieve", order_id) for order_id in orders["id"]]
+        details = self._http.get_many(paths, progress=progress)
+        rows = [{"order_id": d["id"], **p} for d in details for p in d.get("purchases", [])]
+        return frames.to_frame(rows, frames.schema_columns("Purchase"))

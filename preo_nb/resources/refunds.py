@@ -1,0 +1,150 @@
+"""Refund requests: list, file, approve and reject."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+
+from preo_nb import contract
+from preo_nb.errors import PreoValidationError
+from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, given
+
+Reason = Literal[
+    "deposit_reclaim", "sold_out", "event_cancelled", "product_defect", "duplicate_purchase",
+    "customer_request", "compensation", "overcharge", "other", "rental_return",
+]
+Scope = Literal[
+    "purchase_price", "purchase_deposit", "purchase_full", "purchase_custom",
+    "transaction_full", "transaction_custom",
+]
+Status = Literal[
+    "requested", "ready", "processing", "awaiting_gateway", "processed", "failed", "rejected", "invalid",
+]
+
+#: The scope the server derives from each reason when none is given (contract README 4.2).
+DEFAULT_SCOPE: dict[str, str] = {
+    "deposit_reclaim": "purchase_deposit",
+    "rental_return": "purchase_deposit",
+    "sold_out": "purchase_full",
+    "event_cancelled": "purchase_full",
+    "duplicate_purchase": "purchase_full",
+    "product_defect": "purchase_price",
+    "customer_request": "purchase_price",
+    "compensation": "purchase_custom",
+    "overcharge": "purchase_custom",
+    "other": "purchase_custom",
+}
+CUSTOM_SCOPES = ("purchase_custom", "transaction_custom")
+OPEN_STATUSES = ("requested", "ready", "processing", "awaiting_gateway")
+
+
+def refund_body(
+    reason: Any, scope: Any, amount: Any, comment: str, pickup_point_id: str | None
+) -> dict[str, Any]:
+    """Check a refund request before it is sent and return its JSON body.
+
+    The scope defaults from the reason; the custom scopes need ``0 < amount``;
+    the other scopes compute the amount on the server, so passing one is refused
+    rather than silently ignored.
+    """
+    reason = check_enum(reason, "reason", contract.enum("RefundReason"))
+    effective = DEFAULT_SCOPE[reason] if scope is None else check_enum(scope, "scope", contract.enum("RefundScope"))
+    if effective in CUSTOM_SCOPES:
+        if amount is None:
+            raise PreoValidationError("amount", f"is required for scope {effective} (reason {reason})")
+        amount = check_amount(amount)
+    elif amount is not None:
+        raise PreoValidationError(
+            "amount",
+            f"is computed by Preo for scope {effective}; leave it out, or pass scope='purchase_custom'",
+        )
+    if not isinstance(comment, str):
+        raise PreoValidationError("comment", f"must be a string, not {type(comment).__name__}")
+    body = given(reason=reason, scope=scope, amount=amount, comment=comment)
+    if pickup_point_id is not None:
+        body["pickup_point_id"] = check_id(pickup_point_id, "pickup_point_id")
+    return body
+
+
+class Refunds(Resource):
+    """Refund requests of the editions you can see (``preo.refunds``)."""
+
+    PATHS: ClassVar[dict[str, str]] = {
+        "list": "/v1/refunds",
+        "create": "/v1/refunds",
+        "retrieve": "/v1/refunds/{id}",
+        "approve": "/v1/refunds/{id}/approve",
+        "reject": "/v1/refunds/{id}/reject",
+    }
+
+    def list(
+        self,
+        *,
+        edition_id: str | None = None,
+        organization_id: str | None = None,
+        purchase_id: str | None = None,
+        reason: Reason | None = None,
+        scope: Scope | None = None,
+        status: Status | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """List refund requests, newest first, as a DataFrame (every page).
+
+        Returns:
+            One row per request: ``id``, ``status``, ``reason``, ``scope``, ``amount``,
+            ``purchase.*``, ``transaction.*``, ``staff_user.*``, ``created``...
+        """
+        filters = given(edition_id=edition_id, organization_id=organization_id, purchase_id=purchase_id,
+                        reason=reason, scope=scope, status=status)
+        return self._list("refunds_list", filters, progress)
+
+    def iterate(
+        self,
+        *,
+        edition_id: str | None = None,
+        organization_id: str | None = None,
+        purchase_id: str | None = None,
+        reason: Reason | None = None,
+        scope: Scope | None = None,
+        status: Status | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield refund requests one by one, reading pages as needed."""
+        filters = given(edition_id=edition_id, organization_id=organization_id, purchase_id=purchase_id,
+                        reason=reason, scope=scope, status=status)
+        return self._iterate("refunds_list", filters)
+
+    def retrieve(self, id: str) -> dict[str, Any]:
+        """Fetch one refund request (an approved one moves on as Preo pays it out)."""
+        return self._get(self._path("retrieve", id))
+
+    def create(
+        self,
+        purchase_id: str,
+        *,
+        reason: Reason,
+        scope: Scope | None = None,
+        amount: float | None = None,
+        comment: str = "",
+        pickup_point_id: str | None = None,
+    ) -> dict[str, Any]:
+        """File a refund request for a purchase named in the body.
+
+        Same rules as ``preo.purchases.refund``: ``reason`` decides the default
+        scope; ``amount`` only for ``purchase_custom``/``transaction_custom``.
+
+        Returns:
+            The new refund request, status ``requested``.
+        """
+        body = {"purchase_id": check_id(purchase_id, "purchase_id"),
+                **refund_body(reason, scope, amount, comment, pickup_point_id)}
+        return self._post(self.PATHS["create"], body)
+
+    def approve(self, id: str) -> dict[str, Any]:
+        """Approve a ``requested`` refund: it becomes ``ready`` (or ``invalid`` if the money is gone)."""
+        return self._post(self._path("approve", id))
+
+    def reject(self, id: str, *, comment: str | None = None) -> dict[str, Any]:
+        """Reject a ``requested`` refund; ``comment`` replaces the request's comment."""
+        return self._post(self._path("reject", id), given(comment=comment))

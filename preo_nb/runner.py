@@ -1,0 +1,88 @@
+"""Run runbook notebooks headless with papermill, and export them to HTML.
+
+Secrets never travel as papermill parameters (they would be written into the
+executed notebook): the kernel inherits ``PREO_API_TOKEN`` and ``PREO_BASE_URL``
+from the environment instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from preo_nb.errors import PreoError
+
+KERNEL = "python3"
+
+
+class RunbookFailed(PreoError):
+    """A cell of a runbook raised; the executed notebook was still written."""
+
+    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str) -> None:
+        first_line = next((line for line in source.splitlines() if line.strip()), "")
+        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}]: {first_line}) failed: {error}")
+        self.notebook = notebook
+        self.cell = cell
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or with ``None`` remove) environment variables for the kernels started inside."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_notebook(
+    source: Path,
+    output: Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    timeout: int = 600,
+    kernel: str = KERNEL,
+) -> Path:
+    """Execute ``source`` into ``output`` with papermill.
+
+    Args:
+        timeout: Seconds allowed per cell.
+
+    Raises:
+        RunbookFailed: A cell raised; names the cell and the error.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(source), str(output), parameters=dict(parameters or {}), kernel_name=kernel,
+            progress_bar=False, execution_timeout=timeout, cwd=str(source.parent),
+        )
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}"
+        raise RunbookFailed(output, exc.cell_index, exc.exec_count, exc.source, error) from None
+    return output
+
+
+def export_html(notebook: Path) -> Path:
+    """Write ``notebook`` as a standalone HTML page next to it and return its path."""
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_filename(str(notebook))
+    target = notebook.with_suffix(".html")
+    target.write_text(html, encoding="utf-8")
+    return target

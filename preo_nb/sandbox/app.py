@@ -1,0 +1,107 @@
+"""The sandbox WSGI app: routes of every group, auth, faults and error bodies."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from preo_nb.sandbox import auth, control, editions, orders, purchases, refunds, users
+from preo_nb.sandbox.conformance import ContractChecker
+from preo_nb.sandbox.errors import ApiError
+from preo_nb.sandbox.faults import FailRule, Faults
+from preo_nb.sandbox.store import Store
+from preo_nb.sandbox.web import EXTENSION, Services, authenticate, services
+
+GROUPS = (
+    auth.group,
+    editions.group,
+    orders.group,
+    purchases.group,
+    users.group,
+    refunds.group,
+)
+"""Every API group served; a new group module adds its ``group`` here."""
+
+
+def create_app(
+    store: Store, *, faults: Faults, checker: ContractChecker | None = None
+) -> Flask:
+    """Build the Flask app serving ``store``.
+
+    Args:
+        store: The state to serve.
+        faults: The fault switch consulted before each API request.
+        checker: When given, every reply of an operation is checked against
+            the contract and violations are collected in ``checker.violations``.
+    """
+    app = Flask("preo_nb.sandbox")
+    app.json.sort_keys = False  # type: ignore[attr-defined] # keep the contract's field order
+    app.extensions[EXTENSION] = Services(store, faults)
+    for group in GROUPS:
+        group.register(app)
+    control.register(app)
+    app.before_request(_before_request)
+    app.after_request(_add_request_id)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    if checker is not None:
+        checker.install(app)
+    return app
+
+
+def _before_request() -> Response | None:
+    """Apply faults, then authenticate; control and unmatched paths skip both."""
+    if request.path.startswith(control.PREFIX):
+        return None
+    faults = services().faults
+    if faults.delay:
+        time.sleep(faults.delay)
+    rule = faults.take(request.method, request.path)
+    if rule is not None:
+        g.sandbox_fault = True
+        return _fault_reply(rule)
+    if request.routing_exception is None:
+        g.caller = authenticate(services().store)
+    return None
+
+
+def _fault_reply(rule: FailRule) -> Response:
+    reply = _json(rule.reply_body(), rule.status)
+    reply.headers.update(rule.headers)
+    return reply
+
+
+def _add_request_id(response: Response) -> Response:
+    response.headers["X-Request-ID"] = uuid.uuid4().hex
+    return response
+
+
+def _json(body: object, status: int) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _api_error(error: ApiError) -> Response:
+    reply = _json(error.body, error.status)
+    reply.headers.update(error.headers)
+    return reply
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Give Flask's own errors (404, 405, 500) the DRF ``{"detail"}`` body."""
+    status = error.code or 500
+    details = {
+        404: "Not found.",
+        405: f'Method "{request.method}" not allowed.',
+        500: "A server error occurred.",
+    }
+    reply = _json(
+        {"detail": details.get(status, error.description or "Error.")}, status
+    )
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            reply.headers[name] = value
+    return reply

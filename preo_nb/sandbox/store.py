@@ -1,0 +1,189 @@
+"""All sandbox state, its lock, its clock and its id generator.
+
+Every request runs its work while holding ``Store.lock``, so views can read and
+change the tables without further locking. The whole state lives in one
+``Tables`` object (records plus the id generator) so a snapshot is one pickle and
+a reset is one unpickle: tests get back to the seeded state in milliseconds.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from preo_nb.sandbox.lookup import Lookups
+from preo_nb.sandbox.models import (
+    OPEN_REFUND_STATES,
+    REFUNDABLE_PURCHASE_STATES,
+    Customer,
+    Edition,
+    Event,
+    Order,
+    Organization,
+    OrgObject,
+    PickupPoint,
+    Product,
+    Purchase,
+    RefundRequest,
+    StaffMember,
+    Transaction,
+)
+
+ANCHOR = datetime(2026, 9, 1, tzinfo=UTC)
+"""The sandbox's "today": seeded data and the clock's start derive from it."""
+
+
+class Clock:
+    """Simulated time: starts at ``start`` and runs with the wall clock.
+
+    Starting from a fixed anchor keeps derived values (edition status, ages of
+    seeded objects) the same on every run; ``freeze``/``advance`` let tests pin it.
+    """
+
+    def __init__(self, start: datetime = ANCHOR) -> None:
+        self.start = start
+        self._started = 0.0
+        self._offset = timedelta()
+        self._frozen: datetime | None = None
+        self.reset()
+
+    def __call__(self) -> datetime:
+        """Return the current simulated time."""
+        if self._frozen is not None:
+            return self._frozen
+        elapsed = timedelta(seconds=int(time.monotonic() - self._started))
+        return self.start + self._offset + elapsed
+
+    def freeze(self, at: datetime | None = None) -> None:
+        """Stop the clock at ``at`` (default: now)."""
+        self._frozen = (at or self()).astimezone(UTC).replace(microsecond=0)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward (or back, with a negative delta)."""
+        if self._frozen is not None:
+            self._frozen += delta
+        else:
+            self._offset += delta
+
+    def reset(self) -> None:
+        """Start again at ``start``, running."""
+        self._started = time.monotonic()
+        self._offset = timedelta()
+        self._frozen = None
+
+
+@dataclass
+class Tables:
+    """Every record, keyed by id in insertion order, plus the id generator.
+
+    ``issued`` remembers every id handed out, so none is ever given twice, not
+    even after its object was deleted.
+    """
+
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    editions: dict[str, Edition] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    pickup_points: dict[str, PickupPoint] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    purchases: dict[str, Purchase] = field(default_factory=dict)
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    refunds: dict[str, RefundRequest] = field(default_factory=dict)
+    fee_rules: dict[str, OrgObject] = field(default_factory=dict)
+    merchant_accounts: dict[str, OrgObject] = field(default_factory=dict)
+    email_messages: dict[str, OrgObject] = field(default_factory=dict)
+    ids: random.Random = field(default_factory=lambda: random.Random(0))
+    issued: set[str] = field(default_factory=set)
+    role_staff: dict[str, str] = field(default_factory=dict)
+
+
+class Store(Lookups):
+    """The sandbox state plus lock, clock, ids, tokens and lookup helpers.
+
+    Records live in ``data`` (one table per kind). The lookup helpers
+    inherited from ``Lookups`` return API-shaped dicts for tests and notebooks.
+    """
+
+    def __init__(
+        self, seed: int = 1, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock: Callable[[], datetime] = clock or Clock()
+        self.data = Tables(ids=random.Random(f"ids-{seed}"))
+        self.tokens: dict[str, str] = {}
+        self._snapshot: bytes | None = None
+
+    # -- time and ids -------------------------------------------------------
+
+    def now(self) -> datetime:
+        """Return the store's current time (aware UTC, whole seconds)."""
+        return self.clock().astimezone(UTC).replace(microsecond=0)
+
+    def new_id(self, prefix: str) -> str:
+        """Return a fresh id: ``prefix`` plus 12 hex digits, reproducible per seed."""
+        while True:
+            candidate = f"{prefix}{self.data.ids.getrandbits(48):012x}"
+            if candidate not in self.data.issued:
+                self.data.issued.add(candidate)
+                return candidate
+
+    # -- snapshot and reset -------------------------------------------------
+
+    def snapshot(self) -> None:
+        """Remember the current state as the one ``reset`` returns to."""
+        with self.lock:
+            self._snapshot = pickle.dumps(self.data, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def reset(self) -> None:
+        """Return to the last snapshot (the freshly seeded state) and restart the clock."""
+        with self.lock:
+            if self._snapshot is None:
+                raise RuntimeError("no snapshot taken")
+            self.data = pickle.loads(self._snapshot)  # noqa: S301 - our own bytes, never input
+            reset_clock = getattr(self.clock, "reset", None)
+            if callable(reset_clock):
+                reset_clock()
+
+    # -- callers ------------------------------------------------------------
+
+    def staff_for_token(self, token: str) -> StaffMember | None:
+        """Return the staff member a bearer token belongs to."""
+        staff_id = self.tokens.get(token)
+        return self.data.staff.get(staff_id) if staff_id else None
+
+    # -- facts the rules need -----------------------------------------------
+
+    def org_id(self, n: int = 1) -> str:
+        """Return the id of the ``n``-th seeded organization (1-based)."""
+        return list(self.data.organizations)[n - 1]
+
+    def org_of_edition(self, edition_id: str) -> str:
+        """Return the organization id owning an edition."""
+        return self.data.editions[edition_id].organization_id
+
+    def product_type(self, purchase: Purchase) -> str:
+        """Return the type of the product a purchase is for."""
+        return self.data.products[purchase.product_id].type
+
+    def has_open_refund(self, purchase_id: str) -> bool:
+        """Whether a refund request for the purchase is still open."""
+        return any(
+            r.purchase_id == purchase_id and r.status in OPEN_REFUND_STATES
+            for r in self.data.refunds.values()
+        )
+
+    def is_refundable(self, purchase_id: str) -> bool:
+        """Whether a new refund request could take money from this purchase."""
+        purchase = self.data.purchases[purchase_id]
+        return (
+            purchase.status in REFUNDABLE_PURCHASE_STATES
+            and purchase.remaining > 0
+            and not self.has_open_refund(purchase.id)
+        )

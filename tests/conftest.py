@@ -1,0 +1,103 @@
+"""Shared fixtures: an isolated environment, sandboxes, cassette-backed clients."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+import preo_nb
+from preo_nb import testing
+from preo_nb.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
+NOTEBOOKS = ROOT / "notebooks"
+REPLAY_URL = "http://127.0.0.1:9"  # nothing listens there: replay only
+CASSETTE_PAGE_SIZE = 50  # small pages so recorded lists span several pages
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: object) -> None:
+    testing.register_matchers(vcr)
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    config = testing.vcr_config()
+    config.pop("record_mode")  # --record-mode on the command line decides
+    return config
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[object]:
+    """A live, contract-checked sandbox at the demo's scale, shared by the session."""
+    from preo_nb.sandbox import running
+
+    with running(seed=1, scale="small", check_contract=True) as sb:
+        yield sb
+        assert not sb.violations, "sandbox responses broke the contract:\n" + "\n".join(sb.violations)
+
+
+@pytest.fixture(scope="session")
+def recording_sandbox() -> Iterator[object]:
+    """The small-data sandbox cassettes are recorded from (started only when recording)."""
+    from preo_nb.sandbox import running
+
+    with running(seed=1, scale="tiny", check_contract=True) as sb:
+        yield sb
+        assert not sb.violations, "sandbox responses broke the contract:\n" + "\n".join(sb.violations)
+
+
+def client(base_url: str, token: str, **changes: object) -> preo_nb.Client:
+    settings = load_settings(base_url=base_url, token=token, env_file=False)
+    return preo_nb.Client(dataclasses.replace(settings, **changes))
+
+
+@pytest.fixture
+def connect_to() -> Callable[..., preo_nb.Client]:
+    """``connect_to(url, token, **settings)``: a client with adjusted settings."""
+    return client
+
+
+@pytest.fixture
+def preo_as(record_mode: str, request: pytest.FixtureRequest) -> Callable[[str], preo_nb.Client]:
+    """Clients for cassette tests, by role: replaying, or recording from a fresh tiny sandbox."""
+    if record_mode == "none":
+        return lambda role="admin": client(REPLAY_URL, testing.REPLAY_TOKEN, page_size=CASSETTE_PAGE_SIZE)
+    sb = request.getfixturevalue("recording_sandbox")
+    sb.reset()
+    return lambda role="admin": client(sb.url, sb.tokens[role], page_size=CASSETTE_PAGE_SIZE)
+
+
+@pytest.fixture
+def preo(preo_as: Callable[[str], preo_nb.Client]) -> preo_nb.Client:
+    """An admin client for cassette tests."""
+    return preo_as("admin")
+
+
+@pytest.fixture
+def live(sandbox: object) -> preo_nb.Client:
+    """An admin client on the live sandbox, which starts from its seeded state."""
+    sandbox.reset()
+    return client(sandbox.url, sandbox.token)
+
+
+@pytest.fixture
+def nothing_sent(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Fail if any request reaches the transport; yields the list of attempts."""
+    attempts: list = []
+
+    def refuse(adapter: object, request: requests.PreparedRequest, *args: object, **kwargs: object) -> None:
+        attempts.append(request)
+        raise AssertionError(f"a request left the client: {request.method} {request.url}")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+    return attempts

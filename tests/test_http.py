@@ -1,0 +1,129 @@
+"""The HTTP policy against a live sandbox: retries, waits, POST safety, pages, errors."""
+
+import logging
+
+import pytest
+
+import preo_nb
+from preo_nb import testing
+from preo_nb._http import HTTP
+from preo_nb.config import Settings
+
+
+@pytest.fixture
+def fast(sandbox, connect_to):
+    """An admin client with short backoff so retry tests stay quick."""
+    sandbox.reset()
+    sandbox.faults.clear()
+    yield connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=100)
+    sandbox.faults.clear()
+
+
+def first_edition(preo):
+    return preo.editions.list(ordering="created")["id"][0]
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_reads_are_retried_on_gateway_errors(fast, sandbox, status, caplog):
+    sandbox.faults.fail_next("GET", "/v1/editions", status, times=2)
+    with caplog.at_level(logging.WARNING, logger="preo_nb.http"):
+        assert len(fast.editions.list()) >= 3
+    waits = [r for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(waits) == 2 and str(status) in waits[0].getMessage()
+
+
+def test_retry_after_is_honoured_and_the_wait_is_logged(fast, sandbox, caplog):
+    sandbox.faults.fail_next("GET", "/v1/auth/me", 429, headers={"Retry-After": "1"})
+    with caplog.at_level(logging.WARNING, logger="preo_nb.http"):
+        assert fast.auth.me()["email"]
+    assert any("429" in r.getMessage() and "1.0 s" in r.getMessage() for r in caplog.records)
+
+
+def test_retries_give_up_with_the_matching_error(fast, sandbox):
+    sandbox.faults.fail_next("GET", "/v1/editions", 503, times=10)
+    with pytest.raises(preo_nb.ServerError) as info:
+        fast.editions.list()
+    assert info.value.status == 503
+
+
+def test_a_post_is_never_resent(fast, sandbox):
+    sandbox.faults.fail_next("POST", "/v1/refunds", 503, times=1)
+    purchase = sandbox.store.find_purchase(status="paid")
+    with pytest.raises(preo_nb.ServerError):
+        fast.refunds.create(purchase["api_id"], reason="sold_out")
+    assert fast.refunds.list(purchase_id=purchase["api_id"], status="requested").empty
+    # the fault was used once: the client did not try again behind the user's back
+    assert sandbox.faults.pending("POST", "/v1/refunds") == 0
+
+
+def test_list_reads_every_page_concurrently_in_order(fast, sandbox):
+    edition = first_edition(fast)
+    whole = fast.orders.list(edition_id=edition, ordering="created")
+    sequential = [o["id"] for o in fast.orders.iterate(edition_id=edition, ordering="created")]
+    assert whole["id"].tolist() == sequential
+    assert len(whole) == fast._http.request("GET", "/v1/orders", params={"edition_id": edition})["count"]
+    assert len(whole) > 100  # several pages of 100
+
+
+def test_iterate_reads_lazily(fast, sandbox, monkeypatch):
+    calls = []
+    original = HTTP.request
+    monkeypatch.setattr(HTTP, "request", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
+    rows = fast.orders.iterate(edition_id=first_edition(fast))
+    calls.clear()
+    for _ in zip(range(3), rows, strict=False):
+        pass
+    assert len(calls) == 1
+
+
+def test_next_links_never_leave_the_base_url():
+    http = HTTP(Settings(base_url="https://api.preo.dev/prefix", token="t0k3n-value"))
+    assert http._same_origin("http://evil.example:8000/prefix/v1/orders?page=2") == (
+        "https://api.preo.dev/prefix/v1/orders?page=2")
+
+
+def test_no_threads_while_a_cassette_is_active(tmp_path):
+    from preo_nb._http import cassette_active
+
+    assert not cassette_active()
+    with testing.make_vcr("all").use_cassette(str(tmp_path / "c.yaml")):
+        assert cassette_active()
+
+
+@pytest.mark.parametrize(
+    ("role", "call", "cls", "words"),
+    [
+        ("admin", lambda p, sb: p.orders.retrieve("ord_doesnotexist"), preo_nb.NotFound, "Not found"),
+        ("guest", lambda p, sb: p.editions.retrieve(sb.store.first_edition()["id"]), preo_nb.PermissionDenied,
+         "permission"),
+        ("staff", lambda p, sb: p.refunds.approve(sb.store.find_refund(status="requested")["id"]),
+         preo_nb.PermissionDenied, "permission"),
+        ("admin", lambda p, sb: p._http.request("GET", "/v1/orders"), preo_nb.BadRequest, "non_field_errors"),
+        ("admin", lambda p, sb: p.refunds.approve(sb.store.find_refund(status="processed")["id"]),
+         preo_nb.Conflict, "invalid_state"),
+        ("admin", lambda p, sb: p.refunds.create("pur_doesnotexist", reason="sold_out"), preo_nb.BadRequest,
+         "purchase_id"),
+    ],
+)
+def test_server_errors_arrive_as_their_classes(sandbox, connect_to, role, call, cls, words):
+    sandbox.reset()
+    preo = connect_to(sandbox.url, sandbox.tokens[role])
+    with pytest.raises(cls) as info:
+        call(preo, sandbox)
+    text = str(info.value)
+    assert words.lower() in text.lower()
+    assert info.value.request_id and info.value.request_id in text
+    assert sandbox.tokens[role] not in text and sandbox.tokens[role] not in repr(info.value.__dict__)
+
+
+def test_a_wrong_token_is_an_authentication_error(sandbox, connect_to):
+    with pytest.raises(preo_nb.AuthenticationError) as info:
+        connect_to(sandbox.url, "sbx_wrong_token_value_123456").auth.me()
+    assert info.value.status == 401 and "sbx_wrong" not in str(info.value)
+
+
+def test_debug_log_masks_the_token(sandbox, connect_to, caplog):
+    with caplog.at_level(logging.DEBUG):
+        connect_to(sandbox.url, sandbox.token).auth.me()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Bearer ***" in text and sandbox.token not in text
