@@ -182,9 +182,11 @@ class HTTP:
 
         def fetch(page: int) -> list[dict[str, Any]]:
             try:
-                return self.request("GET", path, params={**query, "page": page})["results"]
+                body: dict[str, Any] = self.request("GET", path, params={**query, "page": page})
             except NotFound:  # the list shrank while being read
                 return []
+            page_records: list[dict[str, Any]] = body["results"]
+            return page_records
 
         workers = 1 if cassette_active() else self.settings.page_workers
         try:

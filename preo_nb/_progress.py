@@ -52,7 +52,9 @@ def bar(total: int, desc: str, progress: bool | None) -> Bar:
     if chosen == "off":
         return _NoBar()
     if chosen == "widget":
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="rec", leave=False, file=sys.stderr)
+        from tqdm.auto import tqdm as widget_bar
+
+        return widget_bar(total=total, desc=desc, unit="rec", leave=False)
+    from tqdm import tqdm as text_bar
+
+    return text_bar(total=total, desc=desc, unit="rec", leave=False, file=sys.stderr)

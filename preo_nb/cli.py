@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, default=Path("preo-demo"), help="folder for the results")
     demo.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
     demo.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    demo.add_argument("--check-contract", action="store_true",
+                      help="fail if any sandbox response breaks the API contract (needs jsonschema)")
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -89,7 +91,7 @@ def _demo(args: argparse.Namespace) -> int:
     source = notebooks_dir(args.notebooks) / DEMO_RUNBOOK
     target = args.output.resolve() / DEMO_RUNBOOK
     print(f"Starting the sandbox (seed {args.seed}, scale {args.scale})...")
-    with sandbox.running(seed=args.seed, scale=args.scale, port=args.port) as sb:
+    with sandbox.running(seed=args.seed, scale=args.scale, port=args.port, check_contract=args.check_contract) as sb:
         parameters = demo_parameters(sb)
         print(f"Running {source.name} against {sb.url} with {parameters}...")
         env = {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None,
@@ -99,6 +101,9 @@ def _demo(args: argparse.Namespace) -> int:
                 runner.run_notebook(source, target, parameters, timeout=args.timeout)
         except runner.RunbookFailed as exc:
             print(f"preo-nb demo: {exc}\nThe executed notebook is {target}", file=sys.stderr)
+            return 1
+        if sb.violations:
+            print("preo-nb demo: the sandbox broke the contract:", *sb.violations, sep="\n  ", file=sys.stderr)
             return 1
     html = runner.export_html(target)
     print(f"Done.\n  notebook: {target}\n  HTML:     {html}")

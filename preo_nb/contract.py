@@ -53,7 +53,8 @@ def spec() -> dict[str, Any]:
     """Return the parsed contract (cached)."""
     text = resources.files("preo_nb").joinpath("data/openapi.yaml").read_text("utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    parsed: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    return parsed
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,12 +64,14 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
         for part in schema["$ref"].removeprefix("#/").split("/"):
             node = node[part]
         schema = node
-    return schema
+    resolved: dict[str, Any] = schema
+    return resolved
 
 
 def schema(name: str) -> dict[str, Any]:
     """Return the component schema called ``name``."""
-    return spec()["components"]["schemas"][name]
+    found: dict[str, Any] = spec()["components"]["schemas"][name]
+    return found
 
 
 def enum(name: str) -> tuple[str, ...]:
@@ -112,7 +115,8 @@ def _response_schema(reply: dict[str, Any]) -> dict[str, Any] | None:
 def _first_schema(content: dict[str, Any]) -> dict[str, Any] | None:
     for media in ("application/json", "multipart/form-data", "text/csv"):
         if media in content:
-            return content[media].get("schema", {})
+            found: dict[str, Any] = content[media].get("schema", {})
+            return found
     return None
 
 

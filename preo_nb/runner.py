@@ -82,7 +82,7 @@ def export_html(notebook: Path) -> Path:
     """Write ``notebook`` as a standalone HTML page next to it and return its path."""
     from nbconvert import HTMLExporter
 
-    html, _ = HTMLExporter().from_filename(str(notebook))
+    html, _ = HTMLExporter().from_filename(str(notebook))  # type: ignore[no-untyped-call]
     target = notebook.with_suffix(".html")
     target.write_text(html, encoding="utf-8")
     return target

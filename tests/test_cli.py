@@ -22,7 +22,7 @@ def preo_nb_command(*args, cwd, timeout=240):
 
 def test_demo_writes_an_executed_notebook_with_its_chart_and_html(tmp_path):
     done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--notebooks", str(ROOT / "notebooks"),
-                           cwd=tmp_path)
+                           "--check-contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     notebook = tmp_path / "out" / "orders_report.ipynb"
     assert str(notebook) in done.stdout and (tmp_path / "out" / "orders_report.html").is_file()

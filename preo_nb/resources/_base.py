@@ -86,16 +86,19 @@ class Resource:
         for page in self._http.pages(path, query):
             yield from page["results"]
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._http.request("GET", path, params=params)
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = self._http.request("GET", path, params=params)
+        return found
 
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self._http.request("POST", path, json=body if body is not None else {})
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        made: dict[str, Any] = self._http.request("POST", path, json=body if body is not None else {})
+        return made
 
-    def _patch(self, path: str, body: dict[str, Any]) -> Any:
+    def _patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         if not body:
             raise PreoValidationError("fields", "nothing to update: pass at least one field")
-        return self._http.request("PATCH", path, json=body)
+        changed: dict[str, Any] = self._http.request("PATCH", path, json=body)
+        return changed
 
 
 def given(**fields: Any) -> dict[str, Any]:
@@ -172,7 +175,7 @@ def timestamp(value: Any, name: str) -> str:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise PreoValidationError(name, f"{value!r} is not a date or an ISO 8601 datetime") from None
-    if stamp is pd.NaT:
+    if pd.isna(stamp):
         raise PreoValidationError(name, "a date is required, not NaT")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")

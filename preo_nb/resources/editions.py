@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
@@ -85,7 +85,7 @@ class Editions(Resource):
         timezone: str | None = None,
         default_country_code: str | None = None,
         default_language: Language | None = None,
-        enabled_languages: list[Language] | None = None,
+        enabled_languages: Sequence[Language] | None = None,
         tax_type: TaxType | None = None,
     ) -> dict[str, Any]:
         """Create an edition in an organization where you are admin or manager.
@@ -111,7 +111,7 @@ class Editions(Resource):
         timezone: str = NOT_GIVEN,
         default_country_code: str = NOT_GIVEN,
         default_language: Language = NOT_GIVEN,
-        enabled_languages: list[Language] = NOT_GIVEN,
+        enabled_languages: Sequence[Language] = NOT_GIVEN,
         tax_type: TaxType = NOT_GIVEN,
         fee_rule_id: str | None = NOT_GIVEN,
         merchant_account_id: str | None = NOT_GIVEN,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request
 from jsonschema import ValidationError
@@ -154,9 +154,10 @@ def field_errors(errors: Iterable[ValidationError]) -> dict[str, list[str]]:
 
     for error in errors:
         path = [str(p) for p in error.absolute_path]
+        expected: Any = error.validator_value
         if error.validator == "required":
-            for name in error.validator_value:
-                if name not in error.instance:
+            for name in expected:
+                if name not in cast(Any, error.instance):
                     add(path[0] if path else name, "This field is required.")
         else:
             add(path[0] if path else "non_field_errors", _message(error))
@@ -169,7 +170,7 @@ def _message(error: ValidationError) -> str:
         return "This field may not be null."
     if kind == "type":
         return _TYPE_MESSAGES.get(
-            _first_type(error.validator_value), str(error.message)
+            _first_type(cast(Any, error.validator_value)), str(error.message)
         )
     if kind == "enum":
         return f'"{error.instance}" is not a valid choice.'
