@@ -35,12 +35,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With ``--record-mode=rewrite`` (or ``all``), re-record the notebooks' cassettes first.
 
+    Only when the run covers ``notebooks/`` (a plain ``pytest --record-mode=rewrite`` does).
+
     Each runbook runs under papermill, with its default parameters, against a
     fresh seed-1 sandbox, its kernel recording into ``cassettes/notebooks/``;
     nbval then replays those cassettes later in the same run.
     """
     if session.config.getoption("--record-mode", None) not in ("rewrite", "all"):
         return
+    asked = [Path(arg.split("::")[0]).resolve() for arg in session.config.args]
+    if asked and not any(path == NOTEBOOKS or NOTEBOOKS in path.parents or path == ROOT for path in asked):
+        return  # re-recording some tests only: leave the notebooks' cassettes alone
     from preo_nb import runner
     from preo_nb.sandbox import running
 

@@ -20,6 +20,7 @@ from preo_nb.errors import (
     RateLimited,
     ServerError,
     TransportError,
+    WaitTimeout,
 )
 
 __version__ = "0.1.0"
@@ -39,5 +40,6 @@ __all__ = [
     "ServerError",
     "Settings",
     "TransportError",
+    "WaitTimeout",
     "connect",
 ]

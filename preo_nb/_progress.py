@@ -46,6 +46,12 @@ def _in_kernel() -> bool:
     return bool(get_ipython and getattr(get_ipython(), "kernel", None))
 
 
+def note(message: str, progress: bool | None = None) -> None:
+    """Show a one-line progress note (stderr), unless progress is off."""
+    if mode(progress) != "off":
+        print(message, file=sys.stderr, flush=True)
+
+
 def bar(total: int, desc: str, progress: bool | None) -> Bar:
     """Open a bar over ``total`` records, or a silent stand-in."""
     chosen = mode(progress)

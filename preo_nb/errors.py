@@ -6,6 +6,7 @@
      +-- PreoValidationError (also ValueError)   bad input caught before anything is sent
      |    +-- ConfigurationError                 missing token, bad base URL, bad .env
      +-- TransportError                          the network failed (DNS, refused, timeout)
+     +-- WaitTimeout (also TimeoutError)         a wait(...) for a job ran out of time
      +-- APIError                                the server answered with an error status
           +-- BadRequest            400 with field errors
           +-- AuthenticationError   401
@@ -132,6 +133,10 @@ class RateLimited(APIError):
 
 class ServerError(APIError):
     """5xx: the server failed, still after the retries for idempotent calls."""
+
+
+class WaitTimeout(PreoError, TimeoutError):
+    """A ``wait(...)`` gave up before the job reached a final state (the job goes on)."""
 
 
 STATUS_ERRORS: dict[int, type[APIError]] = {

@@ -33,3 +33,9 @@ def test_a_refund_from_request_to_payout(live, sandbox):
     assert paid_out["status"] == "processed"
     after = live.orders.retrieve(detail["order_id"])["transaction"]["available_refund_amount"]
     assert after == round(before - refund["amount"], 2)
+
+
+def test_wait_gives_up_with_a_clear_timeout(live, sandbox):
+    requested = sandbox.store.find_refund(status="requested")["id"]  # nothing moves a requested refund on
+    with pytest.raises(preo_nb.WaitTimeout, match="still requested"):
+        live.refunds.wait(requested, timeout=0.3, interval=0.1)

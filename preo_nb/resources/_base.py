@@ -12,14 +12,15 @@ import functools
 import inspect
 import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
-from preo_nb import contract, frames
+from preo_nb import _progress, contract, frames
 from preo_nb._http import HTTP
-from preo_nb.errors import PreoValidationError
+from preo_nb.errors import PreoValidationError, WaitTimeout
 
 F = TypeVar("F", bound=Callable[..., Any])
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
@@ -93,6 +94,27 @@ class Resource:
     def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         made: dict[str, Any] = self._http.request("POST", path, json=body if body is not None else {})
         return made
+
+    def _wait(
+        self, verb: str, id: str, *, field: str, done: tuple[str, ...], timeout: float, interval: float,
+        progress: bool | None,
+    ) -> dict[str, Any]:
+        """Retrieve ``id`` until ``field`` reaches one of ``done``; note each change of state."""
+        if timeout <= 0 or interval < 0:
+            raise PreoValidationError("timeout", "timeout must be > 0 and interval >= 0 seconds")
+        deadline = time.monotonic() + timeout
+        seen = None
+        while True:
+            found = self._get(self._path(verb, id))
+            state = found.get(field)
+            if state != seen:
+                _progress.note(f"{type(self).__name__.lower()} {id}: {state}", progress)
+                seen = state
+            if state in done:
+                return found
+            if time.monotonic() + interval > deadline:
+                raise WaitTimeout(f"{id} is still {state} after {timeout:g} s; it goes on, wait again later")
+            time.sleep(interval)
 
     def _patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         if not body:

@@ -148,3 +148,15 @@ class Refunds(Resource):
     def reject(self, id: str, *, comment: str | None = None) -> dict[str, Any]:
         """Reject a ``requested`` refund; ``comment`` replaces the request's comment."""
         return self._post(self._path("reject", id), given(comment=comment))
+
+    def wait(
+        self, id: str, *, timeout: float = 300, interval: float = 2.0, progress: bool | None = None
+    ) -> dict[str, Any]:
+        """Retrieve a refund request until it is final (processed, failed, rejected or invalid).
+
+        Raises:
+            WaitTimeout: Still open after ``timeout`` seconds (the payout goes on).
+        """
+        final = ("processed", "failed", "rejected", "invalid")
+        return self._wait("retrieve", id, field="status", done=final, timeout=timeout, interval=interval,
+                          progress=progress)

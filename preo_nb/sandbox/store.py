@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from preo_nb.sandbox.lookup import Lookups
 from preo_nb.sandbox.models import (
@@ -99,6 +100,7 @@ class Tables:
     fee_rules: dict[str, OrgObject] = field(default_factory=dict)
     merchant_accounts: dict[str, OrgObject] = field(default_factory=dict)
     email_messages: dict[str, OrgObject] = field(default_factory=dict)
+    emitted: list[dict[str, Any]] = field(default_factory=list)
     ids: random.Random = field(default_factory=lambda: random.Random(0))
     issued: set[str] = field(default_factory=set)
     role_staff: dict[str, str] = field(default_factory=dict)

@@ -42,9 +42,10 @@ def test_create_approve_and_pay_out(preo):
     assert refund["can_approve"] is True
     approved = preo.refunds.approve(refund["id"])
     assert approved["status"] == "ready"
-    states = [preo.refunds.retrieve(refund["id"])["status"] for _ in range(3)]
-    assert states == ["processing", "awaiting_gateway", "processed"]
-    done = preo.refunds.retrieve(refund["id"])
+    states = [preo.refunds.retrieve(refund["id"])["status"] for _ in range(2)]
+    assert states == ["processing", "awaiting_gateway"]
+    done = preo.refunds.wait(refund["id"], interval=0)
+    assert done["status"] == "processed"
     assert done["refund_date"] and done["service_response"]["status"] == "succeeded"
     assert done["transaction"]["available_refund_amount"] == round(available - refund["amount"], 2)
     assert preo.purchases.retrieve(purchase["api_id"])["status"] == "refunded"
