@@ -44,7 +44,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if session.config.getoption("--record-mode", None) not in ("rewrite", "all"):
         return
     asked = [Path(arg.split("::")[0]).resolve() for arg in session.config.args]
-    if asked and not any(path == NOTEBOOKS or NOTEBOOKS in path.parents or path == ROOT for path in asked):
+    if asked and not any(path in (NOTEBOOKS, ROOT) or NOTEBOOKS in path.parents for path in asked):
         return  # re-recording some tests only: leave the notebooks' cassettes alone
     from preo_nb import runner
     from preo_nb.sandbox import running
