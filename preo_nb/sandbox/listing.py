@@ -28,7 +28,9 @@ _NOT_FILTERS = ("page", "page_size", "ordering")
 def filters(operation_id: str) -> dict[str, Any]:
     """Return the documented filters present in the query, parsed by their schema.
 
-    Empty values count as absent; unknown parameters are ignored.
+    An empty text filter counts as absent (as in DRF); an empty value for a
+    typed parameter (enum, boolean, date-time) is invalid. Unknown parameters
+    are ignored.
 
     Raises:
         ApiError: 400 naming each parameter whose value is invalid.
@@ -37,8 +39,9 @@ def filters(operation_id: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, schema in operation.query.items():
-        raw = request.args.get(name, "")
-        if name in _NOT_FILTERS or raw == "":
+        raw = request.args.get(name)
+        typed = _is_typed(contract.resolve(schema))
+        if name in _NOT_FILTERS or raw is None or (raw == "" and not typed):
             continue
         try:
             values[name] = _parse(raw, contract.resolve(schema))
@@ -47,6 +50,10 @@ def filters(operation_id: str) -> dict[str, Any]:
     if errors:
         raise invalid(errors)
     return values
+
+
+def _is_typed(schema: dict[str, Any]) -> bool:
+    return "enum" in schema or schema.get("type") != "string" or "format" in schema
 
 
 def _parse(raw: str, schema: dict[str, Any]) -> Any:
@@ -113,7 +120,7 @@ def ordered(
 def _ordering(operation_id: str) -> str:
     query = contract.operations()[operation_id].query
     allowed = contract.resolve(query.get("ordering", {})).get("enum")
-    raw = request.args.get("ordering", "") or DEFAULT_ORDERING
+    raw = request.args.get("ordering", DEFAULT_ORDERING)
     if allowed is None:
         return DEFAULT_ORDERING
     if raw not in allowed:
@@ -149,8 +156,8 @@ def paginate(
 
 
 def _positive_int(name: str, default: int, errors: dict[str, list[str]]) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
+    raw = request.args.get(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
