@@ -11,18 +11,26 @@ from preo_nb._http import HTTP
 from preo_nb.config import Settings, load_settings
 from preo_nb.errors import ConfigurationError
 from preo_nb.resources.auth import Auth
+from preo_nb.resources.campaigns import Campaigns
+from preo_nb.resources.consents import Consents
+from preo_nb.resources.data_imports import DataImports
 from preo_nb.resources.editions import Editions
+from preo_nb.resources.email_messages import EmailMessages
+from preo_nb.resources.files import Files
 from preo_nb.resources.orders import Orders
 from preo_nb.resources.purchases import Purchases
 from preo_nb.resources.refunds import Refunds
+from preo_nb.resources.segments import Segments
 from preo_nb.resources.users import Users
+from preo_nb.resources.webhooks import Webhooks
 
 
 class Client:
     """A connection to the Preo Management API.
 
     Attributes:
-        auth, editions, orders, purchases, users, refunds: the API groups; every
+        auth, editions, orders, purchases, users, refunds, files, data_imports,
+            email_messages, webhooks, consents, segments, campaigns: the API groups; every
             operation ``<group>_<verb>`` of the contract is ``client.<group>.<verb>``.
     """
 
@@ -35,6 +43,13 @@ class Client:
         self.purchases = Purchases(self._http)
         self.users = Users(self._http)
         self.refunds = Refunds(self._http)
+        self.files = Files(self._http)
+        self.data_imports = DataImports(self._http)
+        self.email_messages = EmailMessages(self._http)
+        self.webhooks = Webhooks(self._http)
+        self.consents = Consents(self._http)
+        self.segments = Segments(self._http)
+        self.campaigns = Campaigns(self._http)
 
     def __repr__(self) -> str:
         return f"<preo_nb.Client base_url={self.settings.base_url!r} token='***'>"

@@ -80,6 +80,12 @@ class Sandbox:
         self.store.reset()
         self.faults.clear()
 
+    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued webhook delivery was attempted; False if some still run."""
+        from preo_nb.sandbox.webhook_delivery import settle
+
+        return settle(self.store, timeout)
+
     def stop(self) -> None:
         """Stop serving and close the socket."""
         self._server.shutdown()

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from preo_nb.sandbox import auth, control, editions, orders, purchases, refunds, users
+from preo_nb import contract
+from preo_nb.sandbox import (
+    auth,
+    campaigns,
+    consents,
+    control,
+    data_imports,
+    editions,
+    email_messages,
+    files,
+    orders,
+    purchases,
+    refunds,
+    segments,
+    users,
+    webhooks,
+)
 from preo_nb.sandbox.conformance import ContractChecker
 from preo_nb.sandbox.errors import ApiError
 from preo_nb.sandbox.faults import FailRule, Faults
@@ -23,6 +40,13 @@ GROUPS = (
     purchases.group,
     users.group,
     refunds.group,
+    files.group,
+    data_imports.group,
+    consents.group,
+    segments.group,
+    campaigns.group,
+    email_messages.group,
+    webhooks.group,
 )
 """Every API group served; a new group module adds its ``group`` here."""
 
@@ -104,4 +128,27 @@ def _http_error(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             reply.headers[name] = value
+    if status == 405 and "Allow" in reply.headers:
+        reply.headers["Allow"] = _allowed(reply.headers["Allow"])
     return reply
+
+
+def _allowed(header: str) -> str:
+    """Keep the methods of the most specific contract path in a 405's ``Allow``.
+
+    Werkzeug lists every rule matching the path, so ``/v1/segments/cel-context``
+    would also offer the methods of ``/v1/segments/{id}``; a literal segment
+    wins over a placeholder, as in the API's own routing.
+    """
+    matching = [
+        op for op in contract.operations().values()
+        if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(op.path)), request.path)
+    ]
+    if not matching:
+        return header
+    fewest = min(op.path.count("{") for op in matching)
+    methods = {op.method for op in matching if op.path.count("{") == fewest}
+    if "GET" in methods:
+        methods.add("HEAD")
+    kept = [m.strip() for m in header.split(",") if m.strip() in methods]
+    return ", ".join(kept) or header

@@ -16,6 +16,7 @@ from typing import Any
 from preo_nb import contract
 from preo_nb.sandbox.errors import ApiError, invalid
 from preo_nb.sandbox.models import Edition, OrgObject
+from preo_nb.sandbox.models_email import EmailMessage
 from preo_nb.sandbox.render import iso
 from preo_nb.sandbox.store import Store
 
@@ -85,9 +86,12 @@ def check_slug(store: Store, edition: Edition, slug: str) -> None:
         raise invalid({"slug": ["An edition with this slug already exists."]})
 
 
-def link_choices(store: Store, org_id: str, field: str) -> list[OrgObject]:
+def link_choices(
+    store: Store, org_id: str, field: str
+) -> list[OrgObject | EmailMessage]:
     """Return the objects of an organization an edition's id field may point to."""
     tables = store.data
+    pool: list[OrgObject | EmailMessage]
     if field == "fee_rule_id":
         pool = list(tables.fee_rules.values())
     elif field == "merchant_account_id":

@@ -51,6 +51,8 @@ class Faults:
         self._lock = threading.Lock()
         self._rules: list[FailRule] = []
         self._payouts: set[str] = set()
+        self._imports: set[str] = set()
+        self._jobs: set[tuple[str, str]] = set()
         self.delay = 0.0
 
     def fail_next(
@@ -97,11 +99,35 @@ class Faults:
         with self._lock:
             return refund_id in self._payouts
 
+    def fail_import(self, import_id: str) -> None:
+        """Make that data import go importing -> failed instead of completed."""
+        with self._lock:
+            self._imports.add(import_id)
+
+    def import_fails(self, import_id: str) -> bool:
+        """Whether a data import is forced to fail."""
+        with self._lock:
+            return import_id in self._imports
+
+    def fail_job(self, kind: str, job_id: str) -> None:
+        """Make a segment or campaign calculation fail (``kind``: segment, campaign)."""
+        if kind not in ("segment", "campaign"):
+            raise ValueError("kind must be 'segment' or 'campaign'")
+        with self._lock:
+            self._jobs.add((kind, job_id))
+
+    def job_fails(self, kind: str, job_id: str) -> bool:
+        """Whether the calculation of that segment or campaign is forced to fail."""
+        with self._lock:
+            return (kind, job_id) in self._jobs
+
     def clear(self) -> None:
         """Switch every fault off."""
         with self._lock:
             self._rules.clear()
             self._payouts.clear()
+            self._imports.clear()
+            self._jobs.clear()
             self.delay = 0.0
 
     def take(self, method: str, path: str) -> FailRule | None:
@@ -128,12 +154,15 @@ class Faults:
                 "fail_next": rules,
                 "latency": self.delay,
                 "fail_payout": sorted(self._payouts),
+                "fail_import": sorted(self._imports),
+                "fail_job": [{"kind": k, "id": i} for k, i in sorted(self._jobs)],
             }
 
     def apply(self, spec: dict[str, Any]) -> None:
         """Apply a control-endpoint body.
 
-        ``{"clear": true, "latency": 0.2, "fail_payout": ["rfr_..."],
+        ``{"clear": true, "latency": 0.2, "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
+        "fail_job": [{"kind": "segment"|"campaign", "id"}],
         "fail_next": [{"method", "path_prefix", "status", "times"?, "headers"?, "body"?}]}``;
         every key is optional and ``clear`` runs first.
         """
@@ -143,5 +172,10 @@ class Faults:
             self.latency(float(spec["latency"]))
         for refund_id in spec.get("fail_payout", []):
             self.fail_payout(str(refund_id))
+        for import_id in spec.get("fail_import", []):
+            self.fail_import(str(import_id))
+        for job in spec.get("fail_job", []):
+            job = dict(job)  # a TypeError/ValueError here is a bad spec (400)
+            self.fail_job(str(job.get("kind")), str(job.get("id", "")))
         for rule in spec.get("fail_next", []):
             self.fail_next(**rule)

@@ -94,18 +94,22 @@ def scoped_orgs(caller: Caller, values: dict[str, Any]) -> set[str]:
 
 
 def ordered(
-    operation_id: str, records: Sequence[T], keys: Mapping[str, Callable[[T], Any]]
+    operation_id: str,
+    records: Sequence[T],
+    keys: Mapping[str, Callable[[T], Any]],
+    *,
+    default: str = DEFAULT_ORDERING,
 ) -> list[T]:
-    """Sort records by the requested ``ordering`` (default ``-created``), ties by id.
+    """Sort records by the requested ``ordering`` (else ``default``), ties by id.
 
     ``keys`` maps each ordering name to a getter. Operations that document no
-    ordering parameter always use the default. Missing values sort last
-    ascending and first descending, as in PostgreSQL.
+    ordering parameter always use the default (files: ``-created_at``, README 3).
+    Missing values sort last ascending and first descending, as in PostgreSQL.
 
     Raises:
         ApiError: 400 on ``ordering`` when it is not a documented value.
     """
-    ordering = _ordering(operation_id)
+    ordering = _ordering(operation_id, default)
     getter = keys[ordering.lstrip("-")]
 
     def sort_key(record: T) -> tuple[bool, Any, str]:
@@ -117,12 +121,12 @@ def ordered(
     return sorted(records, key=sort_key, reverse=ordering.startswith("-"))
 
 
-def _ordering(operation_id: str) -> str:
+def _ordering(operation_id: str, default: str) -> str:
     query = contract.operations()[operation_id].query
     allowed = contract.resolve(query.get("ordering", {})).get("enum")
-    raw = request.args.get("ordering", DEFAULT_ORDERING)
+    raw = request.args.get("ordering", default)
     if allowed is None:
-        return DEFAULT_ORDERING
+        return default
     if raw not in allowed:
         message = f"Select a valid choice. {raw} is not one of the available choices."
         raise invalid({"ordering": [message]})

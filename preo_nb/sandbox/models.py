@@ -238,8 +238,8 @@ class RefundRequest:
 class OrgObject:
     """A named object of an organization that editions link to.
 
-    Fee rules, merchant accounts and (until the email group exists) email
-    messages only need an id, a name and an owner here.
+    Fee rules and merchant accounts only need an id, a name and an owner
+    here (email messages have their own record: ``models_email.py``).
     """
 
     id: str

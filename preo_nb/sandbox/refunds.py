@@ -12,7 +12,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from preo_nb.sandbox import listing, render
+from preo_nb.sandbox import events, listing, render
 from preo_nb.sandbox.access import READ, WRITE
 from preo_nb.sandbox.errors import conflict, field_error, invalid
 from preo_nb.sandbox.models import (
@@ -177,6 +177,18 @@ def advance(store: Store, request: RefundRequest, *, force_failure: bool) -> Non
             fail(store, request, "The money is no longer available for this refund.")
         else:
             pay_out(store, request, store.now())
+        emit(store, request)
+
+
+def emit(store: Store, request: RefundRequest, name: str | None = None) -> None:
+    """Emit ``refund_request.<name or status>`` with the request as an admin sees it (README 4.6)."""
+    events.emit(
+        store,
+        f"refund_request.{name or request.status}",
+        organization_id=request.organization_id,
+        edition_id=request.edition_id,
+        data=render.refund(store, request, can_decide=True),
+    )
 
 
 def fail(store: Store, request: RefundRequest, error: str) -> None:
@@ -233,7 +245,9 @@ def render_for_caller(request: RefundRequest) -> Json:
 def file_request(purchase: Purchase, body: Json) -> RefundRequest:
     """File a refund request for a purchase the caller may see (staff is enough)."""
     caller().require(store().org_of_edition(purchase.edition_id), READ)
-    return add_request(store(), purchase, body, staff_id=caller().member.id)
+    request = add_request(store(), purchase, body, staff_id=caller().member.id)
+    emit(store(), request, "created")
+    return request
 
 
 def _get(refund_id: str, need: str) -> RefundRequest:
@@ -290,6 +304,8 @@ def refunds_approve(refund_id: str) -> Json:
     _require_requested(request)
     request.status = "ready" if money_still_there(store(), request) else "invalid"
     request.modified = store().now()
+    if request.status == "ready":
+        emit(store(), request, "approved")
     return render_for_caller(request)
 
 
@@ -303,6 +319,7 @@ def refunds_reject(refund_id: str) -> Json:
         request.comment = body["comment"]
     request.status = "rejected"
     request.modified = store().now()
+    emit(store(), request)
     return render_for_caller(request)
 
 

@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from preo_nb.sandbox import seed_people, seed_refunds, seed_sales
+from preo_nb.sandbox import (
+    seed_email,
+    seed_files,
+    seed_marketing,
+    seed_people,
+    seed_refunds,
+    seed_sales,
+    seed_webhooks,
+)
 from preo_nb.sandbox.models import (
     Edition,
     Event,
@@ -137,6 +145,11 @@ def build(
     seed_sales.add_orders(store, rng, windows, size.orders)
     seed_people.date_customers(store, rng)
     seed_refunds.add_refunds(store, rng, size.refunds)
+    seed_files.add_files(store, seed)
+    seed_files.add_imports(store, seed)
+    seed_email.add_email_messages(store)
+    seed_webhooks.add_webhooks(store)
+    seed_marketing.add_marketing(store, seed)
     store.snapshot()
     return store
 
@@ -216,7 +229,9 @@ def _link_edition(store: Store, edition: Edition, spec: EditionSpec) -> None:
         kinds.append("refund_confirmation")
     for kind in kinds:
         title = f"{kind.replace('_', ' ').capitalize()} - {spec.event} {spec.name}"
-        message = OrgObject(store.new_id("eml_"), org_id, title, kind, edition.id)
+        message = seed_email.edition_message(
+            store.new_id("eml_"), org_id, title, kind, edition.id, edition.created
+        )
         store.data.email_messages[message.id] = message
         if kind == "receipt_online":
             edition.transaction_receipt_email_id = message.id

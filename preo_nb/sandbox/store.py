@@ -34,6 +34,10 @@ from preo_nb.sandbox.models import (
     StaffMember,
     Transaction,
 )
+from preo_nb.sandbox.models_email import EmailMessage
+from preo_nb.sandbox.models_files import DataImport, StoredFile
+from preo_nb.sandbox.models_marketing import Campaign, Consent, Segment
+from preo_nb.sandbox.models_webhooks import WebhookDelivery, WebhookEndpoint
 
 ANCHOR = datetime(2026, 9, 1, tzinfo=UTC)
 """The sandbox's "today": seeded data and the clock's start derive from it."""
@@ -99,7 +103,17 @@ class Tables:
     refunds: dict[str, RefundRequest] = field(default_factory=dict)
     fee_rules: dict[str, OrgObject] = field(default_factory=dict)
     merchant_accounts: dict[str, OrgObject] = field(default_factory=dict)
-    email_messages: dict[str, OrgObject] = field(default_factory=dict)
+    email_messages: dict[str, EmailMessage] = field(default_factory=dict)
+    webhooks: dict[str, WebhookEndpoint] = field(default_factory=dict)
+    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
+    outbox: list[str] = field(default_factory=list)
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    data_imports: dict[str, DataImport] = field(default_factory=dict)
+    consents: dict[str, Consent] = field(default_factory=dict)
+    consent_grants: dict[str, set[str]] = field(default_factory=dict)
+    wallet_passes: set[str] = field(default_factory=set)
+    segments: dict[str, Segment] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
     emitted: list[dict[str, Any]] = field(default_factory=list)
     ids: random.Random = field(default_factory=lambda: random.Random(0))
     issued: set[str] = field(default_factory=set)

@@ -1,0 +1,102 @@
+"""preo_nb.signing: the X-Preo-Signature check a webhook receiver runs."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from preo_nb import PreoError, PreoValidationError
+from preo_nb.signing import SignatureVerificationError, parse_header, sign, verify
+
+SECRET = "whsec_00112233445566778899aabbccddeeff"
+BODY = b'{"id":"whe_1","event":"order.created"}'
+T = 1_790_000_000
+# Computed with `openssl dgst -sha256 -hmac <SECRET>` over "<T>." + BODY, not with this module.
+KNOWN = "t=1790000000,v1=c6bb1f0d47b156ecf2cc64e21e47d3991fdf3d4dc31186de0931b3cf16a0266f"
+
+
+def reason(secret=SECRET, header=KNOWN, body=BODY, **kwargs):
+    with pytest.raises(SignatureVerificationError) as info:
+        verify(secret, header, body, now=kwargs.pop("now", T), **kwargs)
+    assert isinstance(info.value, PreoError)
+    return info.value.reason
+
+
+def test_sign_matches_a_signature_computed_elsewhere():
+    assert sign(SECRET, BODY, T) == KNOWN
+    assert sign(SECRET, BODY.decode(), T) == KNOWN
+
+
+def test_verify_returns_the_event():
+    assert verify(SECRET, KNOWN, BODY, now=T + 10) == {"id": "whe_1", "event": "order.created"}
+
+
+def test_the_contract_readme_snippet_accepts_what_sign_makes():
+    header = sign(SECRET, BODY, T)
+    t, v1 = (part.split("=", 1)[1] for part in header.split(","))
+    assert hmac.compare_digest(hmac.new(SECRET.encode(), f"{t}.".encode() + BODY, hashlib.sha256).hexdigest(), v1)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"body": BODY.replace(b"order", b"ordeR")}, "signature_mismatch"),
+        ({"body": json.dumps(json.loads(BODY)).encode()}, "signature_mismatch"),  # re-serialised: other bytes
+        ({"secret": SECRET[:-1] + "0"}, "signature_mismatch"),
+        ({"header": KNOWN.replace("t=1790000000", "t=1790000001")}, "signature_mismatch"),
+        ({"header": KNOWN[:-1] + "é"}, "signature_mismatch"),
+        ({"now": T + 301}, "timestamp_out_of_tolerance"),
+        ({"now": T - 301}, "timestamp_out_of_tolerance"),
+        ({"now": T + 11, "tolerance": 10}, "timestamp_out_of_tolerance"),
+        ({"header": None}, "missing_header"),
+        ({"header": " "}, "missing_header"),
+        ({"header": "v1=" + KNOWN.split("v1=")[1]}, "malformed_header"),
+        ({"header": "t=soon,v1=" + KNOWN.split("v1=")[1]}, "malformed_header"),
+        ({"header": f"{KNOWN},t=1790000000"}, "malformed_header"),
+        ({"header": "t=1790000000"}, "malformed_header"),
+        ({"header": "t=1790000000,v0=abc"}, "malformed_header"),
+    ],
+)
+def test_refusals_say_why(change, expected):
+    assert reason(**change) == expected
+
+
+def test_tolerance_is_inclusive_both_ways():
+    assert verify(SECRET, KNOWN, BODY, now=T + 300)
+    assert verify(SECRET, KNOWN, BODY, now=T - 300)
+
+
+def test_the_clock_is_used_by_default():
+    assert verify(SECRET, sign(SECRET, BODY), BODY)["event"] == "order.created"
+    assert reason(header=KNOWN, now=None) == "timestamp_out_of_tolerance"  # T is long past
+
+
+def test_header_variants_are_accepted():
+    digest = KNOWN.split("v1=")[1]
+    assert verify(SECRET, f"t={T}, v1={digest.upper()}", BODY, now=T)
+    assert verify(SECRET, f"t={T},v1={'0' * 64},v1={digest}", BODY, now=T)  # any listed v1 may match
+
+
+def test_a_signed_body_that_is_not_a_json_object_is_refused():
+    for body in (b"not json", b"[1, 2]"):
+        assert reason(header=sign(SECRET, body, T), body=body) == "malformed_body"
+
+
+def test_parse_header_splits_time_and_signatures():
+    assert parse_header("t=12,v1=ab,v1=CD") == (12, ["ab", "cd"])
+
+
+@pytest.mark.parametrize(("secret", "body", "field"), [("", BODY, "secret"), (None, BODY, "secret"),
+                                                        (SECRET, {"id": 1}, "raw_body")])
+def test_programming_errors_are_validation_errors(secret, body, field):
+    with pytest.raises(PreoValidationError) as info:
+        verify(secret, KNOWN, body, now=T)
+    assert info.value.field == field
+
+
+def test_the_error_message_names_the_reason_and_no_secret():
+    with pytest.raises(SignatureVerificationError) as info:
+        verify(SECRET, KNOWN, b"{}", now=T)
+    assert "signature_mismatch" in str(info.value)
+    assert SECRET not in str(info.value)
