@@ -1,4 +1,5 @@
 import pytest
+
 """preo_nb.testing: what recording removes from responses."""
 
 from preo_nb import testing
