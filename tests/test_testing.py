@@ -1,6 +1,6 @@
-import pytest
+"""preo_nb.testing: what recording removes from responses, and how requests match."""
 
-"""preo_nb.testing: what recording removes from responses."""
+import pytest
 
 from preo_nb import testing
 
