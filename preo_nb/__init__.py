@@ -19,6 +19,7 @@ from preo_nb.errors import (
     PreoValidationError,
     RateLimited,
     ServerError,
+    SignatureVerificationError,
     TransportError,
     WaitTimeout,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Settings",
+    "SignatureVerificationError",
     "TransportError",
     "WaitTimeout",
     "connect",

@@ -7,6 +7,7 @@
      |    +-- ConfigurationError                 missing token, bad base URL, bad .env
      +-- TransportError                          the network failed (DNS, refused, timeout)
      +-- WaitTimeout (also TimeoutError)         a wait(...) for a job ran out of time
+     +-- SignatureVerificationError              a received webhook's signature does not check out
      +-- APIError                                the server answered with an error status
           +-- BadRequest            400 with field errors
           +-- AuthenticationError   401
@@ -133,6 +134,19 @@ class RateLimited(APIError):
 
 class ServerError(APIError):
     """5xx: the server failed, still after the retries for idempotent calls."""
+
+
+class SignatureVerificationError(PreoError):
+    """A webhook signature did not check out.
+
+    Attributes:
+        reason: ``missing_header``, ``malformed_header``, ``timestamp_out_of_tolerance``,
+            ``signature_mismatch`` or ``malformed_body``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{message} ({reason})")
+        self.reason = reason
 
 
 class WaitTimeout(PreoError, TimeoutError):

@@ -45,24 +45,11 @@ import json
 import time
 from typing import Any
 
-from preo_nb.errors import PreoError, PreoValidationError
+from preo_nb.errors import PreoValidationError, SignatureVerificationError
 
 HEADER = "X-Preo-Signature"
 DEFAULT_TOLERANCE = 300
 SCHEME = "v1"
-
-
-class SignatureVerificationError(PreoError):
-    """A webhook signature did not check out.
-
-    Attributes:
-        reason: ``missing_header``, ``malformed_header``, ``timestamp_out_of_tolerance``,
-            ``signature_mismatch`` or ``malformed_body``.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{message} ({reason})")
-        self.reason = reason
 
 
 def sign(secret: str, raw_body: bytes | str, timestamp: int | None = None) -> str:
