@@ -21,6 +21,7 @@ from preo_nb.errors import (
     ServerError,
     SignatureVerificationError,
     TransportError,
+    UnknownOutcome,
     WaitTimeout,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "Settings",
     "SignatureVerificationError",
     "TransportError",
+    "UnknownOutcome",
     "WaitTimeout",
     "connect",
 ]

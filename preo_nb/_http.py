@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,16 +27,19 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from preo_nb import _progress
 from preo_nb.config import Settings
-from preo_nb.errors import APIError, NotFound, RateLimited, TransportError, error_class
+from preo_nb.errors import APIError, NotFound, PreoError, RateLimited, TransportError, UnknownOutcome, error_class
 
 log = logging.getLogger("preo_nb.http")
+Reconcile = Callable[[], Any]
 
 RETRY_STATUSES = (429, 502, 503, 504)
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+UNSURE_STATUSES = (500, 502, 503, 504)  # a POST answered so may or may not have been handled
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})  # PATCH sets absolute values
 USER_AGENT = "preo_nb/0.1"
 
 
@@ -126,39 +131,106 @@ class HTTP:
         files: Any = None,
         data: Any = None,
         raw: bool = False,
+        reconcile: Reconcile | None = None,
+        safe: bool = False,
     ) -> Any:
-        """Send one request and return the decoded JSON body (``None`` for 204).
+        """Send a request and return the decoded JSON body (``None`` for 204).
+
+        Args:
+            reconcile: For a POST: looks for the POST's effect and returns the
+                object it made or changed, or ``None`` when there is none. Called
+                when the outcome is unknown (the answer was lost, cut off, or a
+                5xx); the POST is sent again only when it returns ``None``.
+            safe: The POST changes nothing (a preview, a validation): resend freely.
 
         Raises:
             APIError: (a subclass per status) when the server answers 4xx/5xx.
-            TransportError: when no usable answer arrived.
+            TransportError: when no answer arrived and the request never got through.
+            UnknownOutcome: a POST may or may not have taken effect and nothing could tell.
         """
+        method = method.upper()
         url = path if "://" in path else self.url(path)
+        repeatable = safe or method != "POST"
+        headers = {} if repeatable else {"Idempotency-Key": uuid.uuid4().hex}  # the same on every resend
+        for attempt in range(self.settings.max_retries + 1):
+            last = attempt == self.settings.max_retries
+            try:
+                response = self._send(method, url, params, json, files, data, headers)
+                return self._decode(response, method, raw)
+            except _Refused as refused:  # 429 on a POST: refused, so nothing happened
+                if last:
+                    raise refused.error from None
+                self._pause(refused.error, _retry_after(refused.error, self.settings.max_retry_wait))
+            except _Unsure as unsure:
+                if last or (repeatable and not unsure.body_broken):
+                    raise unsure.error from None
+                if repeatable:
+                    self._pause(unsure.error, self.settings.backoff_factor * 2**attempt)
+                    continue
+                found = self._settle(method, url, reconcile, unsure.error)
+                if found is not None:
+                    return found
+                log.warning("Preo API: %s %s did not take effect; sending it again", method, urlsplit(url).path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(
+        self, method: str, url: str, params: Any, json: Any, files: Any, data: Any, headers: dict[str, str]
+    ) -> requests.Response:
         started = time.monotonic()
         try:
             response = self.session.request(
-                method, url, params=params, json=json, files=files, data=data,
+                method, url, params=params, json=json, files=files, data=data, headers=headers,
                 timeout=self.settings.timeout,
             )
         except requests.RequestException as exc:
-            raise TransportError(_describe(exc), method=method, url=url) from exc
+            error = TransportError(_describe(exc), method=method, url=url)
+            if not _maybe_sent(exc):
+                raise error from exc
+            body_broken = isinstance(exc, (requests.exceptions.ChunkedEncodingError,
+                                           requests.exceptions.ContentDecodingError))
+            raise _Unsure(error, body_broken=body_broken) from exc
         log.debug(
             "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
             method, response.url, response.status_code, 1000 * (time.monotonic() - started),
         )
-        if response.status_code >= 400:
+        return response
+
+    def _decode(self, response: requests.Response, method: str, raw: bool) -> Any:
+        status = response.status_code
+        if status == 429 and method == "POST":
+            raise _Refused(_api_error(response, method))
+        if status in UNSURE_STATUSES and method == "POST":
+            raise _Unsure(_api_error(response, method))
+        if status >= 400:
             raise _api_error(response, method)
         if raw:
             return response
-        if response.status_code == 204 or not response.content:
+        if status == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError:
-            raise TransportError(
-                f"the {response.status_code} answer is not valid JSON (cut off?)",
-                method=method, url=response.url,
-            ) from None
+            error = TransportError(f"the {status} answer is not valid JSON (cut off?)", method=method, url=response.url)
+            raise _Unsure(error, body_broken=True) from None
+
+    def _pause(self, error: PreoError, seconds: float) -> None:
+        wait = min(seconds, self.settings.max_retry_wait)
+        log.warning("Preo API: %s; trying again in %.1f s", _short(error), wait)
+        time.sleep(wait)
+
+    def _settle(self, method: str, url: str, reconcile: Reconcile | None, cause: PreoError) -> Any:
+        """Find out whether a POST took effect: its result, or None to send it again."""
+        where = urlsplit(url).path
+        if reconcile is None:
+            raise UnknownOutcome(method, url, cause, check=_where_to_look(where))
+        log.warning("Preo API: %s; checking whether %s %s took effect", _short(cause), method, where)
+        try:
+            found = reconcile()
+        except PreoError as exc:
+            raise UnknownOutcome(method, url, cause, check=_where_to_look(where)) from exc
+        if found is not None:
+            log.warning("Preo API: %s %s had taken effect; using its result", method, where)
+        return found
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Yield page bodies one at a time, following ``next`` lazily."""
@@ -216,6 +288,51 @@ class HTTP:
         """Keep the path and query of a server link but never leave the base URL's host."""
         base, target = urlsplit(self.settings.base_url), urlsplit(link)
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+
+
+class _Unsure(Exception):
+    """Internal: the request may have been handled, but no usable answer came back."""
+
+    def __init__(self, error: PreoError, *, body_broken: bool = False) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.body_broken = body_broken
+
+
+class _Refused(Exception):
+    """Internal: a POST was refused with 429 (so it did nothing)."""
+
+    def __init__(self, error: APIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _maybe_sent(exc: requests.RequestException) -> bool:
+    """Whether the request may have reached the server (no: it never connected)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _retry_after(error: APIError, cap: float) -> float:
+    value = getattr(error, "retry_after", None)
+    try:
+        return min(float(value), cap) if value else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _short(error: PreoError) -> str:
+    return str(error).split(" - ")[0].split(": ", 1)[0] if isinstance(error, APIError) else str(error)
+
+
+def _where_to_look(path: str) -> str:
+    """Where a user can see whether a POST to ``path`` took effect."""
+    parent, _, last = path.rpartition("/")
+    if re.fullmatch(r"[a-z][a-z0-9-]*", last) and parent.count("/") >= 3:  # an action on an object
+        return f"GET {parent}"
+    return f"GET {path} (the list)"
 
 
 def _dedupe(records: list[dict[str, Any]], *, expected: int) -> list[dict[str, Any]]:

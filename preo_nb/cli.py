@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--check-contract", action="store_true",
                       help="fail if any sandbox response breaks the API contract (needs jsonschema)")
     demo.set_defaults(handler=_demo)
+
+    bulk = commands.add_parser("bulk-refund", help="refund many purchases exactly once, resumable")
+    bulk.add_argument("--purchases", type=Path, required=True,
+                      help="a CSV with a purchase_id column, or a text file with one id per line")
+    bulk.add_argument("--reason", required=True)
+    bulk.add_argument("--scope")
+    bulk.add_argument("--amount", type=float)
+    bulk.add_argument("--comment", default="")
+    bulk.add_argument("--journal", type=Path, required=True, help="SQLite journal; run again with it to resume")
+    bulk.add_argument("--workers", type=int, default=4)
+    bulk.set_defaults(handler=_bulk_refund)
     return parser
 
 
@@ -108,6 +119,33 @@ def _demo(args: argparse.Namespace) -> int:
     html = runner.export_html(target)
     print(f"Done.\n  notebook: {target}\n  HTML:     {html}")
     return 0
+
+
+def _bulk_refund(args: argparse.Namespace) -> int:
+    from preo_nb import bulk
+
+    ids = read_ids(args.purchases)
+    preo = preo_nb.connect()
+    print(f"Refunding {len(ids)} purchases ({args.reason}); journal {args.journal}")
+    journal = bulk.refund_purchases(
+        preo, ids, reason=args.reason, scope=args.scope, amount=args.amount, comment=args.comment,
+        journal=args.journal, workers=args.workers,
+    )
+    counts = journal["state"].value_counts()
+    print(", ".join(f"{state}: {count}" for state, count in counts.items() if count))
+    return 0 if counts.get("sent", 0) == 0 and counts.get("pending", 0) == 0 else 2
+
+
+def read_ids(path: Path) -> list[str]:
+    """Read purchase ids from a CSV with a ``purchase_id`` column or a plain list."""
+    if not path.is_file():
+        raise UsageError(f"no file at {path}")
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if lines and "purchase_id" in lines[0].split(","):
+        import pandas as pd
+
+        return [str(v) for v in pd.read_csv(path, dtype=str)["purchase_id"].dropna()]
+    return lines
 
 
 def demo_parameters(sb: Any) -> dict[str, Any]:

@@ -71,6 +71,7 @@ def connect(
     *,
     timeout: float | None = None,
     env_file: str | Path | bool = True,
+    page_size: int | None = None,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -81,6 +82,7 @@ def connect(
         timeout: Seconds per connect and per read; ``PREO_TIMEOUT``, default 30.
         env_file: Path of a ``.env`` file; ``True`` looks for one from the working
             directory upwards; ``False`` reads none.
+        page_size: Records per page when reading lists, 1-1000 (default 1000).
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -92,9 +94,13 @@ def connect(
 
     replaying = testing.activate_from_env()
     try:
-        settings = load_settings(base_url=base_url, token=token, timeout=timeout, env_file=env_file)
+        settings = load_settings(
+            base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size
+        )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
             raise
-        settings = load_settings(base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file)
+        settings = load_settings(
+            base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size
+        )
     return Client(settings)

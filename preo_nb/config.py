@@ -21,6 +21,7 @@ from preo_nb.errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.preo.dev"
 DEFAULT_TIMEOUT = 30.0
+MAX_PAGE_SIZE = 1000  # the contract's maximum; the server clamps larger values
 LOOPBACK_NAMES = {"localhost"}
 ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT")
 
@@ -46,7 +47,7 @@ class Settings:
     max_retries: int = 4
     backoff_factor: float = 0.5
     max_retry_wait: float = 30.0
-    page_size: int = 1000
+    page_size: int = MAX_PAGE_SIZE
     page_workers: int = 4
 
     def __repr__(self) -> str:
@@ -59,6 +60,7 @@ def load_settings(
     token: str | None = None,
     timeout: float | None = None,
     env_file: str | Path | bool = True,
+    page_size: int | None = None,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
 
@@ -66,6 +68,7 @@ def load_settings(
         base_url: Overrides ``PREO_BASE_URL``.
         token: Overrides ``PREO_API_TOKEN``.
         timeout: Overrides ``PREO_TIMEOUT``.
+        page_size: Records per page for lists, 1 to 1000 (default 1000, the API's maximum).
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
 
@@ -85,6 +88,7 @@ def load_settings(
         base_url=url,
         token=check_token(pick(token, "PREO_API_TOKEN")),
         timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT")),
+        page_size=_check_page_size(page_size),
     )
 
 
@@ -151,3 +155,11 @@ def _check_timeout(value: str | None) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigurationError("timeout", f"must be a positive number of seconds, not {value!r}")
     return seconds
+
+
+def _check_page_size(value: int | None) -> int:
+    if value is None:
+        return MAX_PAGE_SIZE
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
+        raise ConfigurationError("page_size", f"must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value!r}")
+    return value

@@ -6,6 +6,7 @@
      +-- PreoValidationError (also ValueError)   bad input caught before anything is sent
      |    +-- ConfigurationError                 missing token, bad base URL, bad .env
      +-- TransportError                          the network failed (DNS, refused, timeout)
+     +-- UnknownOutcome                          a write may have happened; says where to check
      +-- WaitTimeout (also TimeoutError)         a wait(...) for a job ran out of time
      +-- SignatureVerificationError              a received webhook's signature does not check out
      +-- APIError                                the server answered with an error status
@@ -147,6 +148,28 @@ class SignatureVerificationError(PreoError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(f"{message} ({reason})")
         self.reason = reason
+
+
+class UnknownOutcome(PreoError):
+    """A write may or may not have taken effect, and preo_nb could not find out.
+
+    Raised instead of sending the write again, so nothing happens twice.
+
+    Attributes:
+        method, url: The request.
+        cause: What went wrong (a lost connection, a cut-off answer, a 5xx).
+        check: Where to look before trying again, e.g. ``GET /v1/webhooks/whk_...``.
+    """
+
+    def __init__(self, method: str, url: str, cause: PreoError, *, check: str) -> None:
+        super().__init__(
+            f"{method} {url} may or may not have taken effect ({cause}). "
+            f"Check with {check} before trying again."
+        )
+        self.method = method
+        self.url = url
+        self.cause = cause
+        self.check = check
 
 
 class WaitTimeout(PreoError, TimeoutError):

@@ -1,7 +1,7 @@
 '''Check that a webhook POST really comes from Preo (and sign test payloads).
 
 Preo signs every delivery with the endpoint's secret (``whsec_...``, shown by
-``preo.webhooks.retrieve(id)["secret"]``)::
+``preo.webhooks.retrieve(id)["secret"].reveal()``)::
 
     X-Preo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>
 

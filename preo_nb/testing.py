@@ -104,7 +104,8 @@ def vcr_config(record_mode: str = "none") -> dict[str, Any]:
     return {
         "record_mode": record_mode,
         "match_on": MATCH_ON,
-        "filter_headers": [(name, None) for name in SECRET_HEADERS],
+        # the idempotency key is random per call: dropped so re-recording does not churn
+        "filter_headers": [(name, None) for name in (*SECRET_HEADERS, "idempotency-key")],
         "filter_query_parameters": [(name, None) for name in SECRET_QUERY],
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,

@@ -46,14 +46,25 @@ def test_retries_give_up_with_the_matching_error(fast, sandbox):
     assert info.value.status == 503
 
 
-def test_a_post_is_never_resent(fast, sandbox):
+def test_a_post_is_resent_only_after_checking_it_did_nothing(fast, sandbox, caplog):
     sandbox.faults.fail_next("POST", "/v1/refunds", 503, times=1)
-    purchase = sandbox.store.find_purchase(status="paid")
-    with pytest.raises(preo_nb.ServerError):
-        fast.refunds.create(purchase["api_id"], reason="sold_out")
-    assert fast.refunds.list(purchase_id=purchase["api_id"], status="requested").empty
-    # the fault was used once: the client did not try again behind the user's back
-    assert sandbox.faults.pending("POST", "/v1/refunds") == 0
+    purchase = sandbox.store.find_purchase(status="paid", refundable=True)
+    with caplog.at_level(logging.WARNING, logger="preo_nb.http"):
+        made = fast.refunds.create(purchase["api_id"], reason="sold_out")
+    assert [r["id"] for r in fast.refunds.iterate(purchase_id=purchase["api_id"])] == [made["id"]]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("checking whether POST /v1/refunds took effect" in m for m in messages)
+    assert any("did not take effect; sending it again" in m for m in messages)
+
+
+def test_a_post_without_a_way_to_check_is_not_resent(fast, sandbox):
+    endpoint = fast.webhooks.list()["id"].iloc[0]
+    sandbox.faults.fail_next("POST", f"/v1/webhooks/{endpoint}/rotate-secret", kind="drop")
+    with pytest.raises(preo_nb.UnknownOutcome) as info:
+        fast.webhooks.rotate_secret(endpoint)
+    assert info.value.check == f"GET /v1/webhooks/{endpoint}"
+    assert f"Check with GET /v1/webhooks/{endpoint} before trying again" in str(info.value)
+    assert sandbox.faults.pending("POST", "/v1/webhooks") == 0
 
 
 def test_list_reads_every_page_concurrently_in_order(fast, sandbox):

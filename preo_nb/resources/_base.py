@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 import pandas as pd
 
 from preo_nb import _progress, contract, frames
-from preo_nb._http import HTTP
+from preo_nb._http import HTTP, Reconcile
 from preo_nb.errors import PreoValidationError, WaitTimeout
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,9 +91,24 @@ class Resource:
         found: dict[str, Any] = self._http.request("GET", path, params=params)
         return found
 
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        made: dict[str, Any] = self._http.request("POST", path, json=body if body is not None else {})
+    def _post(
+        self, path: str, body: dict[str, Any] | None = None, *, reconcile: Reconcile | None = None,
+        safe: bool = False,
+    ) -> dict[str, Any]:
+        """POST; see ``HTTP.request`` for ``reconcile`` (how to tell it took effect) and ``safe``."""
+        made: dict[str, Any] = self._http.request(
+            "POST", path, json=body if body is not None else {}, reconcile=reconcile, safe=safe
+        )
         return made
+
+    def _when(self, path: str, took_effect: Callable[[dict[str, Any]], bool]) -> Reconcile:
+        """A reconciler: GET ``path`` and return it when ``took_effect`` says the POST happened."""
+
+        def check() -> dict[str, Any] | None:
+            found = self._get(path)
+            return found if took_effect(found) else None
+
+        return check
 
     def _wait(
         self, verb: str, id: str, *, field: str, done: tuple[str, ...], timeout: float, interval: float,

@@ -156,7 +156,8 @@ class Campaigns(Resource):
 
     def cancel(self, id: str) -> dict[str, Any]:
         """Stop a campaign that has not finished: it becomes ``cancelled``."""
-        return self._post(self._path("cancel", id))
+        return self._post(self._path("cancel", id), reconcile=self._when(
+            self._path("retrieve", id), lambda campaign: campaign["status"] == "cancelled"))
 
     def schedule(self, id: str, *, scheduled_at: dt.datetime | pd.Timestamp | str) -> dict[str, Any]:
         """Set (or move) the send time of a draft or scheduled campaign.
@@ -170,11 +171,14 @@ class Campaigns(Resource):
         Returns:
             The campaign, ``scheduled``; ``scheduled_at`` is shown with the edition's offset.
         """
-        return self._post(self._path("schedule", id), {"scheduled_at": send_time(scheduled_at)})
+        when = send_time(scheduled_at)
+        return self._post(self._path("schedule", id), {"scheduled_at": when}, reconcile=self._when(
+            self._path("retrieve", id), lambda campaign: _scheduled_for(campaign, when)))
 
     def send_now(self, id: str) -> dict[str, Any]:
         """Start sending at once: the campaign becomes ``calculating``; follow it with ``wait``."""
-        return self._post(self._path("send_now", id))
+        return self._post(self._path("send_now", id), reconcile=self._when(
+            self._path("retrieve", id), lambda campaign: campaign["status"] not in ("draft", "scheduled")))
 
     def stats(self, id: str) -> dict[str, Any]:
         """Return the counters and 0-1 rates: ``sent``, ``delivered``, ``delivery_rate``, ``open_rate``..."""
@@ -194,3 +198,11 @@ class Campaigns(Resource):
         done = ("sent", "failed", "cancelled", "draft")
         return self._wait("retrieve", id, field="status", done=done, timeout=timeout, interval=interval,
                           progress=progress)
+
+
+def _scheduled_for(campaign: dict[str, Any], when: str) -> bool:
+    """Whether a campaign is scheduled at ``when`` (naive: the edition's wall-clock time)."""
+    if campaign.get("status") != "scheduled" or not campaign.get("scheduled_at"):
+        return False
+    wanted, shown = pd.Timestamp(when), pd.Timestamp(campaign["scheduled_at"])
+    return bool(shown.tz_localize(None) == wanted if wanted.tzinfo is None else shown == wanted)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import contract, frames
+from preo_nb._http import Reconcile
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, given
 from preo_nb.resources._import_checks import check_orders
@@ -167,7 +168,7 @@ class DataImports(Resource):
 
     def cancel(self, id: str) -> dict[str, Any]:
         """Cancel an import that has not started importing; it leaves the default list."""
-        return self._post(self._path("cancel", id))
+        return self._post(self._path("cancel", id), reconcile=self._stage_is(id, "cancelled"))
 
     def import_external_orders(
         self,
@@ -228,7 +229,7 @@ class DataImports(Resource):
 
     def validate_column_mappings(self, id: str) -> dict[str, Any]:
         """Check the saved column mapping: ``{valid, errors, warnings}``; changes nothing."""
-        return self._post(self._path("validate_column_mappings", id))
+        return self._post(self._path("validate_column_mappings", id), safe=True)
 
     def process_column_mappings(self, id: str) -> dict[str, Any]:
         """Read every row with the saved mapping; the import moves to ``needs_product_mapping``.
@@ -237,7 +238,8 @@ class DataImports(Resource):
             BadRequest: The mapping is incomplete (``field_errors["mappings"]``) or rows are
                 invalid (``field_errors["rows"]``); nothing changed.
         """
-        return self._post(self._path("process_column_mappings", id))
+        return self._post(self._path("process_column_mappings", id),
+                          reconcile=self._stage_is(id, "needs_product_mapping", "importing", "completed", "failed"))
 
     def list_product_mappings(self, id: str, *, progress: bool | None = None) -> pd.DataFrame:
         """List the product codes found: ``product_code``, ``product_name``, ``row_count``, ``product_id``."""
@@ -267,7 +269,11 @@ class DataImports(Resource):
 
     def start_import(self, id: str) -> dict[str, Any]:
         """Start creating the orders (stage ``importing``); every product code must be mapped."""
-        return self._post(self._path("start_import", id))
+        started = self._stage_is(id, "importing", "completed", "failed")
+        return self._post(self._path("start_import", id), reconcile=started)
+
+    def _stage_is(self, id: str, *stages: str) -> Reconcile:
+        return self._when(self._path("retrieve", id), lambda job: job["stage"] in stages)
 
     def wait(
         self, id: str, *, timeout: float = 300, interval: float = 2.0, progress: bool | None = None

@@ -208,7 +208,7 @@ class EmailMessages(Resource):
         if context is not None and not isinstance(context, Mapping):
             raise PreoValidationError("context", f"must be a dict of variable values, not {type(context).__name__}")
         body = given(language=language, context=None if context is None else dict(context))
-        return self._post(self._path("preview", id), body)
+        return self._post(self._path("preview", id), body, safe=True)
 
     def template_variables(self, id: str) -> dict[str, Any]:
         """Return the variables this message's type may use.

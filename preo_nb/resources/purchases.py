@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from preo_nb.resources._base import Resource
-from preo_nb.resources.refunds import Reason, Scope, refund_body
+from preo_nb.resources.refunds import Reason, Scope, open_request_like, refund_body
 
 
 class Purchases(Resource):
@@ -50,4 +50,5 @@ class Purchases(Resource):
             PreoValidationError: A bad reason, scope or amount; nothing was sent.
             Conflict: The purchase already has an open request, or nothing is left to refund.
         """
-        return self._post(self._path("refund", id), refund_body(reason, scope, amount, comment, pickup_point_id))
+        body = refund_body(reason, scope, amount, comment, pickup_point_id)
+        return self._post(self._path("refund", id), body, reconcile=open_request_like(self, id, body))

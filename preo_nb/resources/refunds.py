@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import contract
+from preo_nb._http import Reconcile
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, given
 
@@ -38,6 +39,21 @@ DEFAULT_SCOPE: dict[str, str] = {
 }
 CUSTOM_SCOPES = ("purchase_custom", "transaction_custom")
 OPEN_STATUSES = ("requested", "ready", "processing", "awaiting_gateway")
+
+
+def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]) -> Reconcile:
+    """A reconciler for a lost refund POST: the open request for that purchase matching ``body``."""
+
+    def find() -> dict[str, Any] | None:
+        page = resource._get("/v1/refunds", {"purchase_id": purchase_id, "page_size": 100})
+        for request in page["results"]:
+            if request["status"] in OPEN_STATUSES and request["reason"] == body["reason"] and all(
+                body.get(key) in (None, request.get(key)) for key in ("scope", "amount")
+            ):
+                return dict(request)
+        return None
+
+    return find
 
 
 def refund_body(
@@ -139,15 +155,18 @@ class Refunds(Resource):
         """
         body = {"purchase_id": check_id(purchase_id, "purchase_id"),
                 **refund_body(reason, scope, amount, comment, pickup_point_id)}
-        return self._post(self.PATHS["create"], body)
+        return self._post(self.PATHS["create"], body, reconcile=open_request_like(self, purchase_id, body))
 
     def approve(self, id: str) -> dict[str, Any]:
         """Approve a ``requested`` refund: it becomes ``ready`` (or ``invalid`` if the money is gone)."""
-        return self._post(self._path("approve", id))
+        return self._post(self._path("approve", id), reconcile=self._decided(id))
 
     def reject(self, id: str, *, comment: str | None = None) -> dict[str, Any]:
         """Reject a ``requested`` refund; ``comment`` replaces the request's comment."""
-        return self._post(self._path("reject", id), given(comment=comment))
+        return self._post(self._path("reject", id), given(comment=comment), reconcile=self._decided(id))
+
+    def _decided(self, id: str) -> Reconcile:
+        return self._when(self._path("retrieve", id), lambda request: request["status"] != "requested")
 
     def wait(
         self, id: str, *, timeout: float = 300, interval: float = 2.0, progress: bool | None = None

@@ -178,11 +178,13 @@ class Segments(Resource):
 
     def recalculate(self, id: str) -> dict[str, Any]:
         """Queue a calculation: the segment becomes ``pending``; follow it with ``wait``."""
-        return self._post(self._path("recalculate", id))
+        return self._post(self._path("recalculate", id), reconcile=self._when(
+            self._path("retrieve", id), lambda segment: segment["status"] in ("pending", "processing")))
 
     def reset_to_draft(self, id: str) -> dict[str, Any]:
         """Move a segment stuck in ``pending``/``processing`` back to ``draft``."""
-        return self._post(self._path("reset_to_draft", id))
+        return self._post(self._path("reset_to_draft", id), reconcile=self._when(
+            self._path("retrieve", id), lambda segment: segment["status"] == "draft"))
 
     @overload
     def export_csv(self, id: str, *, raw: Literal[False] = ...) -> pd.DataFrame: ...
@@ -234,7 +236,7 @@ class Segments(Resource):
         body: dict[str, Any] = {"condition": condition}
         if edition_id is not None:
             body["edition_id"] = check_id(edition_id, "edition_id")
-        return self._post(self.PATHS["validate_cel"], body)
+        return self._post(self.PATHS["validate_cel"], body, safe=True)
 
     def wait(
         self, id: str, *, timeout: float = 300, interval: float = 2.0, progress: bool | None = None

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from preo_nb import frames
+from preo_nb._secret import guard
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
 
@@ -123,14 +124,14 @@ class Webhooks(Resource):
         is_active: bool | None = None,
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield endpoints one by one (secrets included), reading pages as needed."""
+        """Yield endpoints one by one, reading pages as needed (``secret`` is a masked ``Secret``)."""
         filters = given(organization_id=organization_id, edition_id=edition_id, is_active=is_active,
                         ordering=ordering)
-        return self._iterate("webhooks_list", filters)
+        return (guard(endpoint) for endpoint in self._iterate("webhooks_list", filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
-        """Fetch one endpoint, its ``secret`` included."""
-        return self._get(self._path("retrieve", id))
+        """Fetch one endpoint; its ``secret`` shows as ``whsec_***`` until you call ``.reveal()``."""
+        return guard(self._get(self._path("retrieve", id)))
 
     def create(
         self,
@@ -155,11 +156,11 @@ class Webhooks(Resource):
             timeout_seconds: Per-attempt timeout, 1-60 (default 30).
 
         Returns:
-            The endpoint, with its ``secret``.
+            The endpoint; ``endpoint["secret"].reveal()`` gives the signing secret for your receiver.
         """
         body = _checked(name, url, events, edition_id, timeout_seconds)
-        return self._post(self.PATHS["create"], given(
-            organization_id=check_id(organization_id, "organization_id"), is_active=is_active, **body))
+        return guard(self._post(self.PATHS["create"], given(
+            organization_id=check_id(organization_id, "organization_id"), is_active=is_active, **body)))
 
     def update(
         self,
@@ -174,7 +175,7 @@ class Webhooks(Resource):
     ) -> dict[str, Any]:
         """Change the fields you pass (``edition_id=None`` widens it to every edition); returns the endpoint."""
         body = _checked(name, url, events, edition_id, timeout_seconds)
-        return self._patch(self._path("update", id), changes(is_active=is_active, **body))
+        return guard(self._patch(self._path("update", id), changes(is_active=is_active, **body)))
 
     def delete(self, id: str) -> None:
         """Delete an endpoint and its delivery history."""
@@ -218,13 +219,19 @@ class Webhooks(Resource):
             Conflict: ``invalid_state`` unless the delivery failed; ``inactive`` when
                 the endpoint is paused.
         """
-        return self._post(self._path("retry_delivery", id, delivery_id))
+        before = self.retrieve_delivery(id, delivery_id)["attempts"]
+        return self._post(self._path("retry_delivery", id, delivery_id), reconcile=self._when(
+            self._path("retrieve_delivery", id, delivery_id), lambda delivery: delivery["attempts"] > before))
 
     def rotate_secret(self, id: str) -> dict[str, Any]:
         """Give the endpoint a new signing secret; the old one stops working at once.
 
         Returns:
-            The endpoint with its new ``secret``: update your receiver right away.
+            The endpoint with its new ``secret`` (``.reveal()`` it): update your receiver right away.
+
+        Raises:
+            UnknownOutcome: The answer was lost; whether the secret changed cannot be
+                told from outside, so it is not rotated again behind your back.
         """
-        return self._post(self._path("rotate_secret", id))
+        return guard(self._post(self._path("rotate_secret", id)))
 

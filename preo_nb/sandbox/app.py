@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 
 from flask import Flask, Response, g, request
@@ -29,7 +28,8 @@ from preo_nb.sandbox import (
 )
 from preo_nb.sandbox.conformance import ContractChecker
 from preo_nb.sandbox.errors import ApiError
-from preo_nb.sandbox.faults import FailRule, Faults
+from preo_nb.sandbox.fault_wsgi import FaultMiddleware
+from preo_nb.sandbox.faults import Faults
 from preo_nb.sandbox.store import Store
 from preo_nb.sandbox.web import EXTENSION, Services, authenticate, services
 
@@ -74,29 +74,17 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     if checker is not None:
         checker.install(app)
+    app.wsgi_app = FaultMiddleware(app.wsgi_app, faults)  # type: ignore[method-assign]
     return app
 
 
 def _before_request() -> Response | None:
-    """Apply faults, then authenticate; control and unmatched paths skip both."""
+    """Authenticate; control and unmatched paths skip it (faults act in ``FaultMiddleware``)."""
     if request.path.startswith(control.PREFIX):
         return None
-    faults = services().faults
-    if faults.delay:
-        time.sleep(faults.delay)
-    rule = faults.take(request.method, request.path)
-    if rule is not None:
-        g.sandbox_fault = True
-        return _fault_reply(rule)
     if request.routing_exception is None:
         g.caller = authenticate(services().store)
     return None
-
-
-def _fault_reply(rule: FailRule) -> Response:
-    reply = _json(rule.reply_body(), rule.status)
-    reply.headers.update(rule.headers)
-    return reply
 
 
 def _add_request_id(response: Response) -> Response:

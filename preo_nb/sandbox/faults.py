@@ -1,12 +1,26 @@
-"""Fault injection: failing requests, latency and forced payout failures.
+"""Fault injection: failing requests, broken connections, latency, forced job failures.
 
-Faults act in front of the API (README 4.1, Forced failures): a failing
-request is answered before auth or any view runs, so it changes nothing. They
-are switched through this object or the control endpoint, never a /v1 path.
+Faults are switched through this object or the control endpoint, never a /v1
+path. Each request meets at most one fault, of one of these kinds (``KINDS``):
+
+========  ===================================================================
+status    answered with ``status`` before auth or any view runs (nothing changes)
+reset     the connection is closed before the request is handled (nothing changes)
+drop      the request is handled and committed, then the connection is closed
+          without a response
+truncate  handled and committed; the JSON body is cut in half
+slow      handled and committed; the body trickles out over ``seconds``
+latency   handled after a delay of ``seconds``
+========  ===================================================================
+
+``fail_next`` queues faults for the next matching requests; ``chaos`` gives
+every matching request a seeded chance of a random fault (the soak tests).
+``preo_nb.sandbox.fault_wsgi`` applies them around the app.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,16 +34,24 @@ DEFAULT_DETAILS = {
 }
 
 
+KINDS = ("status", "reset", "drop", "truncate", "slow", "latency")
+CHAOS_MENU = (
+    ("status", 429), ("status", 502), ("status", 503), ("reset", 0), ("drop", 0), ("truncate", 0), ("latency", 0),
+)
+
+
 @dataclass
 class FailRule:
-    """Answer the next ``times`` requests matching method and path prefix with ``status``."""
+    """Fault the next ``times`` requests matching method and path prefix (see ``KINDS``)."""
 
     method: str
     path_prefix: str
-    status: int
+    status: int = 0
     times: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    kind: str = "status"
+    seconds: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         """Whether a request is one this rule fails."""
@@ -50,6 +72,8 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[FailRule] = []
+        self._chaos: tuple[float, random.Random, str, str, tuple[tuple[str, int], ...]] | None = None
+        self.faulted: list[tuple[str, str, str]] = []
         self._payouts: set[str] = set()
         self._imports: set[str] = set()
         self._jobs: set[tuple[str, str]] = set()
@@ -59,29 +83,53 @@ class Faults:
         self,
         method: str,
         path_prefix: str,
-        status: int,
+        status: int = 0,
         *,
+        kind: str = "status",
         times: int = 1,
         headers: dict[str, str] | None = None,
         body: Any = None,
+        seconds: float = 0.0,
     ) -> None:
-        """Make the next ``times`` matching requests answer ``status``.
+        """Fault the next ``times`` matching requests.
 
         Args:
             method: HTTP method to match, or ``"*"`` for any.
             path_prefix: Start of the request path, e.g. ``"/v1/orders"``.
-            status: Status to answer, e.g. 503, or 429 with ``Retry-After``.
-            times: How many requests to fail.
-            headers: Extra reply headers, e.g. ``{"Retry-After": "1"}``.
-            body: JSON body to send instead of ``{"detail": ...}``.
+            status: For ``kind="status"``: the status to answer, e.g. 503, or 429
+                (which gets ``Retry-After: 1`` unless ``headers`` say otherwise).
+            kind: One of ``KINDS``.
+            times: How many requests to fault.
+            headers: Extra reply headers of a status fault.
+            body: JSON body of a status fault instead of ``{"detail": ...}``.
+            seconds: For ``slow`` and ``latency``: how long.
         """
-        if times < 1 or not 100 <= status <= 599:
-            raise ValueError("times must be >= 1 and status an HTTP status")
-        rule = FailRule(
-            method.upper(), path_prefix, status, times, dict(headers or {}), body
-        )
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if times < 1 or (kind == "status" and not 100 <= status <= 599) or seconds < 0:
+            raise ValueError("times must be >= 1, status an HTTP status, seconds >= 0")
+        headers = dict(headers or {})
+        if status == 429:
+            headers.setdefault("Retry-After", "1")
+        rule = FailRule(method.upper(), path_prefix, status, times, headers, body, kind, float(seconds))
         with self._lock:
             self._rules.append(rule)
+
+    def chaos(
+        self, rate: float, *, seed: int = 0, method: str = "*", path_prefix: str = "/v1/",
+        menu: tuple[tuple[str, int], ...] = CHAOS_MENU,
+    ) -> None:
+        """Give each matching request a ``rate`` chance of a fault drawn from ``menu`` (seeded).
+
+        Args:
+            rate: Probability per request, 0 turns chaos off.
+            menu: ``(kind, status)`` pairs to draw from; by default every kind that
+                a client must survive (429, 502, 503, reset, drop, truncate, latency).
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        with self._lock:
+            self._chaos = (rate, random.Random(seed), method.upper(), path_prefix, menu) if rate else None
 
     def latency(self, seconds: float) -> None:
         """Delay every API request by ``seconds`` (0 turns it off)."""
@@ -128,18 +176,36 @@ class Faults:
             self._payouts.clear()
             self._imports.clear()
             self._jobs.clear()
+            self._chaos = None
+            self.faulted.clear()
             self.delay = 0.0
 
     def take(self, method: str, path: str) -> FailRule | None:
-        """Return (and use up one try of) the first rule failing this request."""
+        """Return (and use up one try of) the fault this request meets, if any."""
         with self._lock:
-            for rule in self._rules:
-                if rule.matches(method, path):
-                    rule.times -= 1
-                    if rule.times == 0:
-                        self._rules.remove(rule)
-                    return rule
+            rule = self._queued(method, path) or self._drawn(method, path)
+            if rule is not None:
+                self.faulted.append((method.upper(), path, rule.kind if rule.kind != "status" else str(rule.status)))
+            return rule
+
+    def _queued(self, method: str, path: str) -> FailRule | None:
+        for rule in self._rules:
+            if rule.matches(method, path):
+                rule.times -= 1
+                if rule.times == 0:
+                    self._rules.remove(rule)
+                return rule
         return None
+
+    def _drawn(self, method: str, path: str) -> FailRule | None:
+        if self._chaos is None:
+            return None
+        rate, draw, rule_method, prefix, menu = self._chaos
+        if not FailRule(rule_method, prefix).matches(method, path) or draw.random() >= rate:
+            return None
+        kind, status = draw.choice(menu)
+        headers = {"Retry-After": "1"} if status == 429 else {}
+        return FailRule(method, path, status, 1, headers, kind=kind, seconds=0.2 if kind == "latency" else 0.0)
 
     def pending(self, method: str, path: str) -> int:
         """Return how many more ``method path`` requests the rules would fail."""
@@ -156,6 +222,8 @@ class Faults:
                 "fail_payout": sorted(self._payouts),
                 "fail_import": sorted(self._imports),
                 "fail_job": [{"kind": k, "id": i} for k, i in sorted(self._jobs)],
+                "chaos": None if self._chaos is None else {"rate": self._chaos[0], "path_prefix": self._chaos[3]},
+                "faulted": len(self.faulted),
             }
 
     def apply(self, spec: dict[str, Any]) -> None:
@@ -163,7 +231,8 @@ class Faults:
 
         ``{"clear": true, "latency": 0.2, "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
         "fail_job": [{"kind": "segment"|"campaign", "id"}],
-        "fail_next": [{"method", "path_prefix", "status", "times"?, "headers"?, "body"?}]}``;
+        "fail_next": [{"method", "path_prefix", "status"?, "kind"?, "times"?, "headers"?, "body"?, "seconds"?}],
+        "chaos": {"rate", "seed"?, "method"?, "path_prefix"?}}``;
         every key is optional and ``clear`` runs first.
         """
         if spec.get("clear"):
@@ -179,3 +248,7 @@ class Faults:
             self.fail_job(str(job.get("kind")), str(job.get("id", "")))
         for rule in spec.get("fail_next", []):
             self.fail_next(**rule)
+        if "chaos" in spec:
+            chaos = dict(spec["chaos"] or {"rate": 0})
+            options = {k: chaos[k] for k in ("seed", "method", "path_prefix") if k in chaos}
+            self.chaos(float(chaos.pop("rate")), **options)

@@ -1,0 +1,64 @@
+"""Runs every row of docs/errors.md: the bad input, the error it raises, the words it says."""
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+import preo_nb
+
+TABLE = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+
+
+def rows():
+    found = []
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].isdigit():
+            number, what, where, call, outcome, says = cells
+            found.append(pytest.param(where, call.strip("`"), outcome, says.strip("`"), id=f"{number} {what}"))
+    return found
+
+
+def test_the_table_has_at_least_30_bad_inputs():
+    assert len(rows()) >= 30
+    assert [p.id.split()[0] for p in rows()] == [str(n) for n in range(1, len(rows()) + 1)]
+
+
+@pytest.fixture
+def scope(sandbox, connect_to, tmp_path, monkeypatch):
+    """The names the table's calls use, on a freshly seeded sandbox."""
+    sandbox.reset()
+    monkeypatch.chdir(tmp_path)
+
+    def write(name, data):
+        path = tmp_path / name
+        path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+        return path
+
+    return {
+        "preo_nb": preo_nb, "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
+        "E": sandbox.store.busiest_edition()["id"], "ORG": sandbox.store.org_id(1), "URL": sandbox.url,
+        "P": sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"],
+        "R": sandbox.store.find_refund(org=1, status="requested")["id"],
+        "env_file": lambda text: write(".env", text), "tmp": write, "MB": 1024 * 1024,
+    }
+
+
+@pytest.mark.parametrize(("where", "call", "outcome", "says"), rows())
+def test_bad_input(scope, monkeypatch, where, call, outcome, says):
+    sent = []
+    if where == "client":
+        original = requests.adapters.HTTPAdapter.send
+        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send",
+                            lambda self, request, **kw: sent.append(request) or original(self, request, **kw))
+    if outcome == "returns":
+        result = eval(call, scope)
+        assert eval(says, {**scope, "result": result}), result
+    else:
+        with pytest.raises(getattr(preo_nb, outcome)) as info:
+            eval(call, scope)
+        assert says in str(info.value)
+        assert re.search(r"sbx_\w{12,}", str(info.value)) is None
+    assert sent == [], "a request left the client"

@@ -1,0 +1,70 @@
+"""One scan for credentials everywhere they could leak: errors, logs, cassettes, notebooks."""
+
+import logging
+from pathlib import Path
+
+import pytest
+
+import preo_nb
+from preo_nb import runner, testing
+from preo_nb._secret import Secret
+
+ROOT = Path(__file__).resolve().parents[1]
+WRONG_TOKEN = "sbx_" + "wrong" * 6  # built, so the test's own source never shows it whole
+
+
+def failures(sandbox, preo, connect_to):
+    """Make every kind of error the client raises, with real tokens in play."""
+    yield connect_to(sandbox.url, WRONG_TOKEN).auth.me  # 401
+    yield lambda: connect_to(sandbox.url, sandbox.tokens["guest"]).editions.retrieve(
+        sandbox.store.first_edition()["id"])  # 403
+    yield lambda: preo.orders.retrieve("ord_missing")  # 404
+    yield lambda: preo.refunds.approve(sandbox.store.find_refund(status="processed")["id"])  # 409
+    yield lambda: preo.refunds.create("pur_missing", reason="sold_out")  # 400
+    yield connect_to("http://127.0.0.1:9", sandbox.token, max_retries=0).auth.me  # transport
+    yield lambda: preo_nb.connect(base_url="http://evil.example", token=sandbox.token)  # configuration
+
+    def lost_rotation():
+        endpoint = preo.webhooks.list()["id"].iloc[0]
+        sandbox.faults.fail_next("POST", f"/v1/webhooks/{endpoint}/rotate-secret", kind="drop")
+        preo.webhooks.rotate_secret(endpoint)
+
+    yield lost_rotation  # unknown outcome
+
+
+def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
+    sandbox.reset()
+    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01)
+    secrets = (WRONG_TOKEN, *sandbox.tokens.values(), *tuple(e["secret"].reveal() for e in preo.webhooks.iterate()))
+    texts = {}
+
+    with caplog.at_level(logging.DEBUG):
+        for n, fail in enumerate(failures(sandbox, preo, connect_to)):
+            with pytest.raises(preo_nb.PreoError) as info:
+                fail()
+            texts[f"error {n} ({type(info.value).__name__})"] = "\n".join(
+                [str(info.value), repr(info.value), repr(vars(info.value)), str(info.getrepr())])
+        endpoint = preo.webhooks.retrieve(preo.webhooks.list()["id"].iloc[0])
+        texts["a retrieved endpoint"] = f"{endpoint} {endpoint!r} {preo.webhooks.list()!r}"
+        texts["the client"] = f"{preo!r} {preo.settings!r} {preo._http!r}"
+    texts["log lines"] = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Bearer ***" in texts["log lines"]
+
+    for path in [*ROOT.joinpath("cassettes").rglob("*.yaml"), *ROOT.joinpath("notebooks").glob("*.ipynb")]:
+        texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
+    executed = tmp_path / "orders_report.ipynb"
+    with runner.environment({"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token,
+                             testing.CASSETTE_ENV: None}):
+        runner.run_notebook(ROOT / "notebooks" / "orders_report.ipynb", executed, {"since": "2026-08-31"})
+    texts["executed notebook and its papermill metadata"] = executed.read_text(encoding="utf-8")
+
+    leaks = {where: found for where, text in texts.items() if (found := testing.find_secrets(text, secrets))}
+    assert leaks == {}
+    assert len(texts) > 40
+
+
+def test_a_secret_masks_itself_but_still_works():
+    secret = Secret("whsec_" + "0f" * 16)
+    shown = [repr(secret), str(secret), f"{secret}", repr({"secret": secret})]
+    assert all("0f0f" not in text for text in shown)
+    assert secret.reveal() == "whsec_" + "0f" * 16 and secret.encode() == secret.reveal().encode()
