@@ -35,7 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With ``--record-mode=rewrite`` (or ``all``), re-record the notebooks' cassettes first.
 
-    Only when the run covers ``notebooks/`` (a plain ``pytest --record-mode=rewrite`` does).
+    Only the notebooks the run covers: all of ``notebooks/`` for a plain
+    ``pytest --record-mode=rewrite``, else the ``.ipynb`` files named.
 
     Each runbook runs under papermill, with its default parameters, against a
     fresh seed-1 sandbox, its kernel recording into ``cassettes/notebooks/``;
@@ -44,12 +45,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if session.config.getoption("--record-mode", None) not in ("rewrite", "all"):
         return
     asked = [Path(arg.split("::")[0]).resolve() for arg in session.config.args]
-    if asked and not any(path in (NOTEBOOKS, ROOT) or NOTEBOOKS in path.parents for path in asked):
-        return  # re-recording some tests only: leave the notebooks' cassettes alone
+    if not asked or any(path in (NOTEBOOKS, ROOT) for path in asked):
+        chosen = sorted(NOTEBOOKS.glob("*.ipynb"))
+    else:  # only the notebooks named on the command line
+        chosen = [path for path in asked if path.suffix == ".ipynb" and path.parent == NOTEBOOKS]
     from preo_nb import runner
     from preo_nb.sandbox import running
 
-    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+    for notebook in chosen:
         cassette = CASSETTES / "notebooks" / f"{notebook.stem}.yaml"
         cassette.parent.mkdir(parents=True, exist_ok=True)
         cassette.unlink(missing_ok=True)

@@ -1,9 +1,10 @@
-"""The ``preo-nb`` command: run the sandbox, run the demo runbook against it."""
+"""The ``preo-nb`` command: the sandbox, the demo, runbooks, bulk refunds."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 import preo_nb
 from preo_nb.errors import PreoError
 
-DEMO_RUNBOOK = "orders_report.ipynb"
 EXTRAS = {
     "sandbox": ("flask", "faker"),
     "notebooks": ("papermill", "ipykernel", "nbconvert", "matplotlib"),
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     _sandbox_options(sandbox, port=8765)
     sandbox.set_defaults(handler=_sandbox)
 
-    demo = commands.add_parser("demo", help="run the orders report runbook against a fresh sandbox")
+    demo = commands.add_parser("demo", help="run every runbook against a fresh sandbox, with an index page")
     _sandbox_options(demo, port=0)
     demo.add_argument("--output", type=Path, default=Path("preo-demo"), help="folder for the results")
     demo.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
@@ -51,6 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--check-contract", action="store_true",
                       help="fail if any sandbox response breaks the API contract (needs jsonschema)")
     demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run one runbook headless with papermill")
+    run.add_argument("notebook", help="a runbook name (see `preo-nb runbooks`) or a notebook path")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter; VALUE may be JSON (numbers, true/false, null, lists, dicts)")
+    run.add_argument("--output", type=Path, default=None, help="the executed notebook (default runs/NAME.ipynb)")
+    run.add_argument("--html", action="store_true", help="also write an HTML export next to it")
+    run.add_argument("--sandbox", action="store_true", help="run against a fresh local sandbox")
+    _sandbox_options(run, port=0)
+    run.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
+    run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    run.add_argument("--kernel", default="python3", help="Jupyter kernel name")
+    run.set_defaults(handler=_run)
+
+    listing = commands.add_parser("runbooks", help="list the runbooks and their parameters")
+    listing.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
+    listing.set_defaults(handler=_runbooks)
 
     bulk = commands.add_parser("bulk-refund", help="refund many purchases exactly once, resumable")
     bulk.add_argument("--purchases", type=Path, required=True,
@@ -86,38 +103,112 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def notebooks_dir(given: Path | None) -> Path:
-    """Find the runbooks: the given folder, ./notebooks, or the source checkout's."""
-    candidates = [given] if given else [Path.cwd() / "notebooks", Path(preo_nb.__file__).parents[1] / "notebooks"]
-    for folder in candidates:
-        if folder and (folder / DEMO_RUNBOOK).is_file():
-            return folder
-    raise UsageError(f"no {DEMO_RUNBOOK} in {', '.join(str(c) for c in candidates)}; pass --notebooks DIR")
-
-
 def _demo(args: argparse.Namespace) -> int:
     require("sandbox", "notebooks")
-    from preo_nb import runner, sandbox
+    from preo_nb import runbooks, runner, sandbox
 
-    source = notebooks_dir(args.notebooks) / DEMO_RUNBOOK
-    target = args.output.resolve() / DEMO_RUNBOOK
+    books = runbooks.discover(runbooks.folder(args.notebooks))
+    out = args.output.resolve()
     print(f"Starting the sandbox (seed {args.seed}, scale {args.scale})...")
+    results = []
     with sandbox.running(seed=args.seed, scale=args.scale, port=args.port, check_contract=args.check_contract) as sb:
-        parameters = demo_parameters(sb)
-        print(f"Running {source.name} against {sb.url} with {parameters}...")
-        env = {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None,
-               "PREO_NB_PROGRESS": "text"}
-        try:
-            with runner.environment(env):
-                runner.run_notebook(source, target, parameters, timeout=args.timeout)
-        except runner.RunbookFailed as exc:
-            print(f"preo-nb demo: {exc}\nThe executed notebook is {target}", file=sys.stderr)
-            return 1
-        if sb.violations:
-            print("preo-nb demo: the sandbox broke the contract:", *sb.violations, sep="\n  ", file=sys.stderr)
-            return 1
-    html = runner.export_html(target)
-    print(f"Done.\n  notebook: {target}\n  HTML:     {html}")
+        with runner.environment(_sandbox_env(sb)):
+            for book in books:
+                results.append((book, *_demo_one(book, runbooks.demo_parameters(book.name, sb, out), out, args)))
+        violations = list(sb.violations)
+    index = runbooks.write_index(out, results)
+    failed = [book.name for book, _, error in results if error]
+    print(f"Done: {len(results) - len(failed)} of {len(results)} runbooks ran cleanly.\n  index: {index}")
+    if violations:
+        print("preo-nb demo: the sandbox broke the contract:", *violations, sep="\n  ", file=sys.stderr)
+    return 1 if failed or violations else 0
+
+
+def _demo_one(book: Any, parameters: dict[str, Any], out: Path, args: argparse.Namespace) -> tuple[Path, str | None]:
+    from preo_nb import runner
+
+    target = out / f"{book.name}.ipynb"
+    print(f"Running {book.name} with {parameters}...")
+    try:
+        runner.run_notebook(book.path, target, parameters, timeout=args.timeout)
+    except runner.RunbookFailed as exc:
+        print(f"preo-nb demo: {exc}\nThe executed notebook is {target}", file=sys.stderr)
+        return target, str(exc)
+    finally:
+        if target.is_file():
+            runner.export_html(target)
+    return target, None
+
+
+def _sandbox_env(sb: Any) -> dict[str, str | None]:
+    """The kernel's environment for a sandbox: URL and token by environment, never as parameters."""
+    return {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None, "PREO_NB_PROGRESS": "text"}
+
+
+def _run(args: argparse.Namespace) -> int:
+    require("notebooks")
+    from preo_nb import runbooks, runner
+
+    source = runbooks.find(args.notebook, args.notebooks)
+    target = (args.output or Path("runs") / source.name).resolve()
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    unknown = set(parameters) - set(runbooks.parameters(source))
+    if unknown:
+        raise UsageError(f"{source.stem} has no parameter {', '.join(sorted(unknown))}; `preo-nb runbooks` lists them")
+    try:
+        if args.sandbox:
+            require("sandbox")
+            from preo_nb import sandbox
+
+            with sandbox.running(seed=args.seed, scale=args.scale) as sb, runner.environment(_sandbox_env(sb)):
+                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel)
+        else:
+            with runner.environment(_connection_env()):
+                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel)
+    except runner.RunbookFailed as exc:
+        print(f"preo-nb run: {exc}\nThe executed notebook is {target}", file=sys.stderr)
+        return 1
+    finally:
+        if args.html and target.is_file():
+            runner.export_html(target)
+    print(f"Done: {target}")
+    return 0
+
+
+def _connection_env() -> dict[str, str | None]:
+    """Hand the kernel the connection found here (arguments, environment, .env), checked first."""
+    import os
+
+    from preo_nb import testing
+    from preo_nb.config import load_settings
+
+    if os.environ.get(testing.CASSETTE_ENV):
+        return {}
+    settings = load_settings()
+    return {"PREO_BASE_URL": settings.base_url, "PREO_API_TOKEN": settings.token,
+            "PREO_TIMEOUT": str(settings.timeout), "PREO_NB_PROGRESS": os.environ.get("PREO_NB_PROGRESS", "text")}
+
+
+def parse_value(text: str) -> Any:
+    """A parameter value: JSON (numbers, true/false/null, lists, dicts), Python's True/False/None, else text."""
+    python = {"True": True, "False": False, "None": None}
+    if text in python:
+        return python[text]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _runbooks(args: argparse.Namespace) -> int:
+    require("notebooks")
+    from preo_nb import runbooks
+
+    for book in runbooks.discover(runbooks.folder(args.notebooks)):
+        print(f"{book.name}: {book.title}\n    {book.summary}")
+        for name, spec in runbooks.parameters(book.path).items():
+            kind = f" ({spec['type']})" if spec["type"] and spec["type"] != "None" else ""
+            print(f"    -p {name} {spec['default']}{kind}")
     return 0
 
 
@@ -146,12 +237,6 @@ def read_ids(path: Path) -> list[str]:
 
         return [str(v) for v in pd.read_csv(path, dtype=str)["purchase_id"].dropna()]
     return lines
-
-
-def demo_parameters(sb: Any) -> dict[str, Any]:
-    """Parameters of the demo runbook for a running sandbox: its busiest edition."""
-    edition = sb.store.busiest_edition()
-    return {"edition_id": edition["id"], "since": sb.store.recent_since(edition["id"])}
 
 
 if __name__ == "__main__":

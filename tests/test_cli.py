@@ -20,16 +20,27 @@ def preo_nb_command(*args, cwd, timeout=240):
                           text=True, timeout=timeout)
 
 
-def test_demo_writes_an_executed_notebook_with_its_chart_and_html(tmp_path):
+RUNBOOKS = ["campaign_report", "cancelled_event_refunds", "import_external_orders", "orders_report",
+            "refund_queue_daily", "webhook_health"]
+
+
+def outputs_of(notebook):
+    return [o for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_demo_runs_every_runbook_and_writes_an_index(tmp_path):
     done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--notebooks", str(ROOT / "notebooks"),
                            "--check-contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    notebook = tmp_path / "out" / "orders_report.ipynb"
-    assert str(notebook) in done.stdout and (tmp_path / "out" / "orders_report.html").is_file()
-    outputs = [o for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert testing.find_secrets(notebook.read_text()) == []
+    assert "Done: 6 of 6 runbooks ran cleanly." in done.stdout
+    index = (tmp_path / "out" / "index.html").read_text()
+    for name in RUNBOOKS:
+        notebook = tmp_path / "out" / f"{name}.ipynb"
+        assert f"{name}.html" in index and (tmp_path / "out" / f"{name}.html").is_file()
+        assert not [o for o in outputs_of(notebook) if o.output_type == "error"], name
+        assert testing.find_secrets(notebook.read_text()) == []
+    assert any("image/png" in o.get("data", {}) for o in outputs_of(tmp_path / "out" / "orders_report.ipynb"))
+    assert (tmp_path / "out" / "exports").is_dir()
 
 
 def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
@@ -43,6 +54,42 @@ def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
     assert 'cell 4 (In [4]: raise RuntimeError("the report broke here"))' in done.stderr
     assert "failed: RuntimeError: the report broke here" in done.stderr
     assert (tmp_path / "out" / "orders_report.ipynb").is_file()
+
+
+def test_run_takes_parameters_and_a_sandbox(tmp_path):
+    parameters = ["-p", "max_amount", "2.5", "-p", "approve_reasons", '["overcharge"]']
+    done = preo_nb_command("run", "refund_queue_daily", "--sandbox", "--scale", "tiny", "--notebooks",
+                           str(ROOT / "notebooks"), *parameters, "--output", "daily.ipynb", "--html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    notebook = nbformat.read(tmp_path / "daily.ipynb", as_version=4)
+    assert notebook.metadata.papermill.parameters == {"max_amount": 2.5, "approve_reasons": ["overcharge"]}
+    assert "amount <= 2.50 EUR" in "".join(o.get("text", "") for o in outputs_of(tmp_path / "daily.ipynb"))
+    assert (tmp_path / "daily.html").is_file()
+
+
+def test_run_refuses_an_unknown_parameter_before_starting(tmp_path):
+    done = preo_nb_command("run", "orders_report", "--notebooks", str(ROOT / "notebooks"), "-p", "edition", "x",
+                           cwd=tmp_path)
+    assert done.returncode == 1 and "orders_report has no parameter edition" in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_run_without_a_token_says_where_to_put_it(tmp_path):
+    done = preo_nb_command("run", "orders_report", "--notebooks", str(ROOT / "notebooks"), cwd=tmp_path)
+    assert done.returncode == 1 and "PREO_API_TOKEN" in done.stderr
+
+
+def test_runbooks_lists_six_with_their_parameters(tmp_path):
+    done = preo_nb_command("runbooks", "--notebooks", str(ROOT / "notebooks"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in RUNBOOKS:
+        assert f"\n{name}: " in "\n" + done.stdout
+    assert "-p dry_run True" in done.stdout and '-p since "2026-08-30"' in done.stdout
+
+
+def test_parameter_values_are_typed():
+    assert [cli.parse_value(v) for v in ("2.5", "3", "true", "False", "None", '["a"]', "2026-08-27", "text")] == [
+        2.5, 3, True, False, None, ["a"], "2026-08-27", "text"]
 
 
 def test_sandbox_command_prints_url_and_a_token_per_role(tmp_path):
@@ -70,4 +117,4 @@ def test_a_missing_extra_is_named_with_the_pip_command(monkeypatch, capsys):
 
 def test_no_runbooks_found_is_explained(tmp_path, capsys):
     assert cli.main(["demo", "--notebooks", str(tmp_path)]) == 1
-    assert "no orders_report.ipynb" in capsys.readouterr().err
+    assert "no runbooks in" in capsys.readouterr().err
