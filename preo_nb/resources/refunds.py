@@ -24,20 +24,8 @@ Status = Literal[
     "requested", "ready", "processing", "awaiting_gateway", "processed", "failed", "rejected", "invalid",
 ]
 
-#: The scope the server derives from each reason when none is given (contract README 4.2).
-DEFAULT_SCOPE: dict[str, str] = {
-    "deposit_reclaim": "purchase_deposit",
-    "rental_return": "purchase_deposit",
-    "sold_out": "purchase_full",
-    "event_cancelled": "purchase_full",
-    "duplicate_purchase": "purchase_full",
-    "product_defect": "purchase_price",
-    "customer_request": "purchase_price",
-    "compensation": "purchase_custom",
-    "overcharge": "purchase_custom",
-    "other": "purchase_custom",
-}
-CUSTOM_SCOPES = ("purchase_custom", "transaction_custom")
+DEFAULT_SCOPE = contract.DEFAULT_REFUND_SCOPE
+CUSTOM_SCOPES = contract.CUSTOM_REFUND_SCOPES
 OPEN_STATUSES = ("requested", "ready", "processing", "awaiting_gateway")
 
 

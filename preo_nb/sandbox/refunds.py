@@ -12,6 +12,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+from preo_nb import contract
 from preo_nb.sandbox import events, listing, render
 from preo_nb.sandbox.access import READ, WRITE
 from preo_nb.sandbox.errors import conflict, field_error, invalid
@@ -28,19 +29,8 @@ from preo_nb.sandbox.web import Group, caller, get_or_404, read_body, services, 
 group = Group("Refunds")
 Json = dict[str, Any]
 
-DEFAULT_SCOPES = {
-    "deposit_reclaim": "purchase_deposit",
-    "rental_return": "purchase_deposit",
-    "sold_out": "purchase_full",
-    "event_cancelled": "purchase_full",
-    "duplicate_purchase": "purchase_full",
-    "product_defect": "purchase_price",
-    "customer_request": "purchase_price",
-    "compensation": "purchase_custom",
-    "overcharge": "purchase_custom",
-    "other": "purchase_custom",
-}
-CUSTOM_SCOPES = ("purchase_custom", "transaction_custom")
+DEFAULT_SCOPES = contract.DEFAULT_REFUND_SCOPE
+CUSTOM_SCOPES = contract.CUSTOM_REFUND_SCOPES
 TRANSACTION_SCOPES = ("transaction_full", "transaction_custom")
 PAYOUT_STEPS = {"ready": "processing", "processing": "awaiting_gateway"}
 ORDERING = {"created": attrgetter("created")}
