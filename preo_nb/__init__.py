@@ -3,6 +3,7 @@
 >>> import preo_nb
 >>> preo = preo_nb.connect()            # PREO_API_TOKEN / PREO_BASE_URL from env or .env
 >>> preo.orders.list(edition_id="edt_...")
+>>> preo_nb.to_parquet("orders.parquet", preo.orders.list, edition_id="edt_...")   # larger than memory
 """
 
 from preo_nb.client import Client, connect
@@ -24,6 +25,7 @@ from preo_nb.errors import (
     UnknownOutcome,
     WaitTimeout,
 )
+from preo_nb.export import iter_frames, to_parquet
 
 __version__ = "0.1.0"
 
@@ -46,4 +48,6 @@ __all__ = [
     "UnknownOutcome",
     "WaitTimeout",
     "connect",
+    "iter_frames",
+    "to_parquet",
 ]

@@ -9,7 +9,9 @@ Policy (DESIGN.md, "HTTP policy"):
 * POST and PATCH are never resent after they may have reached the server;
 * an error status becomes the matching ``APIError`` subclass, built in one place;
 * a list is read page by page; pages after the first are fetched concurrently
-  unless a vcrpy cassette is active (vcrpy is not thread-safe).
+  (a bounded window ahead of the reader) unless a vcrpy cassette is active
+  (vcrpy is not thread-safe);
+* JSON bodies are decoded with orjson when it is installed (the ``fast`` extra).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,6 +32,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from preo_nb import _progress
+from preo_nb._pool import loads, ordered_map
 from preo_nb.config import Settings
 from preo_nb.errors import APIError, NotFound, PreoError, RateLimited, TransportError, UnknownOutcome, error_class
 
@@ -208,7 +210,7 @@ class HTTP:
         if status == 204 or not response.content:
             return None
         try:
-            return response.json()
+            return loads(response.content)
         except ValueError:
             error = TransportError(f"the {status} answer is not valid JSON (cut off?)", method=method, url=response.url)
             raise _Unsure(error, body_broken=True) from None
@@ -241,48 +243,71 @@ class HTTP:
             body = self.request("GET", self._same_origin(body["next"]))
             yield body
 
-    def fetch_all(self, path: str, params: dict[str, Any], *, progress: bool | None = None) -> list[dict[str, Any]]:
-        """Return every record of a list; pages 2..n are fetched concurrently."""
+    def fetch_pages(
+        self, path: str, params: dict[str, Any], *, progress: bool | None = None, first: dict[str, Any] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield the records of every page of a list, in order; pages 2..n are read concurrently.
+
+        ``settings.page_workers`` threads read ahead (one while a cassette is
+        active), never more than a few pages ahead of the consumer, so a long
+        list is never all in memory as dicts. Records seen twice (the list
+        changed while it was read) are dropped.
+
+        Args:
+            first: When given, receives the first page's fields other than ``results``
+                (some lists carry extra facts there).
+        """
         query = {**params, "page_size": self.settings.page_size}
-        first = self.request("GET", path, params=query)
-        records: list[dict[str, Any]] = list(first["results"])
-        if not first.get("next") or not records:
-            return records
-        last_page = math.ceil(first["count"] / len(records))
-        bar = _progress.bar(first["count"], path.rsplit("/", 1)[-1], progress)
+        body = self.request("GET", path, params=query)
+        if first is not None:
+            first.update({k: v for k, v in body.items() if k != "results"})
+        unique = _Unique()
+        records = unique(body["results"])
+        yield records
+        if not body.get("next") or not records:
+            return
+        bar = _progress.bar(body["count"], path.rsplit("/", 1)[-1], progress)
         bar.update(len(records))
 
         def fetch(page: int) -> list[dict[str, Any]]:
             try:
-                body: dict[str, Any] = self.request("GET", path, params={**query, "page": page})
+                found: dict[str, Any] = self.request("GET", path, params={**query, "page": page})
             except NotFound:  # the list shrank while being read
                 return []
-            page_records: list[dict[str, Any]] = body["results"]
+            page_records: list[dict[str, Any]] = found["results"]
             return page_records
 
-        workers = 1 if cassette_active() else self.settings.page_workers
+        last_page = math.ceil(body["count"] / len(records))
+        workers = self.workers()
         try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for chunk in pool.map(fetch, range(2, last_page + 1)):
-                    records.extend(chunk)
-                    bar.update(len(chunk))
+            for page_records in ordered_map(fetch, range(2, last_page + 1), workers=workers, window=workers + 2):
+                bar.update(len(page_records))
+                yield unique(page_records)
         finally:
             bar.close()
-        return _dedupe(records, expected=first["count"])
+        if unique.kept != body["count"]:
+            log.warning("the list changed while it was read: expected %d records, got %d", body["count"], unique.kept)
+
+    def fetch_all(self, path: str, params: dict[str, Any], *, progress: bool | None = None) -> list[dict[str, Any]]:
+        """Return every record of a list (see ``fetch_pages``)."""
+        return [record for page in self.fetch_pages(path, params, progress=progress) for record in page]
 
     def get_many(self, paths: list[str], *, progress: bool | None = None) -> list[Any]:
         """GET several paths, concurrently unless a cassette is active; results in order."""
-        workers = 1 if cassette_active() else self.settings.page_workers
         bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
         results = []
+        workers = self.workers()
         try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for body in pool.map(lambda p: self.request("GET", p), paths):
-                    results.append(body)
-                    bar.update(1)
+            for body in ordered_map(lambda p: self.request("GET", p), paths, workers=workers, window=4 * workers):
+                results.append(body)
+                bar.update(1)
         finally:
             bar.close()
         return results
+
+    def workers(self) -> int:
+        """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
+        return 1 if cassette_active() else self.settings.page_workers
 
     def _same_origin(self, link: str) -> str:
         """Keep the path and query of a server link but never leave the base URL's host."""
@@ -335,18 +360,27 @@ def _where_to_look(path: str) -> str:
     return f"GET {path} (the list)"
 
 
-def _dedupe(records: list[dict[str, Any]], *, expected: int) -> list[dict[str, Any]]:
-    """Drop records seen twice when the list changed between page reads."""
-    if len(records) != expected:
-        log.warning("the list changed while it was read: expected %d records, got %d", expected, len(records))
-    seen: set[Any] = set()
-    unique = []
-    for record in records:
-        key = record.get("id", record.get("api_id"))
-        if key is None or key not in seen:
-            seen.add(key)
-            unique.append(record)
-    return unique
+class _Unique:
+    """Drops records seen before (by ``id`` or ``api_id``), as a list is read page by page."""
+
+    def __init__(self) -> None:
+        self.seen: set[Any] = set()
+        self.kept = 0
+
+    def __call__(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = [record.get("id", record.get("api_id")) for record in records]
+        fresh = set(keys)
+        if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
+            self.seen |= fresh  # the usual case: one set operation per page
+            self.kept += len(records)
+            return records
+        unique = []
+        for key, record in zip(keys, records, strict=True):
+            if key is None or key not in self.seen:
+                self.seen.add(key)
+                unique.append(record)
+        self.kept += len(unique)
+        return unique
 
 
 def _describe(exc: requests.RequestException) -> str:

@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _sandbox_options(parser: argparse.ArgumentParser, *, port: int) -> None:
     parser.add_argument("--port", type=int, default=port, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
-    parser.add_argument("--scale", default="small", choices=("tiny", "small", "medium"))
+    parser.add_argument("--scale", default="small", choices=("tiny", "small", "medium", "large"))
 
 
 def require(*extras: str) -> None:

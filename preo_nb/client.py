@@ -72,6 +72,7 @@ def connect(
     timeout: float | None = None,
     env_file: str | Path | bool = True,
     page_size: int | None = None,
+    page_workers: int | None = None,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -83,6 +84,8 @@ def connect(
         env_file: Path of a ``.env`` file; ``True`` looks for one from the working
             directory upwards; ``False`` reads none.
         page_size: Records per page when reading lists, 1-1000 (default 1000).
+        page_workers: Threads reading the pages of a list at once, 1-32 (default 8; fewer
+            if the API answers 429 too often); one while a cassette replays.
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -95,12 +98,14 @@ def connect(
     replaying = testing.activate_from_env()
     try:
         settings = load_settings(
-            base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size
+            base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size,
+            page_workers=page_workers,
         )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
             raise
         settings = load_settings(
-            base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size
+            base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size,
+            page_workers=page_workers,
         )
     return Client(settings)

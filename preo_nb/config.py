@@ -22,6 +22,8 @@ from preo_nb.errors import ConfigurationError
 DEFAULT_BASE_URL = "https://api.preo.dev"
 DEFAULT_TIMEOUT = 30.0
 MAX_PAGE_SIZE = 1000  # the contract's maximum; the server clamps larger values
+DEFAULT_PAGE_WORKERS = 8  # keeps 100 pages at 50 ms latency server-bound, not latency-bound
+MAX_PAGE_WORKERS = 32  # more threads only queue at the server (and invite 429s)
 LOOPBACK_NAMES = {"localhost"}
 ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT")
 
@@ -48,7 +50,7 @@ class Settings:
     backoff_factor: float = 0.5
     max_retry_wait: float = 30.0
     page_size: int = MAX_PAGE_SIZE
-    page_workers: int = 4
+    page_workers: int = DEFAULT_PAGE_WORKERS
 
     def __repr__(self) -> str:
         return f"Settings(base_url={self.base_url!r}, token='***', timeout={self.timeout})"
@@ -61,6 +63,7 @@ def load_settings(
     timeout: float | None = None,
     env_file: str | Path | bool = True,
     page_size: int | None = None,
+    page_workers: int | None = None,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
 
@@ -69,6 +72,7 @@ def load_settings(
         token: Overrides ``PREO_API_TOKEN``.
         timeout: Overrides ``PREO_TIMEOUT``.
         page_size: Records per page for lists, 1 to 1000 (default 1000, the API's maximum).
+        page_workers: Threads reading pages 2..n of a list at once, 1 to 32 (default 8).
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
 
@@ -89,6 +93,7 @@ def load_settings(
         token=check_token(pick(token, "PREO_API_TOKEN")),
         timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT")),
         page_size=_check_page_size(page_size),
+        page_workers=_check_page_workers(page_workers),
     )
 
 
@@ -162,4 +167,14 @@ def _check_page_size(value: int | None) -> int:
         return MAX_PAGE_SIZE
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
         raise ConfigurationError("page_size", f"must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value!r}")
+    return value
+
+
+def _check_page_workers(value: int | None) -> int:
+    if value is None:
+        return DEFAULT_PAGE_WORKERS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_WORKERS:
+        raise ConfigurationError(
+            "page_workers", f"must be a whole number from 1 to {MAX_PAGE_WORKERS}, not {value!r}"
+        )
     return value

@@ -74,3 +74,87 @@ def test_free_form_objects_stay_whole():
     df = frames.to_frame([purchase], frames.schema_columns("Purchase"))
     assert df["metadata"].str.get("product_type").tolist() == ["drink"]
     assert df.loc[0, "product.name"] == "Beer"
+
+
+def orders(n, start=0, **changes):
+    return [{**ORDER, "id": f"ord_{i}", "order_number": f"A-{i}", **changes} for i in range(start, start + n)]
+
+
+def test_pages_built_one_by_one_equal_one_frame_of_every_record():
+    pages = [orders(3), orders(2, 3, status="pending"), orders(4, 5, customer=None)]
+    whole = frames.frame("orders_list", [r for page in pages for r in page])
+    built = frames.build(pages, frames.operation_columns("orders_list"))
+    pd.testing.assert_frame_equal(built, whole)
+    assert built["id"].tolist() == [f"ord_{i}" for i in range(9)]
+    assert built["customer.email"].isna().tolist() == [False] * 5 + [True] * 4
+
+
+def test_an_undeclared_field_in_a_later_page_is_kept_for_every_row():
+    pages = [orders(2), orders(2, 2, new_field=7)]
+    df = frames.build(pages, frames.operation_columns("orders_list"))
+    assert df.columns[-1] == "new_field" and str(df["new_field"].dtype) == "Int64"
+    assert df["new_field"].tolist() == [pd.NA, pd.NA, 7, 7]
+
+
+def test_undocumented_enum_values_from_any_page_join_the_categories():
+    pages = [orders(1, status="zeta"), orders(1, 1), orders(1, 2, status="alpha")]
+    df = frames.build(pages, frames.operation_columns("orders_list"))
+    assert list(df["status"].cat.categories) == [*contract.enum("OrderStatus"), "alpha", "zeta"]
+    assert df["status"].tolist() == ["zeta", "completed", "alpha"]
+
+
+def test_a_page_read_column_wise_equals_the_same_page_read_record_by_record():
+    """Irregular records (a value where an object was declared, and the reverse) take the record path."""
+    regular = orders(2)
+    irregular = [*orders(1, 2, customer="walk-in"), *orders(1, 3, status={"code": "x"})]
+    columns = frames.operation_columns("orders_list")
+    both = frames.build([regular, irregular], columns)
+    one_by_one = pd.concat([frames.frame("orders_list", [r]) for r in regular + irregular], ignore_index=True)
+    assert list(both.columns[-2:]) == ["customer", "status.code"]
+    assert both["customer"].isna().tolist() == [True, True, False, True] and both["customer"][2] == "walk-in"
+    assert both["status"].tolist()[:3] == ["completed"] * 3 and pd.isna(both["status"][3])
+    pd.testing.assert_series_equal(both["customer.email"], one_by_one["customer.email"])
+
+
+def test_chunks_have_identical_columns_and_dtypes_and_add_up_to_the_frame(caplog):
+    pages = [orders(3), orders(3, 3, status="zeta", extra="x"), orders(3, 6, amount=None), orders(1, 9)]
+    columns = frames.operation_columns("orders_list")
+    chunks = list(frames.chunked(pages, columns, rows=5))
+    assert [len(c) for c in chunks] == [6, 4]  # whole pages, at least 5 rows but the last
+    declared = [c.name for c in columns]
+    for chunk in chunks:
+        assert list(chunk.columns) == declared
+        pd.testing.assert_series_equal(chunk.dtypes.astype(str), chunks[0].dtypes.astype(str))
+    # an enum's categories: the documented ones, plus undocumented values of that chunk
+    assert list(chunks[1]["status"].cat.categories) == list(contract.enum("OrderStatus"))
+    assert list(chunks[0]["status"].cat.categories) == [*contract.enum("OrderStatus"), "zeta"]
+    whole = frames.build(pages, columns).drop(columns="extra")
+    joined = pd.concat(chunks, ignore_index=True)
+    pd.testing.assert_frame_equal(joined.astype({"status": "string"}), whole.astype({"status": "string"}))
+    assert any("left out of chunks: extra" in r.getMessage() for r in caplog.records)
+
+
+def test_an_empty_result_is_one_empty_chunk_with_the_columns():
+    chunks = list(frames.chunked(iter([]), frames.operation_columns("refunds_list"), rows=10))
+    assert len(chunks) == 1 and len(chunks[0]) == 0
+    pd.testing.assert_series_equal(chunks[0].dtypes, frames.frame("refunds_list", []).dtypes)
+
+
+def test_python_string_storage_is_respected():
+    with pd.option_context("mode.string_storage", "python"):
+        df = frames.frame("orders_list", orders(2))
+    assert df["id"].dtype == pd.StringDtype("python")
+
+
+def test_equal_strings_inside_free_form_objects_are_kept_once():
+    """250,000 purchases hold a few hundred distinct image URLs, not a million copies."""
+    def purchase(i):  # decoded afresh, as from JSON: equal strings, distinct objects
+        url = "".join(["https://media.example/p1.jpg", "?size=large"])
+        return {"api_id": f"pur_{i}", "status": "paid", "product": {"api_id": "prd_1", "images": [{"large": url}]},
+                "user": {"api_id": "usr_1"}, "metadata": {"product_type": "".join(["dr", "ink"])}}
+
+    df = frames.build([[purchase(0), purchase(1)], [purchase(2)]], frames.schema_columns("Purchase"))
+    urls = [images[0]["large"] for images in df["product.images"]]
+    assert urls == ["https://media.example/p1.jpg?size=large"] * 3 and urls[0] is urls[1] is urls[2]
+    types = df["metadata"].str.get("product_type").tolist()
+    assert types == ["drink"] * 3 and types[0] is types[2]

@@ -1,12 +1,15 @@
 """The HTTP policy against a live sandbox: retries, waits, POST safety, pages, errors."""
 
 import logging
+import threading
 
+import pandas as pd
 import pytest
 
 import preo_nb
 from preo_nb import testing
-from preo_nb._http import HTTP
+from preo_nb._http import HTTP, _Unique
+from preo_nb._pool import loads, ordered_map
 from preo_nb.config import Settings
 
 
@@ -138,3 +141,59 @@ def test_debug_log_masks_the_token(sandbox, connect_to, caplog):
         connect_to(sandbox.url, sandbox.token).auth.me()
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "Bearer ***" in text and sandbox.token not in text
+
+
+def test_page_workers_are_a_connect_argument(sandbox):
+    preo = preo_nb.connect(base_url=sandbox.url, token=sandbox.token, env_file=False, page_workers=2)
+    assert preo.settings.page_workers == 2
+    assert preo_nb.connect(base_url=sandbox.url, token=sandbox.token, env_file=False).settings.page_workers == 8
+    for wrong in (0, 33, 2.5, True):
+        with pytest.raises(preo_nb.ConfigurationError, match="page_workers"):
+            preo_nb.connect(base_url=sandbox.url, token=sandbox.token, env_file=False, page_workers=wrong)
+
+
+def test_every_worker_count_reads_the_same_list(sandbox, connect_to):
+    edition = sandbox.store.busiest_edition()["id"]
+    one = connect_to(sandbox.url, sandbox.token, page_size=100, page_workers=1).orders.list(edition_id=edition)
+    many = connect_to(sandbox.url, sandbox.token, page_size=100, page_workers=5).orders.list(edition_id=edition)
+    pd.testing.assert_frame_equal(one, many)
+    assert len(one) > 500
+
+
+def test_pages_are_read_at_most_a_window_ahead_of_the_reader():
+    """A long list is never all in memory: unread pages wait until the reader catches up."""
+    started = []
+    results = ordered_map(lambda n: started.append(n) or n, range(1000), workers=4, window=6)
+    assert [next(results), next(results)] == [0, 1]
+    results.close()  # the reader stops: pages not started are cancelled
+    assert len(started) <= 6 + 2 and sorted(started) == list(range(len(started)))
+
+
+def test_one_worker_reads_in_the_callers_thread():
+    """What a cassette needs: vcrpy is not thread-safe."""
+    threads = list(ordered_map(lambda _: threading.current_thread(), range(3), workers=1, window=4))
+    assert threads == [threading.current_thread()] * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"count": 2, "results": []}', {"count": 2, "results": []}),
+        ('{"name": "Ærø"}'.encode("utf-16"), {"name": "Ærø"}),  # not UTF-8: the standard library reads it
+    ],
+)
+def test_json_bodies_decode_with_or_without_orjson(body, expected):
+    assert loads(body) == expected
+
+
+def test_a_cut_off_body_is_not_json():
+    with pytest.raises(ValueError):
+        loads(b'{"count": 2, "resu')
+
+
+def test_records_seen_on_an_earlier_page_are_dropped(caplog):
+    unique = _Unique()
+    first = unique([{"id": "a"}, {"id": "b"}])
+    second = unique([{"id": "b"}, {"id": "c"}, {"api_id": None}, {"api_id": None}])
+    assert [r.get("id") for r in first + second] == ["a", "b", "c", None, None]
+    assert unique.kept == 5

@@ -13,16 +13,21 @@ import inspect
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
 from preo_nb import _progress, contract, frames
 from preo_nb._http import HTTP, Reconcile
+from preo_nb.contract import Column
 from preo_nb.errors import PreoValidationError, WaitTimeout
 
 F = TypeVar("F", bound=Callable[..., Any])
+Finish = Callable[[pd.DataFrame], pd.DataFrame]
+CHUNKSIZE: ContextVar[int | None] = ContextVar("preo_nb_chunksize", default=None)
+"""Rows per chunk while ``preo_nb.iter_frames`` calls a list method; None: one DataFrame."""
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
@@ -76,10 +81,37 @@ class Resource:
         names = re.findall(r"{(\w+)}", self.PATHS[verb])
         return self.PATHS[verb].format(**{n: check_id(i, n) for n, i in zip(names, ids, strict=False)})
 
-    def _list(self, operation_id: str, params: dict[str, Any], progress: bool | None) -> pd.DataFrame:
+    def _list(
+        self, operation_id: str, params: dict[str, Any], progress: bool | None, *, path: str | None = None,
+        finish: Finish | None = None, first: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """Read every page of a list into a DataFrame (or chunks of one, under ``iter_frames``).
+
+        Args:
+            path: The list's path when it has ids in it (default: the operation's path).
+            finish: Applied to the DataFrame, or to each chunk.
+            first: Receives the first page's fields other than ``results``.
+        """
         query = check_query(operation_id, params)
-        path = contract.operations()[operation_id].path
-        return frames.frame(operation_id, self._http.fetch_all(path, query, progress=progress))
+        pages = self._http.fetch_pages(path or contract.operations()[operation_id].path, query,
+                                       progress=progress, first=first)
+        return self._frames(pages, frames.operation_columns(operation_id), finish)
+
+    def _frames(
+        self, batches: Iterator[list[dict[str, Any]]], columns: Sequence[Column], finish: Finish | None = None
+    ) -> pd.DataFrame:
+        """One DataFrame of every batch of records; an iterator of chunks inside ``iter_frames``.
+
+        The return type says DataFrame because that is what list methods return
+        to their callers; only ``preo_nb.iter_frames`` switches chunks on, and it
+        knows it gets an iterator.
+        """
+        rows = CHUNKSIZE.get()
+        if rows is None:
+            whole = frames.build(batches, columns)
+            return finish(whole) if finish else whole
+        chunks = frames.chunked(batches, columns, rows)
+        return map(finish, chunks) if finish else chunks  # type: ignore[return-value]
 
     def _iterate(self, operation_id: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         query = check_query(operation_id, params)

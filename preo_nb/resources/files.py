@@ -9,7 +9,7 @@ from typing import IO, Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _progress, frames
+from preo_nb import _progress
 from preo_nb._http import HTTP
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
@@ -118,10 +118,13 @@ class Files(Resource):
             in use on the files you can see is in ``df.attrs["available_tags"]``.
         """
         query = self._query(organization_id, file_name, tags, created_after, created_before, ordering)
-        records, first = read_pages(self._http, self.PATHS["list"], query, "files", progress)
-        df = frames.frame("files_list", records)
-        df.attrs["available_tags"] = list(first.get("available_tags", []))
-        return df
+        first: dict[str, Any] = {}
+
+        def tagged(df: pd.DataFrame) -> pd.DataFrame:
+            df.attrs["available_tags"] = list(first.get("available_tags", []))
+            return df
+
+        return self._list("files_list", query, progress, first=first, finish=tagged)
 
     def iterate(
         self,

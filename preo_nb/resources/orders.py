@@ -9,8 +9,9 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import frames
+from preo_nb._http import HTTP
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, given
+from preo_nb.resources._base import Resource, check_query, given
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 OrderType = Literal["online", "in-person", "imported"]
@@ -115,16 +116,24 @@ class Orders(Resource):
     ) -> pd.DataFrame:
         """Every purchase of the matching orders, one row each (not an API operation).
 
-        Lists the orders, then reads each order's detail (concurrently) and joins
-        their purchases. Columns follow the contract's ``Purchase`` schema
-        (``api_id``, ``order_id``, ``product.name``, ``price``, ``deposit``, ``fee``...);
-        ``metadata`` stays a dict per row.
+        Reads the orders page by page and each order's detail (concurrently), and
+        turns each page's purchases into columns before reading on, so memory holds
+        the DataFrame and a few pages, not every order. Columns follow the contract's
+        ``Purchase`` schema (``api_id``, ``order_id``, ``product.name``, ``price``,
+        ``deposit``, ``fee``...); ``metadata`` stays a dict per row. The progress bar
+        counts orders.
         """
-        orders = self.list(
+        filters = _scoped(given(
             edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
-            status=status, created_after=created_after, created_before=created_before, progress=progress,
-        )
-        paths = [self._path("retrieve", order_id) for order_id in orders["id"]]
-        details = self._http.get_many(paths, progress=progress)
-        rows = [{"order_id": d["id"], **p} for d in details for p in d.get("purchases", [])]
-        return frames.to_frame(rows, frames.schema_columns("Purchase"))
+            status=status, created_after=created_after, created_before=created_before,
+        ))
+        query = check_query("orders_list", filters)
+        pages = self._http.fetch_pages(self.PATHS["list"], query, progress=progress)
+        batches = (_purchases_of(self._http, [self._path("retrieve", o["id"]) for o in page]) for page in pages)
+        return self._frames(batches, frames.schema_columns("Purchase"))
+
+
+def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
+    """Read the details of a page of orders; return their purchases, each with its order id."""
+    details = http.get_many(paths, progress=False)
+    return [{"order_id": d["id"], **p} for d in details for p in d.get("purchases", [])]

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from preo_nb import frames
 from preo_nb._secret import guard
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
@@ -63,6 +62,11 @@ def _checked(name: Any, url: Any, events: Any, edition_id: Any, timeout_seconds:
     }
 
 
+def _mask_secrets(found: pd.DataFrame) -> pd.DataFrame:
+    found["secret"] = found["secret"].mask(found["secret"].notna(), MASKED_SECRET)
+    return found
+
+
 class Webhooks(Resource):
     """Webhook endpoints (``preo.webhooks``): where Preo POSTs events, and what happened to each POST.
 
@@ -111,10 +115,7 @@ class Webhooks(Resource):
         """
         filters = given(organization_id=organization_id, edition_id=edition_id, is_active=is_active,
                         ordering=ordering)
-        found = self._list("webhooks_list", filters, progress)
-        if not show_secrets:
-            found["secret"] = found["secret"].mask(found["secret"].notna(), MASKED_SECRET)
-        return found
+        return self._list("webhooks_list", filters, progress, finish=None if show_secrets else _mask_secrets)
 
     def iterate(
         self,
@@ -192,9 +193,8 @@ class Webhooks(Resource):
             ``response_status_code``, ``response_body``, ``error_message``,
             ``delivered_at``, ``payload.*`` (``payload.data`` is the object sent), ``created``...
         """
-        query = check_query("webhooks_list_deliveries", given(status=status, event=event))
-        records = self._http.fetch_all(self._path("list_deliveries", id), query, progress=progress)
-        return frames.frame("webhooks_list_deliveries", records)
+        return self._list("webhooks_list_deliveries", given(status=status, event=event), progress,
+                          path=self._path("list_deliveries", id))
 
     def iterate_deliveries(
         self, id: str, *, status: DeliveryStatus | None = None, event: str | None = None

@@ -28,6 +28,7 @@ from preo_nb.sandbox import (
 )
 from preo_nb.sandbox.conformance import ContractChecker
 from preo_nb.sandbox.errors import ApiError
+from preo_nb.sandbox.fast_json import FastJSONProvider
 from preo_nb.sandbox.fault_wsgi import FaultMiddleware
 from preo_nb.sandbox.faults import Faults
 from preo_nb.sandbox.store import Store
@@ -63,7 +64,7 @@ def create_app(
             the contract and violations are collected in ``checker.violations``.
     """
     app = Flask("preo_nb.sandbox")
-    app.json.sort_keys = False  # type: ignore[attr-defined] # keep the contract's field order
+    app.json = FastJSONProvider(app)  # keeps the contract's field order
     app.extensions[EXTENSION] = Services(store, faults)
     for group in GROUPS:
         group.register(app)

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from preo_nb import contract
+from preo_nb.sandbox import web
 from preo_nb.sandbox.access import READ, Caller
 from preo_nb.sandbox.errors import invalid, not_found
 from preo_nb.sandbox.web import parse_datetime
@@ -131,6 +132,18 @@ def _ordering(operation_id: str, default: str) -> str:
         message = f"Select a valid choice. {raw} is not one of the available choices."
         raise invalid({"ordering": [message]})
     return raw
+
+
+def remembered(operation_id: str, caller: Caller, compute: Callable[[], list[T]]) -> list[T]:
+    """Return ``compute()`` (the filtered, ordered records), once per query and caller.
+
+    The store keeps the result until anything may have changed, so reading a
+    100k-record list page by page costs one filter and sort, not one per page.
+    """
+    query = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size")))
+    key = (operation_id, caller.member.id, query)
+    found: list[T] = web.store().remember(key, compute)
+    return found
 
 
 def paginate(

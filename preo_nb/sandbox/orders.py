@@ -36,29 +36,38 @@ def orders_list() -> Json:
         )
     orgs = listing.scoped_orgs(caller(), values)
     tables = store().data
-    found = [
-        order
-        for order in tables.orders.values()
-        if order.organization_id in orgs
-        and _matches(order, tables.customers[order.customer_id], values)
-    ]
-    ordered = listing.ordered("orders_list", found, ORDERING)
+
+    def matching() -> list[Order]:
+        tests = _tests(values)
+        found = [
+            order
+            for order in tables.orders.values()
+            if order.organization_id in orgs
+            and all(test(order, tables.customers[order.customer_id]) for test in tests)
+        ]
+        return listing.ordered("orders_list", found, ORDERING)
+
+    ordered = listing.remembered("orders_list", caller(), matching)
     return listing.paginate(ordered, lambda order: render.order(store(), order))
 
 
-def _matches(order: Order, buyer: Customer, values: Json) -> bool:
-    tests: dict[str, Callable[[Any], bool]] = {
-        "edition_id": lambda v: order.edition_id == v,
-        "customer_id": lambda v: order.customer_id == v,
-        "transaction_id": lambda v: order.transaction_id == v,
-        "status": lambda v: order.status == v,
-        "type": lambda v: order.type == v,
-        "created_after": lambda v: order.created >= v,
-        "created_before": lambda v: order.created < v,
-        "customer_email": lambda v: listing.contains(buyer.email, v),
-        "customer_phone": lambda v: listing.contains(buyer.phone_number, v),
-        "order_number": lambda v: listing.contains(order.order_number, v),
-        "search": lambda v: any(
+Test = Callable[[Order, Customer], bool]
+
+
+def _tests(values: Json) -> list[Test]:
+    """Return one test per filter given (built once per list, then run on every order)."""
+    tests: dict[str, Callable[[Any], Test]] = {
+        "edition_id": lambda v: lambda order, buyer: order.edition_id == v,
+        "customer_id": lambda v: lambda order, buyer: order.customer_id == v,
+        "transaction_id": lambda v: lambda order, buyer: order.transaction_id == v,
+        "status": lambda v: lambda order, buyer: order.status == v,
+        "type": lambda v: lambda order, buyer: order.type == v,
+        "created_after": lambda v: lambda order, buyer: order.created >= v,
+        "created_before": lambda v: lambda order, buyer: order.created < v,
+        "customer_email": lambda v: lambda order, buyer: listing.contains(buyer.email, v),
+        "customer_phone": lambda v: lambda order, buyer: listing.contains(buyer.phone_number, v),
+        "order_number": lambda v: lambda order, buyer: listing.contains(order.order_number, v),
+        "search": lambda v: lambda order, buyer: any(
             listing.contains(text, v)
             for text in (
                 order.order_number,
@@ -69,7 +78,7 @@ def _matches(order: Order, buyer: Customer, values: Json) -> bool:
             )
         ),
     }
-    return all(tests[name](value) for name, value in values.items() if name in tests)
+    return [tests[name](value) for name, value in values.items() if name in tests]
 
 
 @group.view

@@ -34,18 +34,27 @@ from preo_nb.sandbox.store import ANCHOR, Store
 
 @dataclass(frozen=True)
 class Scale:
-    """How much to seed: customers, orders and a multiplier of the refund mix."""
+    """How much to seed: customers, orders, a multiplier of the refund mix, festival rush orders.
+
+    ``rush`` orders are added to the current festival edition (NF26) on top of
+    ``orders``: bar and food orders during its first days, with bigger baskets
+    (see ``seed_sales.RUSH_BASKETS``); ``large`` uses them for a 100k-order edition.
+    """
 
     users: int
     orders: int
     refunds: int
+    rush: int = 0
 
 
 SCALES = {
     "tiny": Scale(users=60, orders=200, refunds=1),
     "small": Scale(users=500, orders=2_000, refunds=4),
     "medium": Scale(users=5_000, orders=20_000, refunds=40),
+    "large": Scale(users=10_000, orders=2_000, refunds=4, rush=100_000),
 }
+RUSH_EDITION = 1
+"""Index in ``EDITIONS`` of the edition that gets the rush orders (Nordlys Festival 2026)."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,7 @@ def build(
 
     Args:
         seed: Any integer; the same seed gives identical data and ids.
-        scale: ``tiny``, ``small`` or ``medium`` (see ``SCALES``).
+        scale: ``tiny``, ``small``, ``medium`` or ``large`` (see ``SCALES``).
         clock: Optional clock for the store (default: starts at ``ANCHOR``).
     """
     if scale not in SCALES:
@@ -142,7 +151,7 @@ def build(
     seed_people.add_staff(store, seed)
     windows = [_edition(store, spec) for spec in EDITIONS]
     seed_people.add_customers(store, rng, seed, size.users)
-    seed_sales.add_orders(store, rng, windows, size.orders)
+    seed_sales.add_orders(store, rng, windows, size.orders, rush=(windows[RUSH_EDITION], size.rush))
     seed_people.date_customers(store, rng)
     seed_refunds.add_refunds(store, rng, size.refunds)
     seed_files.add_files(store, seed)

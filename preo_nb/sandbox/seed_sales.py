@@ -74,6 +74,9 @@ PAYMENT_STATUS = {
     "pending": "pending",
     "cancelled": "cancelled",
 }
+BASKETS = ((1, 2, 3, 4), (50, 30, 15, 5))
+RUSH_BASKETS = ((1, 2, 3, 4, 5), (25, 30, 20, 15, 10))
+"""Items per rush order: rounds at the bar during the festival (2.55 on average)."""
 SERVICES = {
     "online": (("stripe", "adyen"), (60, 40)),
     "in-person": (("card_terminal", "cash"), (80, 20)),
@@ -120,6 +123,7 @@ class _Plan:
     window: SalesWindow
     created: datetime
     kind: str
+    basket: tuple[tuple[int, ...], tuple[int, ...]] = BASKETS
     buyer: str = ""
     number: str = ""
     status: str = ""
@@ -128,12 +132,23 @@ class _Plan:
 
 
 def add_orders(
-    store: Store, rng: random.Random, windows: list[SalesWindow], count: int
+    store: Store,
+    rng: random.Random,
+    windows: list[SalesWindow],
+    count: int,
+    *,
+    rush: tuple[SalesWindow, int] | None = None,
 ) -> None:
-    """Add ``count`` orders, numbered per edition in the order they were placed."""
-    plans = sorted(
-        (_plan(rng, windows) for _ in range(count)), key=attrgetter("created")
-    )
+    """Add ``count`` orders, numbered per edition in the order they were placed.
+
+    Args:
+        rush: An edition's window and a number of extra in-person orders placed
+            during that edition, with bigger baskets (``RUSH_BASKETS``).
+    """
+    drawn = [_plan(rng, windows) for _ in range(count)]
+    if rush is not None and rush[1]:
+        drawn += [_rush_plan(rng, rush[0]) for _ in range(rush[1])]
+    plans = sorted(drawn, key=attrgetter("created"))
     _assign_buyers(store, rng, plans)
     catalog = _catalog_by_type(store)
     numbers: Counter[str] = Counter()
@@ -151,6 +166,12 @@ def _plan(rng: random.Random, windows: list[SalesWindow]) -> _Plan:
     span = int((window.until - start).total_seconds())
     created = start + timedelta(seconds=rng.randrange(span))
     return _Plan(window, created, "online" if online else "in-person")
+
+
+def _rush_plan(rng: random.Random, window: SalesWindow) -> _Plan:
+    span = int((window.until - window.in_person_from).total_seconds())
+    created = window.in_person_from + timedelta(seconds=rng.randrange(span))
+    return _Plan(window, created, "in-person", RUSH_BASKETS)
 
 
 def _assign_buyers(store: Store, rng: random.Random, plans: list[_Plan]) -> None:
@@ -192,7 +213,7 @@ def _add_order(
     plan.status = _weighted(rng, STATUS_WEIGHTS[plan.kind])
     plan.order_id, plan.payment_id = store.new_id("ord_"), store.new_id("trx_")
     bought = []
-    for _ in range(rng.choices((1, 2, 3, 4), (50, 30, 15, 5))[0]):
+    for _ in range(rng.choices(*plan.basket)[0]):
         product = rng.choice(catalog[_weighted(rng, TYPE_WEIGHTS[plan.kind])])
         bought.append(_add_purchase(store, rng, plan, product))
     payment = _add_payment(store, rng, plan, bought)

@@ -135,6 +135,33 @@ class Store(Lookups):
         self.data = Tables(ids=random.Random(f"ids-{seed}"))
         self.tokens: dict[str, str] = {}
         self._snapshot: bytes | None = None
+        self.generation = 0
+        self.results: dict[Any, Any] = {}
+
+    # -- remembered list results ------------------------------------------
+
+    def touch(self) -> None:
+        """Forget remembered list results: the tables may have changed.
+
+        Every request that may change state calls this (``web.Group``), and so
+        does ``reset``; code that changes ``data`` directly outside a request
+        should call it too.
+        """
+        self.generation += 1
+        self.results.clear()
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return ``compute()``, kept under ``key`` until the next ``touch``.
+
+        Lets a list read page after page without filtering and sorting the whole
+        table for each page, as a database index would (a few results at most).
+        """
+        with self.lock:
+            if key not in self.results:
+                if len(self.results) >= 8:
+                    self.results.pop(next(iter(self.results)))
+                self.results[key] = compute()
+            return self.results[key]
 
     # -- time and ids -------------------------------------------------------
 
@@ -163,6 +190,7 @@ class Store(Lookups):
             if self._snapshot is None:
                 raise RuntimeError("no snapshot taken")
             self.data = pickle.loads(self._snapshot)  # noqa: S301 - our own bytes, never input
+            self.touch()
             reset_clock = getattr(self.clock, "reset", None)
             if callable(reset_clock):
                 reset_clock()

@@ -86,7 +86,7 @@ class Group:
             app.add_url_rule(
                 path,
                 endpoint=operation_id,
-                view_func=_locked(func),
+                view_func=_locked(func, changes=operation_id not in PURE_READS),
                 methods=[operation.method],
                 # The contract declares no OPTIONS; Flask's automatic one
                 # would answer outside it, so OPTIONS gets the 405 reply.
@@ -94,12 +94,21 @@ class Group:
             )
 
 
-def _locked(func: View) -> View:
+PURE_READS = frozenset({"orders_list", "orders_retrieve", "purchases_retrieve"})
+"""Operations that never change state, so list results remembered by the store stay valid.
+
+Every other one (even a GET: retrieving a job moves it on) makes the store forget them.
+"""
+
+
+def _locked(func: View, *, changes: bool) -> View:
     @functools.wraps(func)
     def view(**kwargs: Any) -> Any:
         # Path values are passed positionally, in path order, so views name
         # them freely (edition_id rather than the contract's generic id).
         with store().lock:
+            if changes:
+                store().touch()
             return func(*kwargs.values())
 
     return view

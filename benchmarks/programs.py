@@ -1,0 +1,170 @@
+"""The programs ``run.py`` measures, each run in a fresh process; and the sandbox server.
+
+    python benchmarks/programs.py serve                 # prints one JSON line, serves until stdin closes
+    python benchmarks/programs.py CLIENT URL TOKEN EDITION WORKERS
+
+A client prints one JSON line: seconds, rows, peak RSS growth (bytes over the RSS
+just before the read, after imports and connecting) and the DataFrame's memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+PAGE_SIZE = 1000  # the contract's maximum, used by every client
+
+
+def rss() -> int:
+    """Resident set size now, in bytes (Linux)."""
+    with open("/proc/self/statm") as stats:
+        return int(stats.read().split()[1]) * resource.getpagesize()
+
+
+def peak_rss() -> int:
+    """Peak resident set size of this process so far, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def deep_bytes(value: Any, seen: set[int]) -> int:
+    """Bytes held by a JSON-like value and everything inside it; objects in ``seen`` count once."""
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    size = sys.getsizeof(value)
+    if isinstance(value, dict):
+        return size + sum(deep_bytes(k, seen) + deep_bytes(v, seen) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return size + sum(deep_bytes(v, seen) for v in value)
+    return size
+
+
+def frame_bytes(df: Any) -> tuple[int, int]:
+    """pandas' ``memory_usage(deep=True)``, and the same with nested lists and dicts counted whole.
+
+    pandas counts an object cell with ``sys.getsizeof``, so a list of dicts in a cell
+    counts as an empty list; the second number adds what the cells keep alive, each
+    object once (equal strings may be one object).
+    """
+    pandas_deep = int(df.memory_usage(deep=True, index=True).sum())
+    nested, seen = 0, set()
+    for name in df.columns:
+        if df[name].dtype == object:
+            cells = [v for v in df[name] if isinstance(v, dict | list)]
+            nested += sum(deep_bytes(v, seen) - sys.getsizeof(v) for v in cells)
+    return pandas_deep, pandas_deep + nested
+
+
+def baseline_orders(session: Any, url: str, edition: str) -> Any:
+    """The loop a user writes: follow ``next``, ``json_normalize`` each page, ``concat`` once."""
+    import pandas as pd
+
+    frames, link, params = [], f"{url}/v1/orders", {"edition_id": edition, "page_size": PAGE_SIZE}
+    while link:
+        body = session.get(link, params=params, timeout=60).json()
+        frames.append(pd.json_normalize(body["results"]))
+        link, params = body["next"], None
+    return pd.concat(frames, ignore_index=True)
+
+
+def baseline_purchases(session: Any, url: str, edition: str) -> Any:
+    """The same loop for purchases: each order's detail, the purchases of a page normalized together."""
+    import pandas as pd
+
+    frames, link, params = [], f"{url}/v1/orders", {"edition_id": edition, "page_size": PAGE_SIZE}
+    while link:
+        body = session.get(link, params=params, timeout=60).json()
+        rows = []
+        for order in body["results"]:
+            detail = session.get(f"{url}/v1/orders/{order['id']}", timeout=60).json()
+            rows += [{"order_id": detail["id"], **p} for p in detail["purchases"]]
+        frames.append(pd.json_normalize(rows))
+        link, params = body["next"], None
+    return pd.concat(frames, ignore_index=True)
+
+
+def floor_orders(session: Any, url: str, edition: str, workers: int) -> list[dict[str, Any]]:
+    """The raw floor: every page fetched concurrently and ``json.loads``-ed, no DataFrame."""
+    params = {"edition_id": edition, "page_size": PAGE_SIZE}
+    first = json.loads(session.get(f"{url}/v1/orders", params=params, timeout=60).content)
+    last = -(-first["count"] // len(first["results"]))
+
+    def fetch(page: int) -> list[dict[str, Any]]:
+        reply = session.get(f"{url}/v1/orders", params={**params, "page": page}, timeout=60)
+        results: list[dict[str, Any]] = json.loads(reply.content)["results"]
+        return results
+
+    records = list(first["results"])
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for page in pool.map(fetch, range(2, last + 1)):
+            records += page
+    return records
+
+
+def measure(read: Callable[[], Any]) -> dict[str, Any]:
+    """Time ``read()`` and the memory it takes; return the JSON line's fields."""
+    gc.collect()
+    before = rss()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    result = read()
+    seconds = time.perf_counter() - started
+    growth = peak_rss() - before
+    line: dict[str, Any] = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": len(result),
+                            "rss_growth": growth}
+    if hasattr(result, "memory_usage"):
+        line["df_bytes"], line["df_bytes_nested"] = frame_bytes(result)
+        line["columns"] = len(result.columns)
+    return line
+
+
+def client(name: str, url: str, token: str, edition: str, workers: int) -> dict[str, Any]:
+    """Run one measured client against the sandbox at ``url``."""
+    import pandas  # noqa: F401 - imported before measuring, like in a notebook
+    import requests
+
+    if name.startswith("preo"):
+        import preo_nb
+
+        preo = preo_nb.connect(base_url=url, token=token, env_file=False, page_workers=workers)
+        read = {
+            "preo_orders": lambda: preo.orders.list(edition_id=edition, progress=False),
+            "preo_purchases": lambda: preo.orders.purchases(edition_id=edition, progress=False),
+        }[name]
+        return measure(read)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=max(10, workers)))
+    reads: dict[str, Callable[[], Any]] = {
+        "baseline_orders": lambda: baseline_orders(session, url, edition),
+        "baseline_purchases": lambda: baseline_purchases(session, url, edition),
+        "floor_orders": lambda: floor_orders(session, url, edition, workers),
+    }
+    return measure(reads[name])
+
+
+def serve() -> None:
+    """Seed the large sandbox, print its URL, admin token and biggest edition, serve until stdin closes."""
+    from preo_nb.sandbox import start
+
+    started = time.perf_counter()
+    sb = start(seed=1, scale="large")
+    edition = sb.store.busiest_edition()["id"]
+    seeded = time.perf_counter() - started
+    print(json.dumps({"url": sb.url, "token": sb.token, "edition": edition, "seed_seconds": seeded}), flush=True)
+    sys.stdin.read()
+    sb.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve()
+    else:
+        name, url, token, edition, workers = sys.argv[1:6]
+        print(json.dumps(client(name, url, token, edition, int(workers))), flush=True)

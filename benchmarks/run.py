@@ -1,0 +1,252 @@
+"""Bulk reads: preo_nb against the loop a user would write; prints a markdown table.
+
+    python benchmarks/run.py                      # every scenario, best of 3 (about 17 minutes)
+    python benchmarks/run.py --scenarios ab --repeat 5
+
+Scenarios (docs/benchmarks.md says why each is measured the way it is):
+
+a. 100,000 orders of the large sandbox's festival edition, 50 ms added to each request;
+b. the same without added latency, and the raw floor (pages fetched concurrently and
+   ``json.loads``-ed, no DataFrame);
+c. 250,000 purchases of that edition (``orders.purchases``: every order's detail), memory;
+d. ``import preo_nb`` against ``import pandas, requests``.
+
+The sandbox runs in its own process (``programs.py serve``) so the server and the client
+under test do not share a GIL, and every measured client runs in a fresh process so its
+peak RSS is its own. Runs of the clients compared alternate (A B A B ...), and each
+figure is the best of ``--repeat`` runs (memory: the largest growth seen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+MB = 1024 * 1024
+IMPORTS = {
+    "pandas, requests": "import pandas, requests",
+    "preo_nb": "import preo_nb",
+}
+LAZY = ("ipywidgets", "papermill", "flask", "faker", "preo_nb.sandbox", "preo_nb.widgets", "pyarrow.parquet")
+TARGETS = {"a": 4.0, "b": 1.5, "b_floor": 1.3, "c": 3.0, "d": 1.3}
+
+
+def machine() -> dict[str, str]:
+    """Where the numbers come from."""
+    import pandas
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "Python": platform.python_version(),
+        "pandas": pandas.__version__,
+        "date": dt.date.today().isoformat(),
+        "load before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+class Server:
+    """The large sandbox in its own process; stops when the benchmark ends."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own argv
+            [PYTHON, str(HERE / "programs.py"), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.info: dict[str, Any] = json.loads(self.process.stdout.readline())
+        self.url, self.token, self.edition = self.info["url"], self.info["token"], self.info["edition"]
+
+    def control(self, spec: dict[str, Any]) -> None:
+        """Change the fault switch (latency)."""
+        import requests
+
+        reply = requests.post(f"{self.url}/_sandbox/faults", json=spec, timeout=30,
+                              headers={"Authorization": f"Bearer {self.token}"})
+        reply.raise_for_status()
+
+    def warm(self) -> None:
+        """Read the first page once so no measured run pays for the list's first filter and sort."""
+        import requests
+
+        requests.get(f"{self.url}/v1/orders", params={"edition_id": self.edition, "page_size": 1000}, timeout=120,
+                     headers={"Authorization": f"Bearer {self.token}"}).raise_for_status()
+
+    def cpu(self) -> float:
+        """CPU seconds the server process has used so far (Linux)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        """Close stdin: the server stops."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def run_client(name: str, server: Server, workers: int) -> dict[str, Any]:
+    """Run one measured client in a fresh process; add the server's CPU time during the run."""
+    before = server.cpu()
+    out = subprocess.run(  # noqa: S603 - our own argv
+        [PYTHON, str(HERE / "programs.py"), name, server.url, server.token, server.edition, str(workers)],
+        capture_output=True, text=True, check=True, timeout=3600,
+    )
+    found: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    found["server_cpu"] = server.cpu() - before  # includes the client's start-up, when the server idles
+    return found
+
+
+def compare(names: list[str], server: Server, workers: int, repeat: int) -> dict[str, dict[str, Any]]:
+    """Run the clients alternately ``repeat`` times; keep the best time and the largest memory growth."""
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(repeat):
+        for name in names:
+            line = run_client(name, server, workers)
+            seen = best.setdefault(name, {**line, "times": []})
+            seen["times"].append(line["seconds"])
+            if line["seconds"] <= min(seen["times"]):
+                seen.update(seconds=line["seconds"], cpu_seconds=line["cpu_seconds"], server_cpu=line["server_cpu"])
+            seen["rss_growth"] = max(seen["rss_growth"], line["rss_growth"])
+            print(f"  {name}: {line['seconds']:.2f} s, {line['rss_growth'] / MB:.0f} MB", file=sys.stderr)
+    return best
+
+
+def import_times(repeat: int) -> dict[str, Any]:
+    """Best-of import times in fresh processes, and which optional packages ``import preo_nb`` loaded."""
+    times: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    probe = ("import sys, time; t = time.perf_counter(); {stmt}; "
+             "print(time.perf_counter() - t); print(*sorted(sys.modules))")
+    loaded: list[str] = []
+    for _ in range(repeat):
+        for name, stmt in IMPORTS.items():
+            command = [PYTHON, "-c", probe.format(stmt=stmt)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603 - our own argv
+            seconds, modules = out.stdout.splitlines()[:2]
+            times[name].append(float(seconds))
+            if name == "preo_nb":
+                loaded = [m for m in modules.split() if m in LAZY]
+    return {"times": {name: min(values) for name, values in times.items()}, "runs": repeat, "loaded": loaded}
+
+
+def row(scenario: str, client: str, line: dict[str, Any], ratio: str) -> str:
+    """One line of the results table."""
+    df = f"{line['df_bytes'] / MB:.0f}" if "df_bytes" in line else "-"
+    nested = line.get("df_bytes_nested", 0)
+    if nested and nested != line.get("df_bytes"):
+        df += f" ({nested / MB:.0f} with nested objects)"
+    runs = ", ".join(f"{t:.2f}" for t in line["times"])
+    return (f"| {scenario} | {client} | {line['rows']:,} | {line['seconds']:.2f} ({runs}) | "
+            f"{line['rows'] / line['seconds']:,.0f} | {line['cpu_seconds']:.2f} / {line['server_cpu']:.2f} | "
+            f"{line['rss_growth'] / MB:.0f} | {df} | {ratio} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="abcd", help="which of a, b, c, d to run (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each client; the best counts (default 3)")
+    parser.add_argument("--workers", type=int, default=8, help="page_workers of preo_nb and of the raw floor")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to each request in (a)")
+    args = parser.parse_args()
+    info = machine()
+    results: dict[str, Any] = {}
+    if "d" in args.scenarios:
+        results["d"] = import_times(max(5, args.repeat))
+    if set(args.scenarios) & set("abc"):
+        started = time.perf_counter()
+        server = Server()
+        info["sandbox"] = (f"seed 1, scale large, its own process; seeded and serving in "
+                           f"{time.perf_counter() - started:.0f} s")
+        try:
+            server.warm()
+            if "a" in args.scenarios:
+                print(f"(a) orders, {args.latency * 1000:.0f} ms latency", file=sys.stderr)
+                server.control({"latency": args.latency})
+                results["a"] = compare(["baseline_orders", "preo_orders", "floor_orders"], server, args.workers,
+                                       args.repeat)
+                server.control({"clear": True})
+            if "b" in args.scenarios:
+                print("(b) orders, no added latency", file=sys.stderr)
+                results["b"] = compare(["baseline_orders", "preo_orders", "floor_orders"], server, args.workers,
+                                       args.repeat)
+            if "c" in args.scenarios:
+                print("(c) purchases", file=sys.stderr)
+                results["c"] = compare(["baseline_purchases", "preo_purchases"], server, args.workers, args.repeat)
+        finally:
+            server.stop()
+    info["load after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(report(info, results, args))
+    return 0
+
+
+def report(info: dict[str, str], results: dict[str, Any], args: argparse.Namespace) -> str:
+    """The markdown: machine, results table, targets."""
+    lines = ["| machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in info.items()), "",
+             f"preo_nb with `page_workers={args.workers}`; the raw floor uses as many threads. "
+             f"Times in seconds: best of {args.repeat} (every run in brackets); RSS growth is the largest seen.", "",
+             "| scenario | client | rows | seconds | rows/s | CPU s: client / server | peak RSS growth (MB) "
+             "| DataFrame (MB) | ratio |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    targets: list[str] = []
+    if "a" in results:
+        base, preo, floor = (results["a"][k] for k in ("baseline_orders", "preo_orders", "floor_orders"))
+        speedup = base["seconds"] / preo["seconds"]
+        lines += [row(f"(a) orders, +{args.latency * 1000:.0f} ms", "baseline loop", base, ""),
+                  row("", "preo_nb", preo, f"**{speedup:.1f}x** faster than the baseline"),
+                  row("", "raw floor", floor, f"preo_nb takes {preo['seconds'] / floor['seconds']:.2f}x the floor")]
+        targets.append(_target("(a) preo_nb vs baseline, latency", f">= {TARGETS['a']}x faster", speedup,
+                               speedup >= TARGETS["a"]))
+    if "b" in results:
+        base, preo, floor = (results["b"][k] for k in ("baseline_orders", "preo_orders", "floor_orders"))
+        speedup, over_floor = base["seconds"] / preo["seconds"], preo["seconds"] / floor["seconds"]
+        lines += [row("(b) orders, no added latency", "baseline loop", base, ""),
+                  row("", "preo_nb", preo, f"**{speedup:.2f}x** faster than the baseline"),
+                  row("", "raw floor", floor, f"preo_nb takes **{over_floor:.2f}x** the floor")]
+        targets.append(_target("(b) preo_nb vs baseline", f">= {TARGETS['b']}x faster", speedup,
+                               speedup >= TARGETS["b"]))
+        targets.append(_target("(b) preo_nb vs raw floor", f"<= {TARGETS['b_floor']}x the floor's time", over_floor,
+                               over_floor <= TARGETS["b_floor"]))
+    if "c" in results:
+        base, preo = results["c"]["baseline_purchases"], results["c"]["preo_purchases"]
+        growth = preo["rss_growth"] / preo["df_bytes"]  # pandas' figure: the stricter of the two
+        nested = preo["rss_growth"] / preo["df_bytes_nested"]
+        summary = (f"{base['seconds'] / preo['seconds']:.1f}x faster; RSS growth **{growth:.2f}x** the "
+                   f"DataFrame ({nested:.2f}x with nested objects)")
+        lines += [row("(c) purchases (order details)", "baseline loop", base, ""), row("", "preo_nb", preo, summary)]
+        wanted = f"<= {TARGETS['c']}x the DataFrame's memory_usage"
+        targets.append(_target("(c) preo_nb peak RSS growth", wanted, growth, growth <= TARGETS["c"]))
+    if "d" in results:
+        times = results["d"]["times"]
+        ratio = times["preo_nb"] / times["pandas, requests"]
+        loaded = ", ".join(results["d"]["loaded"]) or "none of " + ", ".join(LAZY)
+        lines += ["", f"(d) import, best of {results['d']['runs']} fresh processes: `import pandas, requests` "
+                      f"{times['pandas, requests'] * 1000:.0f} ms, `import preo_nb` {times['preo_nb'] * 1000:.0f} ms "
+                      f"(**{ratio:.2f}x**); optional packages loaded by `import preo_nb`: {loaded}."]
+        targets.append(_target("(d) import preo_nb", f"<= {TARGETS['d']}x pandas + requests", ratio,
+                               ratio <= TARGETS["d"]))
+    lines += ["", "| target | wanted | measured | holds |", "|---|---|---:|---|", *targets]
+    return "\n".join(lines)
+
+
+def _target(name: str, wanted: str, measured: float, holds: bool) -> str:
+    return f"| {name} | {wanted} | {measured:.2f} | {'yes' if holds else '**no**'} |"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
