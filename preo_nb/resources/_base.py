@@ -175,6 +175,13 @@ def given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None and v is not NOT_GIVEN}
 
 
+def filters_of(arguments: dict[str, Any], *not_filters: str) -> dict[str, Any]:
+    """The filters a ``list``/``iterate`` was called with: its ``locals()`` but ``self``,
+    ``progress`` and ``not_filters``, without the ones left out."""
+    skip = {"self", "progress", *not_filters}
+    return given(**{name: value for name, value in arguments.items() if name not in skip})
+
+
 def changes(**fields: Any) -> dict[str, Any]:
     """Keep the fields of an update that were passed; ``None`` stays (it sets null)."""
     return {k: v for k, v in fields.items() if v is not NOT_GIVEN}

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
 from preo_nb.resources.consents import check_text
 
 Channel = Literal["email", "sms"]
@@ -87,8 +87,7 @@ class Campaigns(Resource):
             One row per campaign: ``id``, ``name``, ``channel``, ``status``, ``scheduled_at``
             (UTC), ``total_recipients``, ``sent_count``, ``failed_count``...
         """
-        filters = given(organization_id=organization_id, edition_id=edition_id, status=status, channel=channel,
-                        search=search, ordering=ordering)
+        filters = filters_of(locals())
         return self._list("campaigns_list", filters, progress)
 
     def iterate(
@@ -102,8 +101,7 @@ class Campaigns(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield campaigns one by one, reading pages as needed."""
-        filters = given(organization_id=organization_id, edition_id=edition_id, status=status, channel=channel,
-                        search=search, ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("campaigns_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

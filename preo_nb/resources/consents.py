@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given
 
 Ordering = Literal["created", "-created", "modified", "-modified", "order", "-order", "title", "-title"]
 
@@ -68,7 +68,7 @@ class Consents(Resource):
             One row per consent: ``id``, ``organization_id``, ``edition_id``, ``title``,
             ``description``, ``order``, ``enabled``, ``created``, ``modified``.
         """
-        filters = given(organization_id=organization_id, edition_id=edition_id, enabled=enabled, ordering=ordering)
+        filters = filters_of(locals())
         return self._list("consents_list", filters, progress)
 
     def iterate(
@@ -80,7 +80,7 @@ class Consents(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield consents one by one, reading pages as needed."""
-        filters = given(organization_id=organization_id, edition_id=edition_id, enabled=enabled, ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("consents_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pandas as pd
 from preo_nb import contract, frames
 from preo_nb._http import Reconcile
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
 from preo_nb.resources._import_checks import check_orders
 from preo_nb.resources.files import FileSource, read_pages, read_source
 
@@ -106,8 +106,7 @@ class DataImports(Resource):
             One row per import: ``id``, ``edition.id``, ``edition.name``, ``stage``, ``name``,
             ``service``, ``row_count``, ``imported_order_count``, ``error_message``, ``created``...
         """
-        filters = given(edition_id=edition_id, stage=stage, service=service, include_cancelled=include_cancelled,
-                        created_after=created_after, created_before=created_before, ordering=ordering)
+        filters = filters_of(locals())
         return self._list("data_imports_list", filters, progress)
 
     def iterate(
@@ -122,8 +121,7 @@ class DataImports(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield imports one by one, reading pages as needed."""
-        filters = given(edition_id=edition_id, stage=stage, service=service, include_cancelled=include_cancelled,
-                        created_after=created_after, created_before=created_before, ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("data_imports_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, given, timestamp
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given, timestamp
 
 EditionStatus = Literal["upcoming", "current", "past", "no_dates"]
 Language = Literal["en", "da", "se", "nl", "pl"]
@@ -52,8 +52,7 @@ class Editions(Resource):
             One row per edition: ``id``, ``name``, ``slug``, ``status``, ``start_date``,
             ``end_date``, ``organization_id``, ``is_draft``, ``is_archived``...
         """
-        filters = given(organization_id=organization_id, status=status, is_draft=is_draft,
-                        is_archived=is_archived, ordering=ordering)
+        filters = filters_of(locals())
         return self._list("editions_list", filters, progress)
 
     def iterate(
@@ -66,8 +65,7 @@ class Editions(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield editions one by one, reading pages as needed."""
-        filters = given(organization_id=organization_id, status=status, is_draft=is_draft,
-                        is_archived=is_archived, ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("editions_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

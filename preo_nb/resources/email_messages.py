@@ -9,7 +9,7 @@ import pandas as pd
 
 from preo_nb import contract
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
 
 MessageType = Literal[
     "receipt", "receipt_online", "reminder", "refund_confirmation", "user_portal_access", "campaign", "other",
@@ -80,8 +80,7 @@ class EmailMessages(Resource):
             One row per message: ``id``, ``title``, ``subject``, ``type``, ``scope``,
             ``template``, ``organization_id``, ``edition_id``, ``created``, ``modified``.
         """
-        filters = given(organization_id=organization_id, edition_id=edition_id, scope=scope, type=type,
-                        ordering=ordering)
+        filters = filters_of(locals())
         return self._list("email_messages_list", filters, progress)
 
     def iterate(
@@ -94,8 +93,7 @@ class EmailMessages(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield messages one by one, reading pages as needed (same filters as ``list``)."""
-        filters = given(organization_id=organization_id, edition_id=edition_id, scope=scope, type=type,
-                        ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("email_messages_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

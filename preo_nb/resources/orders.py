@@ -11,7 +11,7 @@ import pandas as pd
 from preo_nb import frames
 from preo_nb._http import HTTP
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, check_query, given
+from preo_nb.resources._base import Resource, check_query, filters_of
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 OrderType = Literal["online", "in-person", "imported"]
@@ -70,12 +70,7 @@ class Orders(Resource):
             One row per order: ``id``, ``order_number``, ``status``, ``type``, ``amount``,
             ``currency``, ``edition_id``, ``customer.*``, ``transaction_id``, ``created``...
         """
-        filters = _scoped(given(
-            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
-            status=status, type=type, created_after=created_after, created_before=created_before,
-            customer_email=customer_email, customer_phone=customer_phone, order_number=order_number,
-            transaction_id=transaction_id, search=search, ordering=ordering,
-        ))
+        filters = _scoped(filters_of(locals()))
         return self._list("orders_list", filters, progress)
 
     def iterate(
@@ -92,11 +87,7 @@ class Orders(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield orders one by one, reading pages only as they are needed."""
-        filters = _scoped(given(
-            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
-            status=status, type=type, created_after=created_after, created_before=created_before,
-            search=search, ordering=ordering,
-        ))
+        filters = _scoped(filters_of(locals()))
         return self._iterate("orders_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:
@@ -123,10 +114,7 @@ class Orders(Resource):
         ``deposit``, ``fee``...); ``metadata`` stays a dict per row. The progress bar
         counts orders.
         """
-        filters = _scoped(given(
-            edition_id=edition_id, organization_id=organization_id, customer_id=customer_id,
-            status=status, created_after=created_after, created_before=created_before,
-        ))
+        filters = _scoped(filters_of(locals()))
         query = check_query("orders_list", filters)
         pages = self._http.fetch_pages(self.PATHS["list"], query, progress=progress)
         batches = (_purchases_of(self._http, [self._path("retrieve", o["id"]) for o in page]) for page in pages)

@@ -10,7 +10,7 @@ import pandas as pd
 from preo_nb import contract
 from preo_nb._http import Reconcile
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, given
+from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, filters_of, given
 
 Reason = Literal[
     "deposit_reclaim", "sold_out", "event_cancelled", "product_defect", "duplicate_purchase",
@@ -100,8 +100,7 @@ class Refunds(Resource):
             One row per request: ``id``, ``status``, ``reason``, ``scope``, ``amount``,
             ``purchase.*``, ``transaction.*``, ``staff_user.*``, ``created``...
         """
-        filters = given(edition_id=edition_id, organization_id=organization_id, purchase_id=purchase_id,
-                        reason=reason, scope=scope, status=status)
+        filters = filters_of(locals())
         return self._list("refunds_list", filters, progress)
 
     def iterate(
@@ -115,8 +114,7 @@ class Refunds(Resource):
         status: Status | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield refund requests one by one, reading pages as needed."""
-        filters = given(edition_id=edition_id, organization_id=organization_id, purchase_id=purchase_id,
-                        reason=reason, scope=scope, status=status)
+        filters = filters_of(locals())
         return self._iterate("refunds_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from preo_nb import contract, frames
 from preo_nb.contract import Column
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
 from preo_nb.resources.consents import check_text
 
 Status = Literal["draft", "pending", "processing", "completed", "failed"]
@@ -85,9 +85,7 @@ class Segments(Resource):
             One row per segment: ``id``, ``name``, ``condition``, ``status``, ``user_count``,
             ``last_calculated``, ``communication_type``, ``communication_channel``...
         """
-        filters = given(organization_id=organization_id, edition_id=edition_id, status=status,
-                        communication_type=communication_type, communication_channel=communication_channel,
-                        search=search, ordering=ordering)
+        filters = filters_of(locals())
         return self._list("segments_list", filters, progress)
 
     def iterate(
@@ -102,9 +100,7 @@ class Segments(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield segments one by one, reading pages as needed."""
-        filters = given(organization_id=organization_id, edition_id=edition_id, status=status,
-                        communication_type=communication_type, communication_channel=communication_channel,
-                        search=search, ordering=ordering)
+        filters = filters_of(locals())
         return self._iterate("segments_list", filters)
 
     def retrieve(self, id: str) -> dict[str, Any]:

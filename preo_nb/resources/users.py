@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from preo_nb import contract
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, filters_of
 
 
 class Users(Resource):
@@ -30,11 +30,11 @@ class Users(Resource):
             edition_id: Only customers with an order in this edition.
             progress: Show a progress bar (default: when several pages are read).
         """
-        return self._list("users_list", given(search=search, edition_id=edition_id), progress)
+        return self._list("users_list", filters_of(locals()), progress)
 
     def iterate(self, *, search: str | None = None, edition_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Yield customers one by one, reading pages as needed."""
-        return self._iterate("users_list", given(search=search, edition_id=edition_id))
+        return self._iterate("users_list", filters_of(locals()))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one customer."""

@@ -13,7 +13,7 @@ import pandas as pd
 
 from preo_nb._secret import guard
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, filters_of, given
 
 DeliveryStatus = Literal["pending", "success", "failed"]
 Ordering = Literal["created", "-created", "modified", "-modified", "name", "-name"]
@@ -113,8 +113,7 @@ class Webhooks(Resource):
             ``edition_id``, ``events`` (a list), ``is_active``, ``timeout_seconds``,
             ``secret``, ``created``, ``modified``.
         """
-        filters = given(organization_id=organization_id, edition_id=edition_id, is_active=is_active,
-                        ordering=ordering)
+        filters = filters_of(locals(), "show_secrets")
         return self._list("webhooks_list", filters, progress, finish=None if show_secrets else _mask_secrets)
 
     def iterate(
@@ -126,8 +125,7 @@ class Webhooks(Resource):
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield endpoints one by one, reading pages as needed (``secret`` is a masked ``Secret``)."""
-        filters = given(organization_id=organization_id, edition_id=edition_id, is_active=is_active,
-                        ordering=ordering)
+        filters = filters_of(locals(), "show_secrets")
         return (guard(endpoint) for endpoint in self._iterate("webhooks_list", filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
