@@ -64,14 +64,7 @@ def campaigns_list() -> Json:
     """List campaigns, newest first; reading a list never advances one."""
     values = listing.filters("campaigns_list")
     orgs = listing.scoped_orgs(caller(), values)
-    search = values.get("search")
-    found = [
-        c
-        for c in store().data.campaigns.values()
-        if c.organization_id in orgs
-        and all(getattr(c, k) == values[k] for k in EQUAL_FILTERS if k in values)
-        and (search is None or listing.contains(c.name, search))
-    ]
+    found = listing.select(store().data.campaigns.values(), values, orgs, EQUAL_FILTERS)
     ordered = listing.ordered("campaigns_list", found, ORDERING)
     return listing.paginate(ordered, lambda c: render_marketing.campaign_summary(store(), c))
 

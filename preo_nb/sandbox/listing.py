@@ -7,7 +7,7 @@ and ordering keys are read from each operation in the contract.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -84,6 +84,21 @@ def _boolean(raw: str) -> bool:
 def contains(haystack: str | None, needle: str) -> bool:
     """Case-insensitive substring match, the rule for text filters."""
     return needle.casefold() in (haystack or "").casefold()
+
+
+def select(
+    records: Iterable[T], values: dict[str, Any], orgs: set[str], equal: Sequence[str]
+) -> list[T]:
+    """Records of ``orgs`` whose ``equal`` fields match the filters given, and whose
+    ``name`` contains ``search`` (when given)."""
+    search = values.get("search")
+    return [
+        record
+        for record in records
+        if getattr(record, "organization_id") in orgs  # noqa: B009 - every listed record kind has one
+        and all(getattr(record, key) == values[key] for key in equal if key in values)
+        and (search is None or contains(getattr(record, "name"), search))  # noqa: B009
+    ]
 
 
 def scoped_orgs(caller: Caller, values: dict[str, Any]) -> set[str]:

@@ -62,14 +62,7 @@ def segments_list() -> Json:
     """List segments, newest first; reading a list never advances a calculation."""
     values = listing.filters("segments_list")
     orgs = listing.scoped_orgs(caller(), values)
-    search = values.get("search")
-    found = [
-        s
-        for s in store().data.segments.values()
-        if s.organization_id in orgs
-        and all(getattr(s, k) == values[k] for k in EQUAL_FILTERS if k in values)
-        and (search is None or listing.contains(s.name, search))
-    ]
+    found = listing.select(store().data.segments.values(), values, orgs, EQUAL_FILTERS)
     ordered = listing.ordered("segments_list", found, ORDERING)
     return listing.paginate(ordered, render_marketing.segment)
 
