@@ -1,48 +1,56 @@
-"""The only module that touches ``requests``: auth, timeouts, retries, errors, pages.
+"""The only module that touches ``requests``: send, auth, timeouts, redirects, error mapping.
 
 Policy (DESIGN.md, "HTTP policy"):
 
-* every request carries ``Authorization: Bearer ...`` and a timeout;
-* GET/HEAD/PUT/DELETE are retried by urllib3 on connection errors, 429 and
-  502/503/504 with exponential backoff, jitter and ``Retry-After`` (capped),
-  and each wait is logged at WARNING so it is visible in a notebook;
-* POST and PATCH are never resent after they may have reached the server;
+* every request carries ``Authorization: Bearer ...``, a timeout and the ``Accept``
+  media type its operation declares;
+* what happens after a failed attempt is decided by the table in ``preo_nb._retry``
+  (one loop here, one log wording: "trying again in N s"); a POST whose answer was lost
+  is reconciled (its effect looked for) before it is ever sent again;
+* redirects are never followed for writes (a 301 would turn a PATCH or POST into
+  something else, or carry a refund's body to another host): they raise
+  ``UnexpectedRedirect`` naming the target. Reads follow a redirect on the same origin;
 * an error status becomes the matching ``APIError`` subclass, built in one place;
-* a list is read page by page; pages after the first are fetched concurrently
-  (a bounded window ahead of the reader) unless a vcrpy cassette is active
-  (vcrpy is not thread-safe);
-* JSON bodies are decoded with orjson when it is installed (the ``fast`` extra).
+* reading lists page by page lives in ``preo_nb._pages``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-from urllib3.util.retry import Retry
 
-from preo_nb import _progress
+from preo_nb import _progress, _retry
 from preo_nb._pool import loads, ordered_map
+from preo_nb._retry import Outcome
 from preo_nb.config import Settings
-from preo_nb.errors import APIError, NotFound, PreoError, RateLimited, TransportError, UnknownOutcome, error_class
+from preo_nb.errors import (
+    APIError,
+    PreoError,
+    RateLimited,
+    TransportError,
+    UnexpectedRedirect,
+    UnknownOutcome,
+    error_class,
+)
 
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]
 
-RETRY_STATUSES = (429, 502, 503, 504)
-UNSURE_STATUSES = (500, 502, 503, 504)  # a POST answered so may or may not have been handled
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})  # PATCH sets absolute values
+JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
+MAX_REDIRECTS = 5
+READS = ("GET", "HEAD")
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -59,35 +67,6 @@ class _BearerAuth(requests.auth.AuthBase):
         return "BearerAuth('***')"
 
 
-class _VisibleRetry(Retry):
-    """urllib3's Retry with a cap on ``Retry-After`` and a log line before each wait."""
-
-    max_wait: float = 30.0
-
-    def new(self, **kw: Any) -> _VisibleRetry:
-        retry = super().new(**kw)
-        retry.max_wait = self.max_wait
-        return retry
-
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        return None if wait is None else min(wait, self.max_wait)
-
-    def sleep(self, response: Any = None) -> None:
-        wait = self.get_retry_after(response) if response is not None else None
-        if wait is None:
-            wait = self.get_backoff_time()
-        last = self.history[-1] if self.history else None
-        cause = (last.status or type(last.error).__name__) if last else "error"
-        method = last.method if last else ""
-        log.warning("Preo API: %s %s got %s; retrying in %.1f s", method, _path_of(last), cause, wait)
-        super().sleep(response)
-
-
-def _path_of(history: Any) -> str:
-    return urlsplit(history.url or "").path if history else ""
-
-
 def cassette_active() -> bool:
     """Whether vcrpy currently patches urllib3 (then requests must stay on one thread)."""
     return HTTPConnectionPool.ConnectionCls.__module__.startswith("vcr")
@@ -98,29 +77,22 @@ class HTTP:
 
     def __init__(self, settings: Settings, session: requests.Session | None = None) -> None:
         self.settings = settings
+        self.policy = _retry.Policy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
         self.session = session or requests.Session()
         self.session.auth = _BearerAuth(settings.token)
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        retry = _VisibleRetry(
-            total=settings.max_retries,
-            backoff_factor=settings.backoff_factor,
-            backoff_jitter=settings.backoff_factor,
-            backoff_max=settings.max_retry_wait,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=IDEMPOTENT,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        retry.max_wait = settings.max_retry_wait
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, 2 * settings.page_workers))
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": JSON})
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=max(10, 2 * settings.page_workers))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        self._seen = threading.local()
 
     def __repr__(self) -> str:
         return f"HTTP(base_url={self.settings.base_url!r}, token='***')"
 
     def url(self, path: str) -> str:
-        """Return the absolute URL of an API path."""
+        """Return the absolute URL of an API path (with a trailing slash if the settings ask)."""
+        if self.settings.trailing_slash and not path.endswith("/"):
+            path += "/"
         return self.settings.base_url + path
 
     def request(
@@ -135,162 +107,126 @@ class HTTP:
         raw: bool = False,
         reconcile: Reconcile | None = None,
         safe: bool = False,
+        accept: str = JSON,
     ) -> Any:
         """Send a request and return the decoded JSON body (``None`` for 204).
 
         Args:
+            raw: Return the ``requests.Response`` instead of decoding JSON.
             reconcile: For a POST: looks for the POST's effect and returns the
-                object it made or changed, or ``None`` when there is none. Called
-                when the outcome is unknown (the answer was lost, cut off, or a
-                5xx); the POST is sent again only when it returns ``None``.
+                object it made or changed, or ``None`` when it provably did not
+                happen. Called when the outcome is unknown (the answer was lost, cut
+                off, or a 5xx); the POST is sent again only when it returns ``None``.
             safe: The POST changes nothing (a preview, a validation): resend freely.
+            accept: The media type the operation answers with.
 
         Raises:
             APIError: (a subclass per status) when the server answers 4xx/5xx.
+            UnexpectedRedirect: a write was redirected, or a read sent to another origin.
             TransportError: when no answer arrived and the request never got through.
             UnknownOutcome: a POST may or may not have taken effect and nothing could tell.
         """
         method = method.upper()
         url = path if "://" in path else self.url(path)
-        repeatable = safe or method != "POST"
-        headers = {} if repeatable else {"Idempotency-Key": uuid.uuid4().hex}  # the same on every resend
+        headers = {"Accept": accept}
+        if method == "POST" and not safe:
+            headers["Idempotency-Key"] = uuid.uuid4().hex  # the same on every resend
+        reached = False
         for attempt in range(self.settings.max_retries + 1):
-            last = attempt == self.settings.max_retries
             try:
                 response = self._send(method, url, params, json, files, data, headers)
-                return self._decode(response, method, raw)
-            except _Refused as refused:  # 429 on a POST: refused, so nothing happened
-                if last:
-                    raise refused.error from None
-                self._pause(refused.error, _retry_after(refused.error, self.settings.max_retry_wait))
-            except _Unsure as unsure:
-                if last or (repeatable and not unsure.body_broken):
-                    raise unsure.error from None
-                if repeatable:
-                    self._pause(unsure.error, self.settings.backoff_factor * 2**attempt)
-                    continue
-                found = self._settle(method, url, reconcile, unsure.error)
-                if found is not None:
-                    return found
-                log.warning("Preo API: %s %s did not take effect; sending it again", method, urlsplit(url).path)
+                body = _decode(response, raw)
+            except _NoAnswer as lost:
+                outcome, body = lost.outcome, None
+                error: PreoError | None = lost.error
+            else:
+                outcome = Outcome("answered", response.status_code, response.headers.get("Retry-After"))
+                error = _api_error(response, method) if response.status_code >= 400 else None
+            decision = _retry.decide(method, outcome, attempt, self.policy, safe=safe, reached_before=reached)
+            reached = reached or outcome.kind != "not_sent"
+            if decision.action == "return":
+                return body
+            if decision.action == "done":
+                log.warning("Preo API: %s %s answered 404 to a resend: the first one had worked", method,
+                            _path(url))
+                return None
+            assert error is not None  # every other action follows a failure
+            if decision.action == "raise":
+                raise error
+            if decision.action == "wait":
+                self._pause(method, url, error, decision.wait)
+                continue
+            found = self._settle(method, url, reconcile, error)
+            if found is not None:
+                return found
+            if attempt == self.settings.max_retries:
+                raise error
+            log.warning("Preo API: %s %s did not take effect; sending it again", method, _path(url))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(
         self, method: str, url: str, params: Any, json: Any, files: Any, data: Any, headers: dict[str, str]
     ) -> requests.Response:
+        """One attempt: the answer (redirects on the same origin followed for reads), or ``_NoAnswer``."""
         started = time.monotonic()
         try:
             response = self.session.request(
                 method, url, params=params, json=json, files=files, data=data, headers=headers,
-                timeout=self.settings.timeout,
+                timeout=self.settings.timeout, allow_redirects=False,
             )
+            for _ in range(MAX_REDIRECTS):
+                if not response.is_redirect:
+                    break
+                response = self._redirect(response, method, headers)
         except requests.RequestException as exc:
-            error = TransportError(_describe(exc), method=method, url=url)
-            if not _maybe_sent(exc):
-                raise error from exc
-            body_broken = isinstance(exc, (requests.exceptions.ChunkedEncodingError,
-                                           requests.exceptions.ContentDecodingError))
-            raise _Unsure(error, body_broken=body_broken) from exc
+            raise _NoAnswer.of(exc, method, url) from exc
+        self._seen.date = response.headers.get("Date")
         log.debug(
             "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
             method, response.url, response.status_code, 1000 * (time.monotonic() - started),
         )
+        if response.is_redirect:
+            raise UnexpectedRedirect.of(response, method, f"more than {MAX_REDIRECTS} redirects")
         return response
 
-    def _decode(self, response: requests.Response, method: str, raw: bool) -> Any:
-        status = response.status_code
-        if status == 429 and method == "POST":
-            raise _Refused(_api_error(response, method))
-        if status in UNSURE_STATUSES and method == "POST":
-            raise _Unsure(_api_error(response, method))
-        if status >= 400:
-            raise _api_error(response, method)
-        if raw:
-            return response
-        if status == 204 or not response.content:
-            return None
-        try:
-            return loads(response.content)
-        except ValueError:
-            error = TransportError(f"the {status} answer is not valid JSON (cut off?)", method=method, url=response.url)
-            raise _Unsure(error, body_broken=True) from None
+    def _redirect(self, response: requests.Response, method: str, headers: dict[str, str]) -> requests.Response:
+        """Follow one redirect of a read on the same origin; refuse every other redirect."""
+        target = urljoin(response.url, response.headers.get("Location", ""))
+        if method not in READS:
+            raise UnexpectedRedirect.of(response, method, "a write is never sent on to a redirect", target)
+        if urlsplit(target)[:2] != urlsplit(self.settings.base_url)[:2]:
+            raise UnexpectedRedirect.of(response, method, "it leads away from the API's address", target)
+        if _path(target) == _path(response.url) + "/":
+            log.warning("Preo API: %s redirects to %s; connect(..., trailing_slash=True) saves a request",
+                        _path(response.url), _path(target))
+        return self.session.request(method, target, headers=headers, timeout=self.settings.timeout,
+                                    allow_redirects=False)
 
-    def _pause(self, error: PreoError, seconds: float) -> None:
-        wait = min(seconds, self.settings.max_retry_wait)
-        log.warning("Preo API: %s; trying again in %.1f s", _short(error), wait)
-        time.sleep(wait)
+    def _pause(self, method: str, url: str, error: PreoError, seconds: float) -> None:
+        log.warning("Preo API: %s %s %s; trying again in %.1f s", method, _path(url), _cause(error), seconds)
+        time.sleep(seconds)
 
     def _settle(self, method: str, url: str, reconcile: Reconcile | None, cause: PreoError) -> Any:
         """Find out whether a POST took effect: its result, or None to send it again."""
-        where = urlsplit(url).path
+        where = _path(url)
         if reconcile is None:
-            raise UnknownOutcome(method, url, cause, check=_where_to_look(where))
-        log.warning("Preo API: %s; checking whether %s %s took effect", _short(cause), method, where)
+            raise UnknownOutcome(method, url, cause, check=where_to_look(where))
+        log.warning("Preo API: %s %s %s; checking whether %s %s took effect", method, where, _cause(cause),
+                    method, where)
         try:
             found = reconcile()
+        except Unprovable as exc:
+            raise UnknownOutcome(method, url, cause, check=exc.check, why=str(exc)) from exc
         except PreoError as exc:
-            raise UnknownOutcome(method, url, cause, check=_where_to_look(where)) from exc
+            raise UnknownOutcome(method, url, cause, check=where_to_look(where)) from exc
         if found is not None:
             log.warning("Preo API: %s %s had taken effect; using its result", method, where)
         return found
 
-    def pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Yield page bodies one at a time, following ``next`` lazily."""
-        query = {**params, "page_size": self.settings.page_size}
-        body = self.request("GET", path, params=query)
-        yield body
-        while body.get("next"):
-            body = self.request("GET", self._same_origin(body["next"]))
-            yield body
-
-    def fetch_pages(
-        self, path: str, params: dict[str, Any], *, progress: bool | None = None, first: dict[str, Any] | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Yield the records of every page of a list, in order; pages 2..n are read concurrently.
-
-        ``settings.page_workers`` threads read ahead (one while a cassette is
-        active), never more than a few pages ahead of the consumer, so a long
-        list is never all in memory as dicts. Records seen twice (the list
-        changed while it was read) are dropped.
-
-        Args:
-            first: When given, receives the first page's fields other than ``results``
-                (some lists carry extra facts there).
-        """
-        query = {**params, "page_size": self.settings.page_size}
-        body = self.request("GET", path, params=query)
-        if first is not None:
-            first.update({k: v for k, v in body.items() if k != "results"})
-        unique = _Unique()
-        records = unique(body["results"])
-        yield records
-        if not body.get("next") or not records:
-            return
-        bar = _progress.bar(body["count"], path.rsplit("/", 1)[-1], progress)
-        bar.update(len(records))
-
-        def fetch(page: int) -> list[dict[str, Any]]:
-            try:
-                found: dict[str, Any] = self.request("GET", path, params={**query, "page": page})
-            except NotFound:  # the list shrank while being read
-                return []
-            page_records: list[dict[str, Any]] = found["results"]
-            return page_records
-
-        last_page = math.ceil(body["count"] / len(records))
-        workers = self.workers()
-        try:
-            for page_records in ordered_map(fetch, range(2, last_page + 1), workers=workers, window=workers + 2):
-                bar.update(len(page_records))
-                yield unique(page_records)
-        finally:
-            bar.close()
-        if unique.kept != body["count"]:
-            log.warning("the list changed while it was read: expected %d records, got %d", body["count"], unique.kept)
-
-    def fetch_all(self, path: str, params: dict[str, Any], *, progress: bool | None = None) -> list[dict[str, Any]]:
-        """Return every record of a list (see ``fetch_pages``)."""
-        return [record for page in self.fetch_pages(path, params, progress=progress) for record in page]
+    def server_date(self) -> str | None:
+        """The ``Date`` header of the last answer this thread received (the server's clock)."""
+        date: str | None = getattr(self._seen, "date", None)
+        return date
 
     def get_many(self, paths: list[str], *, progress: bool | None = None) -> list[Any]:
         """GET several paths, concurrently unless a cassette is active; results in order."""
@@ -309,27 +245,54 @@ class HTTP:
         """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
         return 1 if cassette_active() else self.settings.page_workers
 
-    def _same_origin(self, link: str) -> str:
+    def same_origin(self, link: str) -> str:
         """Keep the path and query of a server link but never leave the base URL's host."""
         base, target = urlsplit(self.settings.base_url), urlsplit(link)
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
 
-class _Unsure(Exception):
-    """Internal: the request may have been handled, but no usable answer came back."""
+class Unprovable(PreoError):
+    """Raised by a reconciler: what it found cannot prove whether the POST took effect.
 
-    def __init__(self, error: PreoError, *, body_broken: bool = False) -> None:
+    Attributes:
+        check: Where a person can look (``GET /v1/refunds?purchase_id=...``).
+    """
+
+    def __init__(self, why: str, *, check: str) -> None:
+        super().__init__(why)
+        self.check = check
+
+
+class _NoAnswer(Exception):
+    """Internal: an attempt that got no whole answer (never connected, lost, or cut off)."""
+
+    def __init__(self, outcome: Outcome, error: PreoError) -> None:
         super().__init__(str(error))
+        self.outcome = outcome
         self.error = error
-        self.body_broken = body_broken
+
+    @classmethod
+    def of(cls, exc: requests.RequestException, method: str, url: str) -> _NoAnswer:
+        error = TransportError(_describe(exc), method=method, url=url)
+        if not _maybe_sent(exc):
+            return cls(Outcome("not_sent"), error)
+        broken = isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError)
+        return cls(Outcome("cut_off" if broken else "lost"), error)
 
 
-class _Refused(Exception):
-    """Internal: a POST was refused with 429 (so it did nothing)."""
-
-    def __init__(self, error: APIError) -> None:
-        super().__init__(str(error))
-        self.error = error
+def _decode(response: requests.Response, raw: bool) -> Any:
+    """The body of a successful answer; a cut-off JSON body is ``_NoAnswer``."""
+    status = response.status_code
+    if status >= 400 or raw:
+        return response
+    if status == 204 or not response.content:
+        return None
+    try:
+        return loads(response.content)
+    except ValueError:
+        error = TransportError(f"the {status} answer is not valid JSON (cut off?)", method=response.request.method
+                               or "", url=response.url)
+        raise _NoAnswer(Outcome("cut_off", status), error) from None
 
 
 def _maybe_sent(exc: requests.RequestException) -> bool:
@@ -340,47 +303,22 @@ def _maybe_sent(exc: requests.RequestException) -> bool:
     return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
-def _retry_after(error: APIError, cap: float) -> float:
-    value = getattr(error, "retry_after", None)
-    try:
-        return min(float(value), cap) if value else 1.0
-    except ValueError:
-        return 1.0
+def _path(url: str) -> str:
+    return urlsplit(url).path
 
 
-def _short(error: PreoError) -> str:
-    return str(error).split(" - ")[0].split(": ", 1)[0] if isinstance(error, APIError) else str(error)
+def _cause(error: PreoError) -> str:
+    if isinstance(error, APIError):
+        return f"got {error.status}"
+    return f"got no usable answer ({str(error).split(' (')[0]})"
 
 
-def _where_to_look(path: str) -> str:
+def where_to_look(path: str) -> str:
     """Where a user can see whether a POST to ``path`` took effect."""
     parent, _, last = path.rpartition("/")
     if re.fullmatch(r"[a-z][a-z0-9-]*", last) and parent.count("/") >= 3:  # an action on an object
         return f"GET {parent}"
     return f"GET {path} (the list)"
-
-
-class _Unique:
-    """Drops records seen before (by ``id`` or ``api_id``), as a list is read page by page."""
-
-    def __init__(self) -> None:
-        self.seen: set[Any] = set()
-        self.kept = 0
-
-    def __call__(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        keys = [record.get("id", record.get("api_id")) for record in records]
-        fresh = set(keys)
-        if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
-            self.seen |= fresh  # the usual case: one set operation per page
-            self.kept += len(records)
-            return records
-        unique = []
-        for key, record in zip(keys, records, strict=True):
-            if key is None or key not in self.seen:
-                self.seen.add(key)
-                unique.append(record)
-        self.kept += len(unique)
-        return unique
 
 
 def _describe(exc: requests.RequestException) -> str:

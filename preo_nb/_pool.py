@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any, TypeVar
@@ -42,7 +42,9 @@ def loads(content: bytes) -> Any:
     return json.loads(content)
 
 
-def ordered_map(func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int) -> Iterator[R]:
+def ordered_map(
+    func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int
+) -> Generator[R, None, None]:
     """Yield ``func(item)`` for each item, in order, from ``workers`` threads.
 
     At most ``window`` calls are submitted ahead of the consumer. With one worker

@@ -41,6 +41,8 @@ class Settings:
         max_retry_wait: Cap on any single wait, ``Retry-After`` included.
         page_size: Records asked for per page by ``list()`` and ``iterate()``.
         page_workers: Threads fetching pages 2..n of a list concurrently.
+        trailing_slash: End every API path with "/" (the one original docs page shows
+            ``.../refund/``); a write redirected to such a path is refused, never followed.
     """
 
     base_url: str
@@ -51,6 +53,7 @@ class Settings:
     max_retry_wait: float = 30.0
     page_size: int = MAX_PAGE_SIZE
     page_workers: int = DEFAULT_PAGE_WORKERS
+    trailing_slash: bool = False
 
     def __repr__(self) -> str:
         return f"Settings(base_url={self.base_url!r}, token='***', timeout={self.timeout})"

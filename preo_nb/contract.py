@@ -214,3 +214,101 @@ def find_operation(method: str, path: str) -> str | None:
         if op_method == method.upper() and pattern.match(path):
             return operation_id
     return None
+
+
+#: Filters checked on what comes back: a filter and the column that must equal it.
+#: Only equality filters (ids, enums, booleans); text filters match substrings.
+_FILTER_COLUMN_CANDIDATES = ("{name}", "{stem}.api_id", "{stem}.id")
+
+
+@functools.cache
+def filter_columns(operation_id: str) -> dict[str, str]:
+    """Return the equality filters of a list operation and the column each one must match.
+
+    A filter ``X`` maps to the column ``X``; ``X_id`` to ``X_id``, ``X.api_id`` or ``X.id``
+    (the first the list's records declare). Only id filters (``*_id``), enums and
+    booleans are equality filters; a filter without such a column is not checkable.
+    """
+    op = operations()[operation_id]
+    try:
+        declared = {c.name for c in columns(item_schema(operation_id))}
+    except KeyError:
+        return {}
+    found: dict[str, str] = {}
+    for name, schema_ in op.query.items():
+        resolved = resolve(schema_)
+        equality = name.endswith("_id") or "enum" in resolved or resolved.get("type") == "boolean"
+        if not equality or name in ("ordering", "page", "page_size"):
+            continue
+        for pattern in _FILTER_COLUMN_CANDIDATES:
+            column = pattern.format(name=name, stem=name.removesuffix("_id"))
+            if column in declared:
+                found[name] = column
+                break
+    return found
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where each part of one operation's contract comes from: ``seed``, ``docs`` or ``inferred``.
+
+    Attributes:
+        operation_id: The operation.
+        operation: How much of its contract was visible (params, body, response).
+        path: Whether its URL is documented (``seed`` for the two Purchases paths only).
+        parameters: Query/path parameter name -> source.
+        fields: Dotted field of the request body (``body.``) or of the success answer
+            (``answer.``) -> source.
+    """
+
+    operation_id: str
+    operation: str
+    path: str
+    parameters: dict[str, str]
+    fields: dict[str, str]
+
+    def inferred(self) -> list[str]:
+        """The parts the contract guessed."""
+        parts = [f"parameter {n}" for n, s in self.parameters.items() if s == "inferred"]
+        return parts + [f"field {n}" for n, s in self.fields.items() if s == "inferred"]
+
+
+@functools.cache
+def provenance(operation_id: str) -> Provenance:
+    """Return where each part of an operation's contract comes from (its ``x-source`` marks)."""
+    op = operations()[operation_id]
+    raw = spec()["paths"][op.path][op.method.lower()]
+    shared = spec()["paths"][op.path].get("parameters", [])
+    parameters = {}
+    for param in (resolve(p) for p in shared + raw.get("parameters", [])):
+        parameters[param["name"]] = param.get("x-source", raw.get("x-source", "inferred"))
+    fields: dict[str, str] = {}
+    if op.request_schema:
+        _sources(op.request_schema, "body.", fields)
+    success = next((s for code, s in op.responses.items() if code.startswith("2") and s), None)
+    if success:
+        _sources(success, "answer.", fields)
+    return Provenance(operation_id, raw.get("x-source", "inferred"), raw.get("x-path-source", "inferred"),
+                      parameters, fields)
+
+
+def _sources(node: dict[str, Any], prefix: str, out: dict[str, str], depth: int = 0) -> None:
+    node = _non_null(node)
+    if node.get("type") == "array":
+        _sources(node.get("items", {}), prefix, out, depth)
+        return
+    for name, prop in properties(node).items():
+        out[prefix + name] = prop.get("x-source") or resolve(prop).get("x-source", "inferred")
+        if depth < 4:
+            _sources(prop, f"{prefix}{name}.", out, depth + 1)
+
+
+def media_types(operation_id: str) -> tuple[str, ...]:
+    """The media types an operation's success answers are declared in (for ``Accept``)."""
+    op = operations()[operation_id]
+    raw = spec()["paths"][op.path][op.method.lower()].get("responses", {})
+    found: list[str] = []
+    for code, reply in raw.items():
+        if str(code).startswith("2"):
+            found += [m for m in resolve(reply).get("content", {}) if m not in found]
+    return tuple(found) or ("application/json",)

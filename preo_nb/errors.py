@@ -159,17 +159,20 @@ class UnknownOutcome(PreoError):
         method, url: The request.
         cause: What went wrong (a lost connection, a cut-off answer, a 5xx).
         check: Where to look before trying again, e.g. ``GET /v1/webhooks/whk_...``.
+        why: Why looking did not settle it (empty when there was no way to look).
     """
 
-    def __init__(self, method: str, url: str, cause: PreoError, *, check: str) -> None:
+    def __init__(self, method: str, url: str, cause: PreoError, *, check: str, why: str = "") -> None:
         super().__init__(
             f"{method} {url} may or may not have taken effect ({cause}). "
-            f"Check with {check} before trying again."
+            + (f"Looking for it did not settle it: {why}. " if why else "")
+            + f"Check with {check} before trying again."
         )
         self.method = method
         self.url = url
         self.cause = cause
         self.check = check
+        self.why = why
 
 
 class WaitTimeout(PreoError, TimeoutError):
@@ -193,3 +196,80 @@ def error_class(status: int, body: Any) -> type[APIError]:
     if status >= 500:
         return ServerError
     return STATUS_ERRORS.get(status, APIError)
+
+
+class UnexpectedRedirect(APIError):
+    """3xx: the server redirected a write, or a read to another address; nothing was resent.
+
+    A redirected PATCH or POST is not sent on (HTTP clients turn a 301 PATCH into a GET,
+    silently dropping the change, and a 307 would carry a refund's body to wherever it
+    points), so the write did not happen.
+
+    Attributes:
+        location: Where the server pointed.
+    """
+
+    location: str = ""
+
+    @classmethod
+    def of(cls, response: Any, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
+        """Build the error for a redirect ``response`` of a ``method`` request."""
+        target = location or response.headers.get("Location", "")
+        hint = ""
+        if target.rstrip("/") == response.url.split("?")[0] and target.endswith("/"):
+            hint = " The API wants a trailing slash: connect(..., trailing_slash=True)."
+        error = cls(
+            response.status_code, method=method, url=response.url,
+            detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
+            request_id=response.headers.get("X-Request-ID"),
+        )
+        error.location = target
+        return error
+
+
+class ServerMismatch(PreoError):
+    """The server's answer contradicts what was asked; preo_nb stopped rather than guess."""
+
+
+class IgnoredFilter(ServerMismatch):
+    """A list came back with rows its filter excludes: the server ignored the filter.
+
+    Attributes:
+        filter: The filter's name (``edition_id``).
+        value: Its value.
+        column: The column that contradicts it.
+        rows: How many rows contradict it.
+    """
+
+    def __init__(self, operation: str, filter: str, value: Any, column: str, rows: int, example: Any) -> None:
+        super().__init__(
+            f"the server ignored filter {filter}: {operation}({filter}={value!r}) returned {rows} row(s) "
+            f"whose {column} is not {value!r} (e.g. {example!r}). No rows were returned, so nothing "
+            f"acts on the wrong ones; the API may not support this filter (preo_nb.contract.provenance"
+            f"({operation!r}) says where it comes from)."
+        )
+        self.filter = filter
+        self.value = value
+        self.column = column
+        self.rows = rows
+
+
+class IncompleteList(ServerMismatch):
+    """A list could not be read whole: it changed while read, or its pages do not add up.
+
+    Attributes:
+        expected: Records the server said the list holds (None when it did not say).
+        received: Distinct records read.
+        retryable: The list changed while it was read; reading it again may succeed.
+    """
+
+    retryable = False
+
+    def __init__(self, path: str, why: str, *, expected: int | None = None, received: int = 0) -> None:
+        super().__init__(f"could not read the whole list {path}: {why}")
+        self.expected = expected
+        self.received = received
+
+
+class ContractDriftWarning(UserWarning):
+    """The API sent something the contract does not describe (a missing field, an unreadable value)."""

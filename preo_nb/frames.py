@@ -32,6 +32,7 @@ import contextlib
 import functools
 import gc
 import logging
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ import pandas as pd
 from preo_nb import contract
 from preo_nb._columnar import NONE, Batch, Layout, share_strings
 from preo_nb.contract import Column
+from preo_nb.errors import ContractDriftWarning
 
 log = logging.getLogger("preo_nb.frames")
 
@@ -159,6 +161,8 @@ class Builder:
         self.keep_unknown = keep_unknown
         self.rows = 0
         self.left_out: set[str] = set()
+        self._top = {c.name.split(".")[0] for c in columns}
+        self._present: set[str] = set()
         self._chunks: dict[str, list[Any]] = {c.name: [] for c in columns}
         self._extra: dict[str, list[Any]] = {}
         self._waiting = Batch(0, {c.name: [] for c in columns}, {c.name: set() for c in columns})
@@ -168,6 +172,7 @@ class Builder:
         """Take a batch of records's values (the records are not kept)."""
         if not records:
             return
+        self._note_present(records)
         batch = self.layout.read(records)
         for name, values in batch.values.items():
             self._waiting.values[name] += values
@@ -199,8 +204,33 @@ class Builder:
         for values in self._extra.values():
             values += [None] * (self.rows + batch.rows - len(values))
 
+    def _note_present(self, records: Sequence[dict[str, Any]]) -> None:
+        """Remember which declared fields the records hold (cheap: one record, unless fields are missing)."""
+        missing = self._top - self._present
+        if not missing or not isinstance(records[0], dict):
+            return
+        self._present |= missing & records[0].keys()
+        for name in missing - self._present:
+            if any(isinstance(r, dict) and name in r for r in records):
+                self._present.add(name)
+
+    def absent(self) -> list[str]:
+        """Declared fields that no record held (their columns are all missing values)."""
+        return sorted(self._top - self._present) if self.rows else []
+
     def frame(self) -> pd.DataFrame:
-        """Return the DataFrame of everything added (chunks are released as they are joined)."""
+        """Return the DataFrame of everything added (chunks are released as they are joined).
+
+        Warns (``ContractDriftWarning``) about declared fields no record held: their
+        columns are all missing, and a sum over one would read 0.
+        """
+        absent = self.absent()
+        if absent:
+            warnings.warn(
+                f"the API sent no {', '.join(absent)} field in any of the {self.rows} records; the contract "
+                "declares it, so its column is kept but holds only missing values (a sum over it reads 0)",
+                ContractDriftWarning, stacklevel=3,
+            )
         if self._waiting.rows:
             self._convert()
         data: dict[str, Any] = {}
@@ -238,12 +268,17 @@ def convert(values: list[Any], column: Column, types: set[type] | None = None) -
     if kind == "string":
         return _strings(values if types <= _TEXTS else [None if v is None else str(v) for v in values])
     if kind == "datetime":
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
+        raw = pd.Series(values, dtype=object)
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
+        _warn_unread(column, raw, parsed, "an ISO 8601 datetime")
         return parsed.astype(DTYPES["datetime"]).array
     if kind == "float":
         if types <= _NUMBERS:  # bool is not among them: it goes through to_numeric as before
             return np.array(values, dtype="float64")
-        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").array
+        raw = pd.Series(values, dtype=object)
+        numbers = pd.to_numeric(raw, errors="coerce")
+        _warn_unread(column, raw, numbers, "a number")
+        return numbers.astype("float64").array
     if kind == "int":
         if types <= {int, NONE}:
             return pd.array(values, dtype="Int64")
@@ -254,6 +289,16 @@ def convert(values: list[Any], column: Column, types: set[type] | None = None) -
         return _categorical(values if types <= _TEXTS else [None if v is None else str(v) for v in values],
                             column.categories)
     return pd.array(values, dtype=object) if values else pd.array([], dtype=object)
+
+
+def _warn_unread(column: Column, raw: pd.Series, read: pd.Series, kind: str) -> None:
+    """Warn when values that were sent became missing because they could not be read."""
+    lost = raw.notna() & read.isna()
+    if lost.any():
+        warnings.warn(
+            f"{int(lost.sum())} value(s) of column {column.name} are not {kind} (e.g. {raw[lost].iloc[0]!r}); "
+            "they are shown as missing", ContractDriftWarning, stacklevel=2,
+        )
 
 
 def _lower(value: Any) -> Any:

@@ -8,7 +8,8 @@ import pytest
 
 import preo_nb
 from preo_nb import testing
-from preo_nb._http import HTTP, _Unique
+from preo_nb._http import HTTP
+from preo_nb._pages import _Unique
 from preo_nb._pool import loads, ordered_map
 from preo_nb.config import Settings
 
@@ -31,7 +32,7 @@ def test_reads_are_retried_on_gateway_errors(fast, sandbox, status, caplog):
     sandbox.faults.fail_next("GET", "/v1/editions", status, times=2)
     with caplog.at_level(logging.WARNING, logger="preo_nb.http"):
         assert len(fast.editions.list()) >= 3
-    waits = [r for r in caplog.records if "retrying in" in r.getMessage()]
+    waits = [r for r in caplog.records if "trying again in" in r.getMessage()]
     assert len(waits) == 2 and str(status) in waits[0].getMessage()
 
 
@@ -92,7 +93,7 @@ def test_iterate_reads_lazily(fast, sandbox, monkeypatch):
 
 def test_next_links_never_leave_the_base_url():
     http = HTTP(Settings(base_url="https://api.preo.dev/prefix", token="t0k3n-value"))
-    assert http._same_origin("http://evil.example:8000/prefix/v1/orders?page=2") == (
+    assert http.same_origin("http://evil.example:8000/prefix/v1/orders?page=2") == (
         "https://api.preo.dev/prefix/v1/orders?page=2")
 
 

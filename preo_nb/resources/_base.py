@@ -10,19 +10,23 @@ import datetime as dt
 import difflib
 import functools
 import inspect
+import logging
 import math
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
 
 import pandas as pd
 
-from preo_nb import _progress, contract, frames
+from preo_nb import _pages, _progress, _values, _verify, contract, frames
 from preo_nb._http import HTTP, Reconcile
 from preo_nb.contract import Column
-from preo_nb.errors import PreoValidationError, WaitTimeout
+from preo_nb.errors import IncompleteList, PreoValidationError, WaitTimeout
+
+log = logging.getLogger("preo_nb.http")
 
 F = TypeVar("F", bound=Callable[..., Any])
 Finish = Callable[[pd.DataFrame], pd.DataFrame]
@@ -77,8 +81,16 @@ class Resource:
     def __repr__(self) -> str:
         return f"<preo_nb {type(self).__name__}: {', '.join(self.PATHS)}>"
 
-    def _path(self, verb: str, *ids: str) -> str:
+    def _path(self, verb: str, *ids: str, trusted: bool = False) -> str:
+        """The path of ``verb`` with ``ids`` in it.
+
+        Args:
+            trusted: The ids came from the server (a list's rows), not from the user: any
+                string the contract allows goes, percent-encoded, instead of the user-input rule.
+        """
         names = re.findall(r"{(\w+)}", self.PATHS[verb])
+        if trusted:
+            return self.PATHS[verb].format(**{n: quote(str(i), safe="") for n, i in zip(names, ids, strict=False)})
         return self.PATHS[verb].format(**{n: check_id(i, n) for n, i in zip(names, ids, strict=False)})
 
     def _list(
@@ -87,15 +99,35 @@ class Resource:
     ) -> pd.DataFrame:
         """Read every page of a list into a DataFrame (or chunks of one, under ``iter_frames``).
 
+        The rows are checked against the equality filters (``preo_nb._verify``), and a list
+        that changed while it was read is read once more (``preo_nb._pages``).
+
         Args:
             path: The list's path when it has ids in it (default: the operation's path).
             finish: Applied to the DataFrame, or to each chunk.
             first: Receives the first page's fields other than ``results``.
         """
         query = check_query(operation_id, params)
-        pages = self._http.fetch_pages(path or contract.operations()[operation_id].path, query,
-                                       progress=progress, first=first)
-        return self._frames(pages, frames.operation_columns(operation_id), finish)
+        path = path or contract.operations()[operation_id].path
+        columns = frames.operation_columns(operation_id)
+        rows = CHUNKSIZE.get()
+        if rows is not None:
+            pages = _pages.read(self._http, path, query, progress=progress, first=first)
+            checked = (_verify.frame(operation_id, query, chunk) for chunk in frames.chunked(pages, columns, rows))
+            return map(finish, checked) if finish else checked  # type: ignore[return-value]
+        for attempt in range(2):  # inline, not a helper: tracebacks stay short (tests/test_layering.py)
+            builder = frames.Builder(columns)
+            try:
+                with frames.collector_paused():
+                    for records in _pages.read(self._http, path, query, progress=progress, first=first):
+                        builder.add(records)
+                break
+            except IncompleteList as exc:
+                if attempt or not exc.retryable:
+                    raise
+                log.warning("Preo API: %s; reading it again", exc)
+        whole = _verify.frame(operation_id, query, builder.frame())
+        return finish(whole) if finish else whole
 
     def _frames(
         self, batches: Iterator[list[dict[str, Any]]], columns: Sequence[Column], finish: Finish | None = None
@@ -113,15 +145,18 @@ class Resource:
         chunks = frames.chunked(batches, columns, rows)
         return map(finish, chunks) if finish else chunks  # type: ignore[return-value]
 
-    def _iterate(self, operation_id: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _iterate(self, operation_id: str, params: dict[str, Any], *, path: str | None = None
+                 ) -> Iterator[dict[str, Any]]:
         query = check_query(operation_id, params)
-        path = contract.operations()[operation_id].path
-        for page in self._http.pages(path, query):
-            yield from page["results"]
+        path = path or contract.operations()[operation_id].path
+        for records in _pages.iterate(self._http, path, query):
+            _verify.records(operation_id, query, records)
+            for record in records:
+                yield _values.typed(operation_id, record, item=True)
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         found: dict[str, Any] = self._http.request("GET", path, params=params)
-        return found
+        return _typed("GET", path, found)
 
     def _post(
         self, path: str, body: dict[str, Any] | None = None, *, reconcile: Reconcile | None = None,
@@ -131,7 +166,7 @@ class Resource:
         made: dict[str, Any] = self._http.request(
             "POST", path, json=body if body is not None else {}, reconcile=reconcile, safe=safe
         )
-        return made
+        return _typed("POST", path, made)
 
     def _when(self, path: str, took_effect: Callable[[dict[str, Any]], bool]) -> Reconcile:
         """A reconciler: GET ``path`` and return it when ``took_effect`` says the POST happened."""
@@ -167,7 +202,16 @@ class Resource:
         if not body:
             raise PreoValidationError("fields", "nothing to update: pass at least one field")
         changed: dict[str, Any] = self._http.request("PATCH", path, json=body)
-        return changed
+        return _typed("PATCH", path, changed)
+
+
+def _typed(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """An answer with the types its operation declares (``preo_nb._values``)."""
+    operation_id = contract.find_operation(method, path.split("?")[0])
+    if operation_id and isinstance(body, dict):
+        typed: dict[str, Any] = _values.typed(operation_id, body)
+        return typed
+    return body
 
 
 def given(**fields: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import IO, Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _progress
+from preo_nb import _pages
 from preo_nb._http import HTTP
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
@@ -47,25 +47,18 @@ def read_source(source: Any, name: str) -> tuple[bytes, str | None]:
 def read_pages(
     http: HTTP, path: str, query: dict[str, Any], desc: str, progress: bool | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Read every page of a list in turn; return the records and the first page.
+    """Read every page of a list; return the records and the first page's other fields.
 
-    For lists whose first page carries more than records (available tags,
-    fields), which ``HTTP.fetch_all`` would drop.
+    For lists whose first page carries more than records (available fields, required
+    fields). Pages are read as ``preo_nb._pages`` reads every list: checked, never short.
     """
-    records: list[dict[str, Any]] = []
-    first: dict[str, Any] = {}
-    bar = _progress.bar(0, desc, False)
-    try:
-        for page in http.pages(path, query):
-            if not first:
-                first = page
-                if page.get("next"):
-                    bar = _progress.bar(page["count"], desc, progress)
-            records += page["results"]
-            bar.update(len(page["results"]))
-    finally:
-        bar.close()
-    return records, first
+
+    def whole() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        first: dict[str, Any] = {}
+        records = [r for page in _pages.read(http, path, query, progress=progress, first=first) for r in page]
+        return records, first
+
+    return _pages.read_whole(whole, path)
 
 
 def check_tags(tags: Any) -> list[str] | None:
@@ -138,8 +131,7 @@ class Files(Resource):
     ) -> Iterator[dict[str, Any]]:
         """Yield files one by one, reading pages as needed."""
         query = self._query(organization_id, file_name, tags, created_after, created_before, ordering)
-        for page in self._http.pages(self.PATHS["list"], query):
-            yield from page["results"]
+        return self._iterate("files_list", query)
 
     def _query(self, organization_id: Any, file_name: Any, tags: Any, after: Any, before: Any,
                ordering: Any) -> dict[str, Any]:

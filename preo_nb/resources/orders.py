@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import frames
+from preo_nb import _pages, _verify, frames
 from preo_nb._http import HTTP
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import Resource, check_query, filters_of
@@ -116,9 +116,17 @@ class Orders(Resource):
         """
         filters = _scoped(filters_of(locals()))
         query = check_query("orders_list", filters)
-        pages = self._http.fetch_pages(self.PATHS["list"], query, progress=progress)
-        batches = (_purchases_of(self._http, [self._path("retrieve", o["id"]) for o in page]) for page in pages)
+        pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
+        batches = (_purchases_of(self._http, [self._path("retrieve", o["id"], trusted=True) for o in page])
+                   for page in _checked(query, pages))
         return self._frames(batches, frames.schema_columns("Purchase"))
+
+
+def _checked(query: dict[str, Any], pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    """Orders pages whose rows honour the filters (``preo_nb._verify``), one at a time."""
+    for page in pages:
+        _verify.records("orders_list", query, page)
+        yield page
 
 
 def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:

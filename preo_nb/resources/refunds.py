@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import email.utils
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import contract
-from preo_nb._http import Reconcile
+from preo_nb import _pages, _values, contract
+from preo_nb._http import Reconcile, Unprovable
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, filters_of, given
 
@@ -30,18 +33,72 @@ OPEN_STATUSES = ("requested", "ready", "processing", "awaiting_gateway")
 
 
 def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]) -> Reconcile:
-    """A reconciler for a lost refund POST: the open request for that purchase matching ``body``."""
+    """A reconciler for a lost refund POST: the request it made, proven, or None when it made none.
+
+    Call it right before sending: the time it is made bounds when the request can have
+    been created. What it finds must prove itself, since the filter it relies on is
+    inferred: every row must be for this purchase (else the server ignored
+    ``purchase_id``), and the request returned must match the body (reason, effective
+    scope, amount compared as decimals) and have been created after the POST began, by
+    the server's own clock (its ``Date`` header). Anything less raises ``Unprovable``
+    (the client's ``UnknownOutcome``) naming where to look.
+    """
+    started = time.monotonic()
+    scope = body.get("scope") or DEFAULT_SCOPE[body["reason"]]
+    amount = _values.decimal_of(body.get("amount"))
+    check = f"GET /v1/refunds?purchase_id={purchase_id}"
 
     def find() -> dict[str, Any] | None:
-        page = resource._get("/v1/refunds", {"purchase_id": purchase_id, "page_size": 100})
-        for request in page["results"]:
-            if request["status"] in OPEN_STATUSES and request["reason"] == body["reason"] and all(
-                body.get(key) in (None, request.get(key)) for key in ("scope", "amount")
-            ):
-                return dict(request)
-        return None
+        found = [r for page in _pages.iterate(resource._http, "/v1/refunds", {"purchase_id": purchase_id})
+                 for r in page]
+        strangers = [r for r in found if (r.get("purchase") or {}).get("api_id") != purchase_id]
+        if strangers:
+            raise Unprovable(f"the server ignored purchase_id: it listed {len(strangers)} request(s) of other "
+                             "purchases", check=check)
+        since = _server_time(resource, started)
+        recent = [r for r in found if _maybe_after(r, since)]
+        if not recent:
+            return None  # nothing was created since the POST began: it did not take effect
+        if since is None:
+            raise Unprovable("the server sent no Date header, so the age of its refund requests is unknown",
+                             check=check)
+        ours = [r for r in recent if r.get("reason") == body["reason"] and r.get("scope") == scope and (
+            amount is None or _values.decimal_of(r.get("amount")) == amount)]
+        if len(ours) == 1 and len(recent) == 1:
+            return dict(ours[0])
+        raise Unprovable(f"{len(recent)} request(s) were created since the POST began and {len(ours)} match it "
+                         f"(reason {body['reason']}, scope {scope}"
+                         + (f", amount {amount}" if amount is not None else "") + ")", check=check)
 
     return find
+
+
+def _server_time(resource: Resource, started: float) -> datetime | None:
+    """When the POST began, by the server's clock (its last ``Date`` header), with 2 s to spare."""
+    date = resource._http.server_date()
+    if not date:
+        return None
+    try:
+        now = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    if now.tzinfo is None:  # "GMT" reads as naive; HTTP dates are always UTC
+        now = now.replace(tzinfo=UTC)
+    return now - timedelta(seconds=time.monotonic() - started + 2)
+
+
+def _maybe_after(request: dict[str, Any], since: datetime | None) -> bool:
+    """Whether ``request`` may have been created at or after ``since`` (True when unknowable)."""
+    created = request.get("created")
+    if since is None or not isinstance(created, str):
+        return True
+    try:
+        stamp = pd.Timestamp(created)
+    except (TypeError, ValueError):
+        return True
+    if pd.isna(stamp):
+        return True
+    return bool((stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp) >= since)
 
 
 def refund_body(

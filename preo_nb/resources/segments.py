@@ -201,7 +201,8 @@ class Segments(Resource):
         Raises:
             Conflict: ``invalid_state`` unless the segment is ``completed``.
         """
-        response = self._http.request("GET", self._path("export_csv", id), raw=True)
+        response = self._http.request("GET", self._path("export_csv", id), raw=True,
+                                      accept=", ".join(contract.media_types("segments_export_csv")))
         text: str = response.content.decode("utf-8-sig")
         return text if raw else csv_frame(text)
 

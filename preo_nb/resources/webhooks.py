@@ -13,7 +13,7 @@ import pandas as pd
 
 from preo_nb._secret import guard
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, filters_of, given
+from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given
 
 DeliveryStatus = Literal["pending", "success", "failed"]
 Ordering = Literal["created", "-created", "modified", "-modified", "name", "-name"]
@@ -198,10 +198,8 @@ class Webhooks(Resource):
         self, id: str, *, status: DeliveryStatus | None = None, event: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Yield one endpoint's deliveries one by one, newest first, reading pages as needed."""
-        query = check_query("webhooks_list_deliveries", given(status=status, event=event))
-        path = self._path("list_deliveries", id)
-        for page in self._http.pages(path, query):
-            yield from page["results"]
+        return self._iterate("webhooks_list_deliveries", given(status=status, event=event),
+                             path=self._path("list_deliveries", id))
 
     def retrieve_delivery(self, id: str, delivery_id: str) -> dict[str, Any]:
         """Fetch one delivery: the exact ``payload`` POSTed and the last reply or error."""

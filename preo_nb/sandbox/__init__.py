@@ -97,7 +97,21 @@ class Sandbox:
         return f"<Sandbox {self.url}>"
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _ClockHandler(WSGIRequestHandler):
+    """Leaves the ``Date`` header to the app, which sends the sandbox clock's time.
+
+    (The standard library would add the wall clock's as a second one, and a client
+    comparing ``created`` with ``Date`` would see two clocks.)
+    """
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Start the answer with the status and ``Server``; no wall-clock ``Date``."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
+
+class _QuietHandler(_ClockHandler):
     """Request handler that does not log every request (tests run thousands)."""
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
@@ -171,7 +185,7 @@ def serve(
     store = build(seed, scale)
     tokens = issue_tokens(store)
     app = create_app(store, faults=Faults())
-    server = make_server(HOST, port, app, threaded=True)
+    server = make_server(HOST, port, app, threaded=True, request_handler=_ClockHandler)
     announce(
         f"Preo sandbox (seed {seed}, scale {scale}) on http://{HOST}:{server.server_port}"
     )

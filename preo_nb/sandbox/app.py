@@ -8,6 +8,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from preo_nb import contract
 from preo_nb.sandbox import (
@@ -89,7 +90,13 @@ def _before_request() -> Response | None:
 
 
 def _add_request_id(response: Response) -> Response:
+    """Every answer carries a request id and a ``Date`` from the sandbox's own clock.
+
+    The clock is simulated (README: it starts at 2026-09-01), so the ``Date`` a real
+    server would send from its clock must come from the same clock as ``created``.
+    """
     response.headers["X-Request-ID"] = uuid.uuid4().hex
+    response.headers["Date"] = http_date(services().store.now())
     return response
 
 

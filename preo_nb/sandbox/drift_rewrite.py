@@ -1,0 +1,202 @@
+"""What the drift proxy changes on the way in and out (see ``preo_nb.sandbox.drift``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from werkzeug.wrappers import Request, Response
+
+from preo_nb import _values, contract
+
+if TYPE_CHECKING:
+    from preo_nb.sandbox.drift import Drift, Proxy
+
+NOT_FILTERS = {"page", "page_size", "ordering", "cursor"}
+ID_VALUE = re.compile(r"^[a-z]{3}_[0-9a-f]{6,}$")
+Forward = Callable[..., tuple[int, list[tuple[str, str]], bytes]]
+
+
+class IdTable:
+    """A two-way table between the sandbox's string ids and the integers the drifted server shows."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers: dict[str, int] = {}
+        self._ids: dict[int, str] = {}
+
+    def number(self, text: str) -> int:
+        """The integer standing for the id ``text``."""
+        with self._lock:
+            if text not in self._numbers:
+                self._numbers[text] = 1000 + len(self._numbers)
+                self._ids[self._numbers[text]] = text
+            return self._numbers[text]
+
+    def text(self, value: str) -> str:
+        """The id behind ``value`` when it is one of the integers handed out, else ``value``."""
+        with self._lock:
+            return self._ids.get(int(value), value) if value.isdigit() else value
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer."""
+    return Response(json.dumps(body), status=status, headers=headers or {}, content_type="application/json")
+
+
+def refusal(drift: Drift, request: Request) -> Response | None:
+    """The answer the drifted server gives before doing anything, if it refuses or redirects."""
+    path = request.path
+    if drift.trailing_slash and not path.endswith("/"):
+        query = request.query_string.decode()
+        return Response(status=301, headers={"Location": request.host_url.rstrip("/") + path + "/" +
+                                             (f"?{query}" if query else "")})
+    if drift.redirect_writes_to and request.method not in ("GET", "HEAD"):
+        return Response(status=307, headers={"Location": drift.redirect_writes_to.rstrip("/") + path})
+    auth = request.headers.get("Authorization", "")
+    if drift.auth_scheme != "Bearer" and not auth.startswith(drift.auth_scheme + " "):
+        return json_response(401, {"detail": "Authentication credentials were not provided."},
+                             {"WWW-Authenticate": drift.auth_scheme})
+    operation = contract.find_operation(request.method, path.rstrip("/") or "/")
+    if drift.strict_accept and operation:
+        accept = request.headers.get("Accept", "*/*")
+        if "*/*" not in accept and not any(m in accept for m in contract.media_types(operation)):
+            return json_response(406, {"detail": f'Could not satisfy the request Accept header "{accept}".'})
+    return None
+
+
+def query_in(drift: Drift, path: str, query: dict[str, str], ids: IdTable) -> dict[str, str]:
+    """The query the sandbox gets: cursors opened, filters dropped, page size clamped, ids mapped."""
+    if "cursor" in query:
+        query = json.loads(base64.urlsafe_b64decode(query.pop("cursor").encode()).decode())
+    ignored = set(query) - NOT_FILTERS if "*" in drift.ignore_filters else set(drift.ignore_filters)
+    query = {k: ids.text(v) if drift.integer_ids else v for k, v in query.items() if k not in ignored}
+    if drift.page_size_max and int(query.get("page_size", "100") or 100) > drift.page_size_max:
+        query["page_size"] = str(drift.page_size_max)
+    return query
+
+
+def body_in(drift: Drift, body: bytes, headers: dict[str, str], ids: IdTable) -> bytes:
+    """A request body with integer ids turned back into the sandbox's ids."""
+    if not drift.integer_ids or not body or "json" not in headers.get("Content-Type", ""):
+        return body
+    return json.dumps(_walk_ids(json.loads(body), lambda v: ids.text(str(v)) if isinstance(v, int) else v)).encode()
+
+
+def is_list(path: str) -> bool:
+    """Whether GET ``path`` is a paginated list of the contract."""
+    operation = contract.find_operation("GET", path)
+    return bool(operation and contract.operations()[operation].is_paginated)
+
+
+def whole_list(forward: Forward, path: str, query: dict[str, str], request: Request) -> Response:
+    """Every record of a list as one bare JSON array."""
+    records: list[Any] = []
+    page = 1
+    while True:
+        status, headers, body = forward("GET", path, {**query, "page": str(page), "page_size": "1000"}, request)
+        if status != 200:
+            return Response(body, status=status, headers=headers)
+        found = json.loads(body)
+        records += found["results"]
+        if not found.get("next"):
+            return json_response(200, records, _kept(headers))
+        page += 1
+
+
+def answer(drift: Drift, proxy: Proxy, request: Request, path: str, query: dict[str, str],
+           reply: tuple[int, list[tuple[str, str]], bytes]) -> Response:
+    """The sandbox's answer as the drifted server sends it."""
+    status, headers, body = reply
+    method = request.method
+    if drift.endless_links and status == 404 and method == "GET" and is_list(path) and "page" in query:
+        return json_response(200, {"count": 0, "next": _link(drift, proxy, path, {**query, "page": str(
+            int(query["page"]) + 1)}), "previous": None, "results": []}, _kept(headers))
+    if "json" not in dict((k.lower(), v) for k, v in headers).get("content-type", "") or not body:
+        return Response(body, status=status, headers=headers)
+    found = json.loads(body)
+    operation = contract.find_operation(method, path)
+    if operation and status < 300:
+        found = _drift_body(drift, proxy, operation, path, query, found)
+    elif drift.integer_ids:
+        found = _walk_ids(found, lambda v: proxy.ids.number(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
+    return json_response(status, found, _kept(headers))
+
+
+def _drift_body(drift: Drift, proxy: Proxy, operation: str, path: str, query: dict[str, str], body: Any) -> Any:
+    listed = contract.operations()[operation].is_paginated and isinstance(body, dict) and "results" in body
+    objects = body["results"] if listed else [body] if isinstance(body, dict) else []
+    plan = _values._operation_plan(operation, listed)
+    for record in objects:
+        _reshape(drift, record)
+        if plan:
+            _retype(drift, plan, record)
+    if listed:
+        _page_envelope(drift, proxy, path, query, body)
+    if drift.integer_ids:
+        body = _walk_ids(body, lambda v: proxy.ids.number(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
+    return body
+
+
+def _reshape(drift: Drift, record: Any) -> None:
+    if not isinstance(record, dict):
+        return
+    for name in drift.drop_fields:
+        record.pop(name, None)
+    if drift.extra_fields:
+        record["x_undocumented"] = "added by the drift proxy"
+
+
+def _retype(drift: Drift, plan: Any, value: Any) -> Any:
+    if isinstance(plan, dict) and isinstance(value, dict):
+        for key, sub in plan.items():
+            if value.get(key) is not None:
+                value[key] = _retype(drift, sub, value[key])
+        return value
+    if isinstance(plan, tuple) and isinstance(value, list):
+        return [_retype(drift, plan[1], item) for item in value]
+    if plan == "float" and drift.string_money and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.2f}"
+    if plan == "datetime" and drift.bad_datetimes and isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M")
+    return value
+
+
+def _page_envelope(drift: Drift, proxy: Proxy, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
+    for name in ("next", "previous"):
+        if body.get(name):
+            body[name] = _link(drift, proxy, path, dict(parse_qsl(urlsplit(body[name]).query)))
+    if drift.endless_links and not body.get("next"):
+        page = int(query.get("page", "1") or 1)
+        body["next"] = _link(drift, proxy, path, {**query, "page": str(page + 1)})
+    if drift.count_offset and "count" in body:
+        body["count"] += drift.count_offset
+    if drift.no_count:
+        body.pop("count", None)
+
+
+def _link(drift: Drift, proxy: Proxy, path: str, query: dict[str, str]) -> str:
+    if drift.cursor_links:
+        query = {"cursor": base64.urlsafe_b64encode(json.dumps(query).encode()).decode()}
+    base = urlsplit(proxy.url)
+    return urlunsplit((base.scheme, base.netloc, path + ("/" if drift.trailing_slash else ""), urlencode(query), ""))
+
+
+def _walk_ids(node: Any, change: Callable[[Any], Any], key: str = "") -> Any:
+    if isinstance(node, dict):
+        return {k: _walk_ids(v, change, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_walk_ids(v, change, key) for v in node]
+    if key in ("id", "api_id") or key.endswith("_id"):
+        return change(node)
+    return node
+
+
+def _kept(headers: list[tuple[str, str]]) -> dict[str, str]:
+    return {k: v for k, v in headers if k.lower() not in ("content-type", "content-length")}
