@@ -73,6 +73,7 @@ def connect(
     env_file: str | Path | bool = True,
     page_size: int | None = None,
     page_workers: int | None = None,
+    trailing_slash: bool = False,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -86,6 +87,9 @@ def connect(
         page_size: Records per page when reading lists, 1-1000 (default 1000).
         page_workers: Threads reading the pages of a list at once, 1-32 (default 8; fewer
             if the API answers 429 too often); one while a cassette replays.
+        trailing_slash: End every API path with "/" (the one original docs page shows
+            ``.../refund/``). Without it, a write the API redirects there is refused with
+            ``UnexpectedRedirect``, never followed.
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -99,13 +103,13 @@ def connect(
     try:
         settings = load_settings(
             base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers,
+            page_workers=page_workers, trailing_slash=trailing_slash,
         )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
             raise
         settings = load_settings(
             base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers,
+            page_workers=page_workers, trailing_slash=trailing_slash,
         )
     return Client(settings)

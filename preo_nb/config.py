@@ -67,6 +67,7 @@ def load_settings(
     env_file: str | Path | bool = True,
     page_size: int | None = None,
     page_workers: int | None = None,
+    trailing_slash: bool = False,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
 
@@ -78,6 +79,7 @@ def load_settings(
         page_workers: Threads reading pages 2..n of a list at once, 1 to 32 (default 8).
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
+        trailing_slash: End every API path with "/" (for an API that redirects to such paths).
 
     Raises:
         ConfigurationError: The token is missing, the URL unusable, the timeout
@@ -97,7 +99,14 @@ def load_settings(
         timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT")),
         page_size=_check_page_size(page_size),
         page_workers=_check_page_workers(page_workers),
+        trailing_slash=_check_trailing_slash(trailing_slash),
     )
+
+
+def _check_trailing_slash(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError("trailing_slash", f"must be True or False, not {value!r}")
+    return value
 
 
 def _read_env_file(env_file: str | Path | bool) -> dict[str, str | None]:

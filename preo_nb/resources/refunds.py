@@ -76,7 +76,7 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
 def _server_time(resource: Resource, started: float) -> datetime | None:
     """When the POST began, by the server's clock (its last ``Date`` header), with 2 s to spare."""
     date = resource._http.server_date()
-    if not date:
+    if not date or date.count(",") > 1:  # absent, or two Date headers joined: no one clock to trust
         return None
     try:
         now = email.utils.parsedate_to_datetime(date)

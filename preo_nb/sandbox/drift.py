@@ -42,6 +42,7 @@ class Drift:
             filter but ``page``, ``page_size`` and ``ordering``), as DRF drops unknown ones.
         string_money: Numbers the contract declares as ``number`` are sent as ``"12.50"``.
         integer_ids: Ids are sent as integers (and read back on the way in).
+        odd_ids: Ids carry a suffix (``~v2``) outside the client's rule for typed ids.
         page_size_max: ``page_size`` is clamped to this.
         no_count: List envelopes have no ``count``.
         plain_array: Lists are answered as one bare JSON array.
@@ -61,6 +62,7 @@ class Drift:
     ignore_filters: tuple[str, ...] = ()
     string_money: bool = False
     integer_ids: bool = False
+    odd_ids: bool = False
     page_size_max: int | None = None
     no_count: bool = False
     plain_array: bool = False
@@ -81,6 +83,7 @@ VARIANTS: dict[str, Drift] = {
     "ignored_filters": Drift(ignore_filters=("*",)),
     "string_money": Drift(string_money=True),
     "integer_ids": Drift(integer_ids=True),
+    "odd_ids": Drift(odd_ids=True),
     "small_pages": Drift(page_size_max=25),
     "no_count": Drift(no_count=True),
     "plain_array": Drift(plain_array=True),
@@ -98,8 +101,14 @@ VARIANTS: dict[str, Drift] = {
 
 
 class _QuietHandler(WSGIRequestHandler):
+    """No access log, and no ``Date`` of its own: the server behind it sends that."""
+
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Skip the access log line."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Start the answer with the status only."""
+        self.send_response_only(code, message)
 
 
 class Proxy:
@@ -109,7 +118,7 @@ class Proxy:
         self.target = urlsplit(target)
         self.drift = drift
         self.writes_seen = 0
-        self.ids = rewrite.IdTable()
+        self.ids = rewrite.IdTable("odd" if drift.odd_ids else "integer")
         self._server: BaseWSGIServer = make_server("127.0.0.1", port, self, threaded=True,
                                                    request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
@@ -127,7 +136,8 @@ class Proxy:
         if refused is not None:
             return refused
         method = request.method
-        path = request.path.rstrip("/") if self.drift.trailing_slash else request.path
+        path = rewrite.path_in(self.drift, request.path, self.ids)
+        path = path.rstrip("/") if self.drift.trailing_slash else path
         if method not in ("GET", "HEAD"):
             self.writes_seen += 1
         query = rewrite.query_in(self.drift, path, dict(request.args), self.ids)
@@ -154,6 +164,8 @@ class Proxy:
             reply = connection.getresponse()
             kept = [(k, v) for k, v in reply.getheaders() if k.lower() not in HOP_BY_HOP]
             return reply.status, kept, reply.read()
+        except (OSError, http.client.HTTPException):  # the server dropped it: a gateway says 502
+            return 502, [("Content-Type", "application/json")], b'{"detail": "Bad gateway."}'
         finally:
             connection.close()
 

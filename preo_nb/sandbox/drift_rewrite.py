@@ -24,15 +24,25 @@ Forward = Callable[..., tuple[int, list[tuple[str, str]], bytes]]
 
 
 class IdTable:
-    """A two-way table between the sandbox's string ids and the integers the drifted server shows."""
+    """A two-way table between the sandbox's ids and the ones the drifted server shows.
 
-    def __init__(self) -> None:
+    ``integer``: ids become whole numbers (1000, 1001...). ``odd``: ids get a suffix
+    (``~v2``) that the contract allows (any string) but the client's rule for ids a
+    user types does not.
+    """
+
+    ODD = "~v2"
+
+    def __init__(self, kind: str = "integer") -> None:
+        self.kind = kind
         self._lock = threading.Lock()
         self._numbers: dict[str, int] = {}
         self._ids: dict[int, str] = {}
 
-    def number(self, text: str) -> int:
-        """The integer standing for the id ``text``."""
+    def shown(self, text: str) -> int | str:
+        """The id the drifted server shows for the sandbox id ``text``."""
+        if self.kind == "odd":
+            return text + self.ODD
         with self._lock:
             if text not in self._numbers:
                 self._numbers[text] = 1000 + len(self._numbers)
@@ -40,7 +50,9 @@ class IdTable:
             return self._numbers[text]
 
     def text(self, value: str) -> str:
-        """The id behind ``value`` when it is one of the integers handed out, else ``value``."""
+        """The sandbox id behind a shown id ``value`` (``value`` itself when it is none)."""
+        if value.endswith(self.ODD):
+            return value.removesuffix(self.ODD)
         with self._lock:
             return self._ids.get(int(value), value) if value.isdigit() else value
 
@@ -76,7 +88,7 @@ def query_in(drift: Drift, path: str, query: dict[str, str], ids: IdTable) -> di
     if "cursor" in query:
         query = json.loads(base64.urlsafe_b64decode(query.pop("cursor").encode()).decode())
     ignored = set(query) - NOT_FILTERS if "*" in drift.ignore_filters else set(drift.ignore_filters)
-    query = {k: ids.text(v) if drift.integer_ids else v for k, v in query.items() if k not in ignored}
+    query = {k: ids.text(v) if drift.integer_ids or drift.odd_ids else v for k, v in query.items() if k not in ignored}
     if drift.page_size_max and int(query.get("page_size", "100") or 100) > drift.page_size_max:
         query["page_size"] = str(drift.page_size_max)
     return query
@@ -84,9 +96,16 @@ def query_in(drift: Drift, path: str, query: dict[str, str], ids: IdTable) -> di
 
 def body_in(drift: Drift, body: bytes, headers: dict[str, str], ids: IdTable) -> bytes:
     """A request body with integer ids turned back into the sandbox's ids."""
-    if not drift.integer_ids or not body or "json" not in headers.get("Content-Type", ""):
+    if not (drift.integer_ids or drift.odd_ids) or not body or "json" not in headers.get("Content-Type", ""):
         return body
-    return json.dumps(_walk_ids(json.loads(body), lambda v: ids.text(str(v)) if isinstance(v, int) else v)).encode()
+    return json.dumps(_walk_ids(json.loads(body), lambda v: ids.text(str(v)) if v is not None else v)).encode()
+
+
+def path_in(drift: Drift, path: str, ids: IdTable) -> str:
+    """A request path with the drifted server's ids turned back into the sandbox's."""
+    if not (drift.integer_ids or drift.odd_ids):
+        return path
+    return "/".join(ids.text(segment) for segment in path.split("/"))
 
 
 def is_list(path: str) -> bool:
@@ -124,8 +143,8 @@ def answer(drift: Drift, proxy: Proxy, request: Request, path: str, query: dict[
     operation = contract.find_operation(method, path)
     if operation and status < 300:
         found = _drift_body(drift, proxy, operation, path, query, found)
-    elif drift.integer_ids:
-        found = _walk_ids(found, lambda v: proxy.ids.number(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
+    elif drift.integer_ids or drift.odd_ids:
+        found = _walk_ids(found, lambda v: proxy.ids.shown(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
     return json_response(status, found, _kept(headers))
 
 
@@ -139,8 +158,8 @@ def _drift_body(drift: Drift, proxy: Proxy, operation: str, path: str, query: di
             _retype(drift, plan, record)
     if listed:
         _page_envelope(drift, proxy, path, query, body)
-    if drift.integer_ids:
-        body = _walk_ids(body, lambda v: proxy.ids.number(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
+    if drift.integer_ids or drift.odd_ids:
+        body = _walk_ids(body, lambda v: proxy.ids.shown(v) if isinstance(v, str) and ID_VALUE.match(v) else v)
     return body
 
 
