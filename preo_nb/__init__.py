@@ -11,8 +11,10 @@ from preo_nb.config import Settings
 from preo_nb.errors import (
     APIError,
     AuthenticationError,
+    AwaitingApproval,
     BadRequest,
     ConfigurationError,
+    ConfigurationWarning,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -32,9 +34,11 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "AwaitingApproval",
     "BadRequest",
     "Client",
     "ConfigurationError",
+    "ConfigurationWarning",
     "Conflict",
     "NotFound",
     "PermissionDenied",

@@ -204,7 +204,7 @@ class HTTP:
         if status in UNSURE_STATUSES and method == "POST":
             raise _Unsure(_api_error(response, method))
         if status >= 400:
-            raise _api_error(response, method)
+            raise _api_error(response, method, self.settings.token_source)
         if raw:
             return response
         if status == 204 or not response.content:
@@ -391,7 +391,10 @@ def _describe(exc: requests.RequestException) -> str:
     return f"the request failed: {type(exc).__name__}"
 
 
-def _api_error(response: requests.Response, method: str) -> APIError:
+def _api_error(response: requests.Response, method: str, token_source: object = None) -> APIError:
+    """The error for an error status; a 401 names where the token came from (``token_source``)."""
+    from preo_nb.errors import token_hint  # here, so this change stays inside this function
+
     try:
         body: Any = response.json()
     except ValueError:
@@ -408,6 +411,7 @@ def _api_error(response: requests.Response, method: str) -> APIError:
     error = cls(
         response.status_code, method=method, url=response.url, detail=detail, code=code,
         field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
+        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
     )
     if isinstance(error, RateLimited):
         error.retry_after = response.headers.get("Retry-After")
