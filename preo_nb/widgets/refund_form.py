@@ -276,7 +276,7 @@ class RefundForm(Form):
         text = f"Refund request {made.get('id')} filed: {_money(amount, plan.currency)} " \
                f"({made.get('status')}, {made.get('scope')})."
         if amount != plan.amount:
-            text += f" Preo's amount differs from the preview ({_html.money(plan.amount, plan.currency)})."
+            text += f" Preo computed a different amount than the preview ({_html.money(plan.amount, plan.currency)})."
         self.say("ok" if amount == plan.amount else "warning", text)
         self.request.value += _html.status("ok", f"Sent: {made.get('id')}")
 
