@@ -6,13 +6,16 @@
 >>> preo_nb.to_parquet("orders.parquet", preo.orders.list, edition_id="edt_...")   # larger than memory
 """
 
+from preo_nb import signing  # stdlib only: `preo_nb.signing.verify(...)` works after `import preo_nb`
 from preo_nb.client import Client, connect
 from preo_nb.config import Settings
 from preo_nb.errors import (
     APIError,
     AuthenticationError,
+    AwaitingApproval,
     BadRequest,
     ConfigurationError,
+    ConfigurationWarning,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -32,9 +35,11 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "AwaitingApproval",
     "BadRequest",
     "Client",
     "ConfigurationError",
+    "ConfigurationWarning",
     "Conflict",
     "NotFound",
     "PermissionDenied",
@@ -49,5 +54,6 @@ __all__ = [
     "WaitTimeout",
     "connect",
     "iter_frames",
+    "signing",
     "to_parquet",
 ]

@@ -141,7 +141,9 @@ class HTTP:
                 error: PreoError | None = lost.error
             else:
                 outcome = Outcome("answered", response.status_code, response.headers.get("Retry-After"))
-                error = _api_error(response, method) if response.status_code >= 400 else None
+                error = None
+                if response.status_code >= 400:
+                    error = _api_error(response, method, self.settings.token_source)
             decision = _retry.decide(method, outcome, attempt, self.policy, safe=safe, reached_before=reached)
             reached = reached or outcome.kind != "not_sent"
             if decision.action == "return":
@@ -329,7 +331,10 @@ def _describe(exc: requests.RequestException) -> str:
     return f"the request failed: {type(exc).__name__}"
 
 
-def _api_error(response: requests.Response, method: str) -> APIError:
+def _api_error(response: requests.Response, method: str, token_source: object = None) -> APIError:
+    """The error for an error status; a 401 names where the token came from (``token_source``)."""
+    from preo_nb.errors import token_hint  # here, so this change stays inside this function
+
     try:
         body: Any = response.json()
     except ValueError:
@@ -346,6 +351,7 @@ def _api_error(response: requests.Response, method: str) -> APIError:
     error = cls(
         response.status_code, method=method, url=response.url, detail=detail, code=code,
         field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
+        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
     )
     if isinstance(error, RateLimited):
         error.retry_after = response.headers.get("Retry-After")

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from preo_nb._http import HTTP
-from preo_nb.config import Settings, load_settings
+from preo_nb.config import Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
 from preo_nb.resources.auth import Auth
 from preo_nb.resources.campaigns import Campaigns
@@ -94,8 +94,13 @@ def connect(
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
 
+    Warns:
+        ConfigurationWarning: The base URL and the token come from different places
+            (both are named), or the base URL ended in ``/v1`` (it is taken off).
+
     Raises:
-        ConfigurationError: Missing token, unusable URL or timeout, unreadable ``.env``.
+        ConfigurationError: Missing token (or one pasted with ``Bearer``, quotes or
+            spaces), unusable URL or timeout, unreadable ``.env``.
     """
     from preo_nb import testing
 
@@ -111,5 +116,6 @@ def connect(
         settings = load_settings(
             base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size,
             page_workers=page_workers, trailing_slash=trailing_slash,
+            token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
     return Client(settings)

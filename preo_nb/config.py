@@ -2,22 +2,29 @@
 
 ``PREO_API_TOKEN``, ``PREO_BASE_URL`` (default ``https://api.preo.dev``) and
 ``PREO_TIMEOUT`` (seconds) are read in that order of precedence. The token is
-kept out of every ``repr`` and message.
+kept out of every ``repr`` and message; where it came from is kept instead
+(``Settings.token_source``), so a 401 can say where to fix it. A base URL and a
+token from different places (a ``.env`` in a parent folder setting
+``PREO_BASE_URL`` while the token comes from the environment) give a
+``ConfigurationWarning`` naming both.
 """
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values, find_dotenv
 from dotenv.parser import parse_stream
 
-from preo_nb.errors import ConfigurationError
+from preo_nb.errors import ConfigurationError, ConfigurationWarning
 
 DEFAULT_BASE_URL = "https://api.preo.dev"
 DEFAULT_TIMEOUT = 30.0
@@ -26,6 +33,22 @@ DEFAULT_PAGE_WORKERS = 8  # keeps 100 pages at 50 ms latency server-bound, not l
 MAX_PAGE_WORKERS = 32  # more threads only queue at the server (and invite 429s)
 LOOPBACK_NAMES = {"localhost"}
 ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT")
+QUOTES = "\"'`\u2018\u2019\u201c\u201d"
+SCHEMES = ("Bearer", "Token")  # what people paste from an Authorization header or DRF's docs
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a setting came from: ``kind`` to compare, ``text`` to show a person."""
+
+    kind: Literal["argument", "environment", "dotenv", "replay"]
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+ARGUMENT = Source("argument", "an argument to connect()")
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,9 @@ class Settings:
         page_workers: Threads fetching pages 2..n of a list concurrently.
         trailing_slash: End every API path with "/" (the one original docs page shows
             ``.../refund/``); a write redirected to such a path is refused, never followed.
+        token_source: Where the token came from (an argument, ``PREO_API_TOKEN`` in the
+            environment, or the ``.env`` file at a path); a 401 names it.
+        base_url_source: Where the base URL came from; ``None`` for the default.
     """
 
     base_url: str
@@ -54,6 +80,8 @@ class Settings:
     page_size: int = MAX_PAGE_SIZE
     page_workers: int = DEFAULT_PAGE_WORKERS
     trailing_slash: bool = False
+    token_source: Source = field(default=ARGUMENT, compare=False)
+    base_url_source: Source | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"Settings(base_url={self.base_url!r}, token='***', timeout={self.timeout})"
@@ -68,6 +96,7 @@ def load_settings(
     page_size: int | None = None,
     page_workers: int | None = None,
     trailing_slash: bool = False,
+    token_source: Source | None = None,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
 
@@ -80,27 +109,42 @@ def load_settings(
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
         trailing_slash: End every API path with "/" (for an API that redirects to such paths).
+        token_source: Says where a ``token`` argument came from (default: an argument).
+
+    Warns:
+        ConfigurationWarning: The base URL and the token come from different places,
+            or the base URL ended in ``/v1`` (which is then taken off).
 
     Raises:
         ConfigurationError: The token is missing, the URL unusable, the timeout
             not a positive number, or the ``.env`` file cannot be parsed.
     """
-    dotenv = _read_env_file(env_file)
+    dotenv, dotenv_path = _read_env_file(env_file)
 
-    def pick(given: object, name: str) -> str | None:
+    def pick(given: object, name: str, argument: str) -> tuple[str | None, Source | None]:
         if given is not None:
-            return str(given)
-        return os.environ.get(name) or dotenv.get(name) or None
+            return str(given), Source("argument", f"the {argument}= argument")
+        if os.environ.get(name):
+            return os.environ[name], Source("environment", f"the environment variable {name}")
+        if dotenv.get(name):
+            return dotenv[name], Source("dotenv", f"{name} in the .env file at {dotenv_path}")
+        return None, None
 
-    url = check_base_url(pick(base_url, "PREO_BASE_URL") or DEFAULT_BASE_URL)
-    return Settings(
-        base_url=url,
-        token=check_token(pick(token, "PREO_API_TOKEN")),
-        timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT")),
+    url, url_source = pick(base_url, "PREO_BASE_URL", "base_url")
+    secret, secret_source = pick(token, "PREO_API_TOKEN", "token")
+    secret_source = token_source or secret_source or ARGUMENT
+    settings = Settings(
+        base_url=check_base_url(url or DEFAULT_BASE_URL),
+        token=check_token(secret, secret_source),
+        timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT", "timeout")[0]),
         page_size=_check_page_size(page_size),
         page_workers=_check_page_workers(page_workers),
         trailing_slash=_check_trailing_slash(trailing_slash),
+        token_source=secret_source,
+        base_url_source=url_source,
     )
+    _warn_if_mixed(settings)
+    return settings
 
 
 def _check_trailing_slash(value: object) -> bool:
@@ -109,12 +153,30 @@ def _check_trailing_slash(value: object) -> bool:
     return value
 
 
-def _read_env_file(env_file: str | Path | bool) -> dict[str, str | None]:
+def _warn_if_mixed(settings: Settings) -> None:
+    """Warn when the base URL and the token were found in different places (both named)."""
+    url_source, token_source = settings.base_url_source, settings.token_source
+    if url_source is None or "replay" in (url_source.kind, token_source.kind) or url_source.kind == token_source.kind:
+        return
+    _warn(f"the base URL {settings.base_url} comes from {url_source}, but the API token from {token_source}; "
+          "make sure they belong together (set both in one place)")
+
+
+def _warn(message: str) -> None:
+    """Warn (a ``ConfigurationWarning``, shown in notebooks) at the caller's line, outside preo_nb."""
+    frame, level = inspect.currentframe(), 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("preo_nb"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, ConfigurationWarning, stacklevel=level)
+
+
+def _read_env_file(env_file: str | Path | bool) -> tuple[dict[str, str | None], str]:
+    """The values of the ``.env`` file in use, and its path ("" when none is read)."""
     if env_file is False:
-        return {}
+        return {}, ""
     path = find_dotenv(usecwd=True) if env_file is True else str(env_file)
     if not path:
-        return {}
+        return {}, ""
     if not Path(path).is_file():
         raise ConfigurationError("env_file", f"no such file: {path}")
     with open(path, encoding="utf-8") as stream:
@@ -122,23 +184,43 @@ def _read_env_file(env_file: str | Path | bool) -> dict[str, str | None]:
             if binding.error:
                 line = binding.original.line
                 raise ConfigurationError("env_file", f"{path} line {line} cannot be parsed")
-    return dict(dotenv_values(path))
+    return dict(dotenv_values(path)), str(Path(path).resolve())
 
 
-def check_token(token: str | None) -> str:
-    """Return the token, or say (without echoing it) why it is unusable."""
+def check_token(token: str | None, source: Source = ARGUMENT) -> str:
+    """Return the token, or say (naming ``source``, never echoing the token) why it is unusable."""
     if not token:
         raise ConfigurationError(
             "token",
             "no API token: pass token=..., or set PREO_API_TOKEN in the environment or in .env",
         )
-    if any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise ConfigurationError("token", "the API token contains whitespace or control characters")
+    problem = _token_problem(token)
+    if problem:
+        raise ConfigurationError("token", f"the API token from {source} {problem}")
     return token
 
 
+def _token_problem(token: str) -> str | None:
+    """What is wrong with a pasted token: a scheme in front, quotes or spaces around, a break inside."""
+    for scheme in SCHEMES:
+        if token.strip(QUOTES + " \t\r\n").lower().startswith(scheme.lower() + " "):
+            return f"starts with '{scheme} '; remove the '{scheme} ' prefix (preo_nb adds 'Bearer ' itself)"
+    if token[0] in QUOTES or token[-1] in QUOTES:
+        return "is wrapped in quotes; remove the quotes"
+    if token != token.strip():
+        return "has spaces or a line break around it; remove them"
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        return "contains whitespace or control characters"
+    return None
+
+
 def check_base_url(url: str) -> str:
-    """Return the base URL without a trailing slash; refuse plain HTTP off loopback."""
+    """Return the base URL without a trailing slash or ``/v1``; refuse plain HTTP off loopback.
+
+    Every API path starts with ``/v1``, so a base URL copied with it
+    (``https://api.preo.dev/v1``) would call ``/v1/v1/...``: the ``/v1`` is taken
+    off, with a ``ConfigurationWarning``.
+    """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError("base_url", f"{url!r} is not an http(s) URL")
@@ -149,6 +231,13 @@ def check_base_url(url: str) -> str:
             "base_url",
             f"{url!r} is not HTTPS; plain HTTP is only allowed to loopback (127.0.0.1, localhost)",
         )
+    path = parts.path.rstrip("/")
+    if path.lower().endswith("/v1"):
+        path = path[:-3].rstrip("/")
+        corrected = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        _warn(f"base_url {url.strip()!r} ends in /v1, which preo_nb puts in front of every path; "
+              f"using {corrected!r}")
+        return corrected
     return url.strip().rstrip("/")
 
 

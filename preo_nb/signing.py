@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -50,6 +51,10 @@ from preo_nb.errors import PreoValidationError, SignatureVerificationError
 HEADER = "X-Preo-Signature"
 DEFAULT_TOLERANCE = 300
 SCHEME = "v1"
+MAX_DIGITS = 12  # unix seconds have 10 digits until the year 2286; more is garbage, not a time
+# ASCII only: str.isdigit() also accepts "²" or "٣", which int() then refuses or misreads.
+TIMESTAMP = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
+SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)  # an HMAC-SHA256 in hex, lowercased before matching
 
 
 def sign(secret: str, raw_body: bytes | str, timestamp: int | None = None) -> str:
@@ -66,7 +71,7 @@ def sign(secret: str, raw_body: bytes | str, timestamp: int | None = None) -> st
 
 def verify(
     secret: str,
-    signature_header: str | None,
+    signature_header: str | bytes | None,
     raw_body: bytes | str,
     tolerance: int = DEFAULT_TOLERANCE,
     *,
@@ -76,7 +81,8 @@ def verify(
 
     Args:
         secret: The endpoint's current signing secret.
-        signature_header: The ``X-Preo-Signature`` header as received (None if absent).
+        signature_header: The ``X-Preo-Signature`` header as received (None if absent;
+            bytes are read as ASCII).
         raw_body: The request body exactly as received.
         tolerance: Most seconds between the signature's time and ``now``, either way.
         now: Unix time to compare with (default: the clock); for tests.
@@ -93,7 +99,7 @@ def verify(
     when, signatures = parse_header(signature_header)
     expected = _digest(key, when, body).encode("ascii")
     # Compare with every v1 given (constant time each), so a sender may list several.
-    if not any(hmac.compare_digest(expected, found.encode("utf-8")) for found in signatures):
+    if not any(hmac.compare_digest(expected, found.encode("ascii")) for found in signatures):
         raise SignatureVerificationError("signature_mismatch", "no signature matches the body and secret")
     current = time.time() if now is None else now
     if abs(current - when) > tolerance:
@@ -110,27 +116,52 @@ def verify(
     return event
 
 
-def parse_header(signature_header: str | None) -> tuple[int, list[str]]:
+def parse_header(signature_header: str | bytes | None) -> tuple[int, list[str]]:
     """Split ``t=...,v1=...`` into the timestamp and the ``v1`` signatures.
 
+    A header given as bytes (some frameworks hand those over) is read as ASCII.
+    Parts with other names (a future ``v2=``) are ignored.
+
     Raises:
-        SignatureVerificationError: ``missing_header`` or ``malformed_header``.
+        SignatureVerificationError: ``missing_header``, or ``malformed_header`` for
+            anything but exactly one ``t=<ASCII digits>`` and one or more
+            ``v1=<64 hex digits>``, each part ``name=value``.
     """
-    if not signature_header or not signature_header.strip():
-        raise SignatureVerificationError("missing_header", f"no {HEADER} header")
+    text = _header_text(signature_header)
     stamps: list[str] = []
     signatures: list[str] = []
-    for part in signature_header.split(","):
-        name, _, value = part.strip().partition("=")
+    for part in text.split(","):
+        name, equals, value = part.strip().partition("=")
+        if not equals:
+            raise _malformed(f"{HEADER} has a part that is not name=value")
         if name == "t":
             stamps.append(value.strip())
         elif name == SCHEME:
             signatures.append(value.strip().lower())
-    if len(stamps) != 1 or not stamps[0].isdigit():
-        raise SignatureVerificationError("malformed_header", f"{HEADER} needs exactly one t=<unix seconds>")
+    if len(stamps) != 1 or not TIMESTAMP.fullmatch(stamps[0]):
+        raise _malformed(f"{HEADER} needs exactly one t=<unix seconds> (at most {MAX_DIGITS} ASCII digits)")
     if not signatures:
-        raise SignatureVerificationError("malformed_header", f"{HEADER} holds no {SCHEME}= signature")
+        raise _malformed(f"{HEADER} holds no {SCHEME}= signature")
+    if not all(SIGNATURE.fullmatch(found) for found in signatures):
+        raise _malformed(f"a {SCHEME}= signature is not 64 hexadecimal digits")
     return int(stamps[0]), signatures
+
+
+def _header_text(signature_header: Any) -> str:
+    if isinstance(signature_header, bytes | bytearray):
+        try:
+            signature_header = bytes(signature_header).decode("ascii")
+        except UnicodeDecodeError:
+            raise _malformed(f"{HEADER} holds bytes that are not ASCII") from None
+    if signature_header is None or (isinstance(signature_header, str) and not signature_header.strip()):
+        raise SignatureVerificationError("missing_header", f"no {HEADER} header")
+    if not isinstance(signature_header, str):
+        raise _malformed(f"{HEADER} must be text, not {type(signature_header).__name__}")
+    return signature_header
+
+
+def _malformed(message: str) -> SignatureVerificationError:
+    return SignatureVerificationError("malformed_header", message)
 
 
 def _digest(key: bytes, when: int, body: bytes) -> str:

@@ -72,3 +72,92 @@ def test_token_with_a_newline_is_refused_without_echoing_it(clean_env):
     with pytest.raises(ConfigurationError) as info:
         load_settings(token="secret\nX-Evil: 1")
     assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        (f"Bearer {TOKEN}", "starts with 'Bearer '; remove the 'Bearer ' prefix"),
+        (f"bearer {TOKEN}", "remove the 'Bearer ' prefix"),
+        (f"'Bearer {TOKEN}'", "remove the 'Bearer ' prefix"),
+        (f"Token {TOKEN}", "remove the 'Token ' prefix"),
+        (f'"{TOKEN}"', "is wrapped in quotes; remove the quotes"),
+        (f"'{TOKEN}'", "is wrapped in quotes; remove the quotes"),
+        (f"\u201c{TOKEN}\u201d", "is wrapped in quotes"),
+        (f" {TOKEN}", "has spaces or a line break around it; remove them"),
+        (f"{TOKEN}\n", "has spaces or a line break around it; remove them"),
+    ],
+)
+def test_a_pasted_token_says_what_to_remove_before_anything_is_sent(clean_env, nothing_sent, token, says):
+    with pytest.raises(ConfigurationError) as info:
+        preo_nb.connect(base_url="http://127.0.0.1:9", token=token)
+    assert info.value.field == "token"
+    assert "the API token from the token= argument " in str(info.value) and says in str(info.value)
+    assert TOKEN not in str(info.value)
+    assert nothing_sent == []
+
+
+def test_a_bearer_token_in_the_environment_names_the_variable(clean_env, monkeypatch):
+    monkeypatch.setenv("PREO_API_TOKEN", f"Bearer {TOKEN}")
+    with pytest.raises(ConfigurationError, match="from the environment variable PREO_API_TOKEN starts with 'Bearer '"):
+        load_settings()
+
+
+def test_settings_record_where_the_token_and_url_came_from(clean_env, monkeypatch):
+    (clean_env / ".env").write_text(f"PREO_API_TOKEN={TOKEN}\n")
+    settings = load_settings()
+    assert str(settings.token_source) == f"PREO_API_TOKEN in the .env file at {(clean_env / '.env').resolve()}"
+    assert settings.base_url_source is None  # the default
+    monkeypatch.setenv("PREO_API_TOKEN", TOKEN)
+    assert str(load_settings().token_source) == "the environment variable PREO_API_TOKEN"
+    assert str(load_settings(token=TOKEN).token_source) == "the token= argument"
+    assert TOKEN not in repr(load_settings())
+
+
+@pytest.mark.parametrize("url", ["https://api.preo.dev/v1", "https://api.preo.dev/v1/", "https://api.preo.dev/V1"])
+def test_a_base_url_ending_in_v1_is_corrected_with_a_warning(clean_env, url):
+    with pytest.warns(preo_nb.ConfigurationWarning, match="ends in /v1") as caught:
+        settings = load_settings(base_url=url, token=TOKEN)
+    assert settings.base_url == "https://api.preo.dev"
+    assert "using 'https://api.preo.dev'" in str(caught[0].message)
+
+
+def test_a_base_url_with_a_path_keeps_it_without_the_v1(clean_env):
+    with pytest.warns(preo_nb.ConfigurationWarning):
+        assert load_settings(base_url="https://gw.example/preo/v1/", token=TOKEN).base_url == "https://gw.example/preo"
+
+
+def test_a_client_on_a_corrected_url_calls_v1_once(sandbox, clean_env):
+    with pytest.warns(preo_nb.ConfigurationWarning):
+        preo = preo_nb.connect(base_url=sandbox.url + "/v1", token=sandbox.token)
+    assert preo.auth.me()["email"]
+
+
+def test_a_base_url_from_a_parent_env_file_and_a_token_from_the_environment_warn(clean_env, monkeypatch):
+    (clean_env / ".env").write_text("PREO_BASE_URL=https://staging.example\n")
+    (clean_env / "notebooks").mkdir()
+    monkeypatch.chdir(clean_env / "notebooks")
+    monkeypatch.setenv("PREO_API_TOKEN", TOKEN)
+    with pytest.warns(preo_nb.ConfigurationWarning) as caught:
+        preo_nb.connect()
+    [warning] = caught
+    text = str(warning.message)
+    assert f"the base URL https://staging.example comes from PREO_BASE_URL in the .env file at " \
+           f"{(clean_env / '.env').resolve()}" in text
+    assert "but the API token from the environment variable PREO_API_TOKEN" in text
+    assert TOKEN not in text
+    assert warning.filename == __file__  # shown at the notebook's own line, not inside preo_nb
+
+
+@pytest.mark.parametrize(("env", "dotenv", "arguments"), [
+    ({"PREO_API_TOKEN": TOKEN, "PREO_BASE_URL": "https://env.example"}, "", {}),
+    ({}, f"PREO_API_TOKEN={TOKEN}\nPREO_BASE_URL=https://dotenv.example\n", {}),
+    ({}, "", {"token": TOKEN, "base_url": "https://arg.example"}),
+    ({"PREO_API_TOKEN": TOKEN}, "", {}),  # the default base URL is no source
+])
+def test_one_source_for_both_gives_no_warning(clean_env, monkeypatch, recwarn, env, dotenv, arguments):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (clean_env / ".env").write_text(dotenv)
+    preo_nb.connect(**arguments)
+    assert not [w for w in recwarn if issubclass(w.category, preo_nb.ConfigurationWarning)]

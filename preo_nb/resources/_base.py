@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 from preo_nb import _pages, _progress, _values, _verify, contract, frames
@@ -288,14 +289,64 @@ def _query_value(value: Any, name: str, schema: dict[str, Any]) -> Any:
 
 
 def timestamp(value: Any, name: str) -> str:
-    """Render a date, datetime, pandas Timestamp or ISO string as UTC ISO 8601."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    """Render a date, datetime, pandas Timestamp, numpy datetime64 or ISO 8601 string as UTC ISO 8601.
+
+    Naive values count as UTC. Slash and dot dates (``05/06/2026``) are refused,
+    naming the ISO form(s) they could mean, rather than guessed month-first.
+    """
+    if isinstance(value, str):
+        value = _iso_datetime(value, name)
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise PreoValidationError(name, f"{value!r} is not a date or an ISO 8601 datetime") from None
+    elif not isinstance(value, dt.datetime | np.datetime64):
+        raise PreoValidationError(
+            name, f"must be a date, a datetime or an ISO 8601 string, not {type(value).__name__} {value!r}"
+        )
+    stamp = pd.Timestamp(value)
     if pd.isna(stamp):
         raise PreoValidationError(name, "a date is required, not NaT")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso_datetime(text: str, name: str) -> dt.datetime:
+    """Parse an ISO 8601 date or datetime (``Z`` and offsets too); say what a slash date could mean."""
+    cleaned = text.strip()
+    try:
+        return dt.datetime.fromisoformat(cleaned[:-1] + "+00:00" if cleaned[-1:] in "zZ" else cleaned)
+    except ValueError:
+        pass
+    readings = _slash_readings(cleaned)
+    if len(readings) > 1:
+        options = " or ".join(f"{iso!r} ({day})" for iso, day in readings)
+        raise PreoValidationError(name, f"{text!r} is ambiguous (day or month first?); use {options}")
+    if readings:
+        iso, day = readings[0]
+        raise PreoValidationError(name, f"{text!r} is not ISO 8601; use {iso!r} ({day})")
+    raise PreoValidationError(name, f"{text!r} is not a date or an ISO 8601 datetime (use e.g. '2026-06-05')")
+
+
+SLASH_DATE = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})((?:[ T].*)?)")
+
+
+def _slash_readings(text: str) -> list[tuple[str, str]]:
+    """The valid ISO dates a ``d/m/y``, ``m/d/y`` or ``y/m/d`` text (slashes or dots) could mean."""
+    match = SLASH_DATE.fullmatch(text)
+    if match is None:
+        return []
+    first, second, third, rest = match.groups()
+    if len(first) == 4:
+        orders = [(int(first), int(second), int(third))]
+    elif len(third) == 4:
+        orders = [(int(third), int(first), int(second)), (int(third), int(second), int(first))]  # m/d, then d/m
+    else:
+        return []  # a two-digit year: too many readings to list
+    readings = []
+    for year, month, day in dict.fromkeys(orders):
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            continue
+        readings.append((date.isoformat() + (" " + rest.strip() if rest.strip() else ""),
+                         f"{date.day} {date:%B}"))
+    return readings

@@ -83,10 +83,14 @@ class Orders(Resource):
         type: OrderType | None = None,
         created_after: When | None = None,
         created_before: When | None = None,
+        customer_email: str | None = None,
+        customer_phone: str | None = None,
+        order_number: str | None = None,
+        transaction_id: str | None = None,
         search: str | None = None,
         ordering: Ordering | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield orders one by one, reading pages only as they are needed."""
+        """Yield orders one by one, reading pages only as they are needed (the filters of ``list``)."""
         filters = _scoped(filters_of(locals()))
         return self._iterate("orders_list", filters)
 

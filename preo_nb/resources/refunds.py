@@ -12,7 +12,7 @@ import pandas as pd
 
 from preo_nb import _pages, _values, contract
 from preo_nb._http import Reconcile, Unprovable
-from preo_nb.errors import PreoValidationError
+from preo_nb.errors import AwaitingApproval, PreoValidationError
 from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, filters_of, given
 
 Reason = Literal[
@@ -217,8 +217,14 @@ class Refunds(Resource):
         """Retrieve a refund request until it is final (processed, failed, rejected or invalid).
 
         Raises:
+            AwaitingApproval: It is still ``requested``, at once: only approving (or
+                rejecting) it moves it on, so waiting would only run out the timeout.
             WaitTimeout: Still open after ``timeout`` seconds (the payout goes on).
         """
         final = ("processed", "failed", "rejected", "invalid")
-        return self._wait("retrieve", id, field="status", done=final, timeout=timeout, interval=interval,
-                          progress=progress)
+        # "requested" ends the wait too (nothing but a decision moves it), to be refused below.
+        found = self._wait("retrieve", id, field="status", done=(*final, "requested"), timeout=timeout,
+                           interval=interval, progress=progress)
+        if found.get("status") == "requested":
+            raise AwaitingApproval(found)
+        return found

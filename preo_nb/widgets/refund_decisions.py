@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from preo_nb.errors import PreoError, PreoValidationError
 from preo_nb.resources.refunds import Status
 from preo_nb.widgets._html import money
-from preo_nb.widgets.refund_draft import dec
+from preo_nb.widgets.refund_draft import read_money
 
 if TYPE_CHECKING:
     from preo_nb.client import Client
@@ -30,7 +30,7 @@ class QueueRow:
 
     id: str
     status: str
-    amount: Decimal
+    amount: Decimal | None  # None: Preo sent no readable amount
     currency: str
     reason: str
     scope: str
@@ -46,7 +46,7 @@ class QueueRow:
         purchase = request.get("purchase") or {}
         transaction = request.get("transaction") or {}
         return cls(
-            id=request["id"], status=request["status"], amount=dec(request.get("amount")),
+            id=request["id"], status=request["status"], amount=read_money(request.get("amount")),
             currency=transaction.get("currency") or "eur", reason=request.get("reason") or "",
             scope=request.get("scope") or "", product=(purchase.get("product") or {}).get("name") or "?",
             customer=(purchase.get("user") or {}).get("full_name") or "?", created=request.get("created") or "",

@@ -5,7 +5,9 @@ is wrong with them, and ``request()`` returns the ``PlannedRequest`` (method,
 path, JSON body) that ``RefundForm`` previews and then sends unchanged. The
 amounts follow the contract's rules (README 4.2), as the sandbox computes them:
 price, deposit, price + deposit + fee, or the transaction's available amount,
-each capped by what is left.
+each capped by what is left. Money is read as exact decimals (JSON numbers or
+strings like ``"12.50"``); a value Preo did not send readably is unknown
+(``None``), never 0, and an amount that needs it is not computed.
 """
 
 from __future__ import annotations
@@ -13,17 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from preo_nb import contract
-from preo_nb.errors import NotFound, PreoValidationError
+from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import check_id
 from preo_nb.resources.purchases import Purchases
 from preo_nb.resources.refunds import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATUSES, refund_body
-
-if TYPE_CHECKING:
-    from preo_nb.client import Client
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -39,9 +38,30 @@ SCOPE_LABELS = {
 }
 
 
-def dec(value: Any) -> Decimal:
-    """A money value from the API (a JSON number) as an exact Decimal."""
-    return Decimal(str(value or 0)).quantize(CENT)
+def read_money(value: Any) -> Decimal | None:
+    """A money value from the API as an exact Decimal; ``None`` when missing, null or unreadable.
+
+    JSON numbers and numeric strings (``"12.50"``, DRF's default for decimals) both
+    read; anything else is unknown, never 0.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return amount.quantize(CENT) if amount.is_finite() else None
+
+
+def paid_of(purchase: Mapping[str, Any]) -> Decimal | None:
+    """Price + deposit + fee of a Purchase, ``None`` when any of them is unknown."""
+    return total(*(read_money(purchase.get(name)) for name in ("price", "deposit", "fee")))
+
+
+def total(*parts: Decimal | None) -> Decimal | None:
+    """The sum of money values, ``None`` when any of them is unknown."""
+    known = [part for part in parts if part is not None]
+    return sum(known, ZERO) if len(known) == len(parts) else None
 
 
 @dataclass(frozen=True)
@@ -56,20 +76,21 @@ class PurchaseFacts:
     customer: str
     status: str
     currency: str
-    price: Decimal
-    deposit: Decimal
-    fee: Decimal
-    refunded: Decimal
+    price: Decimal | None  # None: Preo sent no readable value (unknown, never taken as 0)
+    deposit: Decimal | None
+    fee: Decimal | None
+    refunded: Decimal | None
     transaction_id: str | None
-    transaction_available: Decimal
+    transaction_available: Decimal | None
     pickup_point: str | None = None
     open_requests: tuple[Mapping[str, Any], ...] = ()
+    request_ids: frozenset[str] = frozenset()  # every refund request of the purchase, when it was read
 
     @classmethod
     def from_api(cls, purchase: Mapping[str, Any], order: Mapping[str, Any],
                  requests: Sequence[Mapping[str, Any]] = ()) -> PurchaseFacts:
         """Build the facts from a Purchase, its OrderDetail and the purchase's refund requests."""
-        payment = order.get("transaction") or {}
+        payment = order.get("transaction")
         metadata = purchase.get("metadata") or {}
         return cls(
             purchase_id=purchase["api_id"], order_id=order["id"], order_number=order.get("order_number") or "",
@@ -77,36 +98,57 @@ class PurchaseFacts:
             product=(purchase.get("product") or {}).get("name") or "?",
             customer=(purchase.get("user") or {}).get("full_name") or "?",
             status=purchase["status"], currency=purchase.get("currency") or "eur",
-            price=dec(purchase.get("price")), deposit=dec(purchase.get("deposit")), fee=dec(purchase.get("fee")),
-            refunded=dec(purchase.get("refunded_amount")), transaction_id=purchase.get("transaction_id"),
-            transaction_available=dec(payment.get("available_refund_amount")) if payment else ZERO,
+            price=read_money(purchase.get("price")), deposit=read_money(purchase.get("deposit")),
+            fee=read_money(purchase.get("fee")), refunded=read_money(purchase.get("refunded_amount")),
+            transaction_id=purchase.get("transaction_id"),
+            transaction_available=_available_of(payment, purchase.get("transaction_id")),
             pickup_point=metadata.get("pickup_point") if isinstance(metadata, Mapping) else None,
             open_requests=tuple(r for r in requests if r.get("status") in OPEN_STATUSES),
+            request_ids=frozenset(str(r.get("id")) for r in requests),
         )
 
     @property
-    def paid(self) -> Decimal:
-        """Price, deposit and fee together."""
-        return self.price + self.deposit + self.fee
+    def paid(self) -> Decimal | None:
+        """Price, deposit and fee together (``None`` when one is unknown)."""
+        return total(self.price, self.deposit, self.fee)
 
     @property
-    def remaining(self) -> Decimal:
-        """What has not been refunded of this purchase."""
+    def remaining(self) -> Decimal | None:
+        """What has not been refunded of this purchase (``None`` when unknown)."""
+        if self.paid is None or self.refunded is None:
+            return None
         return max(self.paid - self.refunded, ZERO)
 
-    def available(self, scope: str) -> Decimal:
-        """The most a request of ``scope`` may refund now."""
+    def available(self, scope: str) -> Decimal | None:
+        """The most a request of ``scope`` may refund now (``None`` when unknown)."""
         if self.transaction_id is None:
             return ZERO
+        if self.transaction_available is None:
+            return None
         if scope in TRANSACTION_SCOPES:
             return max(self.transaction_available, ZERO)
-        return max(min(self.transaction_available, self.remaining), ZERO)
+        return None if self.remaining is None else max(min(self.transaction_available, self.remaining), ZERO)
 
-    def computed(self, scope: str) -> Decimal:
-        """The amount Preo computes for a fixed scope (0 when nothing is left)."""
+    def computed(self, scope: str) -> Decimal | None:
+        """The amount Preo computes for a fixed scope (0 when nothing is left, ``None`` when unknown)."""
         wanted = {"purchase_price": self.price, "purchase_deposit": self.deposit, "purchase_full": self.paid,
                   "transaction_full": self.available(scope)}[scope]
-        return min(wanted, self.available(scope))
+        cap = self.available(scope)
+        return None if wanted is None or cap is None else min(wanted, cap)
+
+    def unknown(self, scope: str) -> list[str]:
+        """The values Preo did not send readably that a ``scope`` refund's amount or cap needs."""
+        needed = {"transaction_available": "available refund amount of the payment"}
+        if scope not in TRANSACTION_SCOPES:
+            needed = {"price": "price", "deposit": "deposit", "fee": "fee", "refunded": "refunded amount", **needed}
+        return [label for name, label in needed.items() if getattr(self, name) is None]
+
+
+def _available_of(payment: Any, transaction_id: str | None) -> Decimal | None:
+    """What is left of the order's payment: 0 without a payment, ``None`` when Preo does not say."""
+    if isinstance(payment, Mapping):
+        return read_money(payment.get("available_refund_amount"))
+    return None if transaction_id else ZERO
 
 
 @dataclass(frozen=True)
@@ -129,6 +171,12 @@ class PlannedRequest:
         """The JSON body, as a fresh dict (the plan itself cannot change)."""
         loaded: dict[str, Any] = json.loads(self.body_json)
         return loaded
+
+    @property
+    def scope(self) -> str:
+        """The scope the request asks for: the body's, else the one Preo derives from the reason."""
+        body = self.body
+        return str(body.get("scope") or DEFAULT_SCOPE[body["reason"]])
 
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``preo.purchases.refund`` that send exactly this body."""
@@ -189,23 +237,28 @@ class RefundDraft:
         if self.scope not in contract.enum("RefundScope"):
             found["scope"] = "choose a scope"
             return found
-        if self.scope == "purchase_deposit" and facts.deposit <= 0:
+        computed = None if self.custom else facts.computed(self.scope)
+        if self.scope == "purchase_deposit" and facts.deposit is not None and facts.deposit <= 0:
             found["scope"] = "this purchase has no deposit to refund"
         elif self.custom:
             problem = self._custom_amount_problem()
             if problem:
                 found["amount"] = problem
-        elif "purchase" not in found and facts.computed(self.scope) <= 0:
+        elif computed is None:
+            found["amount"] = (f"the amount is unknown: Preo sent no readable {', '.join(facts.unknown(self.scope))} "
+                               "for this purchase, so nothing is computed; check the purchase in Preo, or choose "
+                               "a custom scope and enter the amount")
+        elif "purchase" not in found and computed <= 0:
             found["amount"] = f"nothing is left to refund for {self.scope}"
         return found
 
     def _custom_amount_problem(self) -> str | None:
-        available = self.available() or ZERO
         if self.amount is None or self.amount <= 0:
             return "enter an amount greater than 0"
         if round(self.amount, 2) != self.amount:
             return f"{self.amount} has more than 2 decimals"
-        if Decimal(str(self.amount)) > available:
+        available = self.available()  # None: the cap is unknown here, and Preo checks it
+        if available is not None and Decimal(str(self.amount)) > available:
             return f"{self.amount:.2f} is more than the {available} still available"
         return None
 
@@ -225,50 +278,3 @@ class RefundDraft:
         due = self.amount_due() or ZERO
         return PlannedRequest("POST", path, json.dumps(body, sort_keys=True), self.facts.purchase_id, due,
                               self.facts.currency)
-
-
-# -- finding the purchase ----------------------------------------------------------
-
-
-def find_order(preo: Client, text: str) -> tuple[dict[str, Any], str | None]:
-    """Find an order by one of its purchases' id or by its order number.
-
-    Returns:
-        The order (with its purchases and payment) and the purchase id asked
-        for, or ``None`` when ``text`` was an order number.
-
-    Raises:
-        PreoValidationError: Nothing has that id or order number (or ``text`` is empty).
-    """
-    text = text.strip()
-    if not text:
-        raise PreoValidationError("lookup", "enter a purchase id or an order number")
-    try:
-        purchase = preo.purchases.retrieve(text)
-    except (NotFound, PreoValidationError):  # not a purchase id: try it as an order number
-        purchase = None
-    if purchase is not None:
-        return preo.orders.retrieve(purchase["order_id"]), purchase["api_id"]
-    for organization in preo.auth.me().get("organizations", []):
-        found = preo.orders.list(organization_id=organization["id"], order_number=text, progress=False)
-        exact = found[found["order_number"].str.lower() == text.lower()]
-        if len(exact):
-            return preo.orders.retrieve(str(exact["id"].iloc[0])), None
-    raise PreoValidationError("lookup", f"no purchase id or order number {text!r} among the orders you can see")
-
-
-def facts_for(preo: Client, order: Mapping[str, Any], purchase_id: str) -> PurchaseFacts:
-    """The facts of one purchase of ``order``, with its open refund requests (one more read)."""
-    purchase = next(p for p in order.get("purchases", []) if p["api_id"] == purchase_id)
-    requests = list(preo.refunds.iterate(purchase_id=purchase_id))
-    return PurchaseFacts.from_api(purchase, order, requests)
-
-
-def pickup_points(preo: Client, edition_id: str) -> list[tuple[str, str]]:
-    """The pickup points seen on an edition's refund requests, as ``(name, id)`` (the API lists them nowhere else)."""
-    seen: dict[str, str] = {}
-    for request in preo.refunds.iterate(edition_id=edition_id):
-        point = request.get("pickup_point") or {}
-        if point.get("api_id"):
-            seen[point["api_id"]] = point.get("name") or point["api_id"]
-    return sorted(((name, id) for id, name in seen.items()), key=lambda p: p[0].lower())

@@ -8,17 +8,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from preo_nb import contract
-from preo_nb.widgets import _html
+from preo_nb.errors import PreoError
+from preo_nb.widgets import _html, refund_lookup
 from preo_nb.widgets._view import Form, field
-from preo_nb.widgets.refund_draft import (
-    SCOPE_LABELS,
-    PlannedRequest,
-    PurchaseFacts,
-    RefundDraft,
-    facts_for,
-    find_order,
-    pickup_points,
-)
+from preo_nb.widgets.refund_draft import SCOPE_LABELS, PlannedRequest, PurchaseFacts, RefundDraft, paid_of, read_money
+from preo_nb.widgets.refund_lookup import Unsettled
 
 if TYPE_CHECKING:
     from preo_nb.client import Client
@@ -33,7 +27,10 @@ class RefundForm(Form):
 
     Confirm sends exactly the request the preview shows; changing any value
     after the preview takes Confirm away until you preview again, and a second
-    click never files a second request.
+    click never files a second request. When Confirm's answer is lost and the
+    client cannot tell whether the request was filed, the form says "outcome
+    unknown" and where to look, and keeps Preview and Confirm of that purchase
+    off until "Check again" finds the request (filed) or finds none (not filed).
 
     Attributes:
         lookup, find: Purchase id or order number, and the button that looks it up.
@@ -42,6 +39,7 @@ class RefundForm(Form):
         reason, scope, amount, comment, pickup_point: The request's values.
         problems: What still stops the refund.
         preview, submit: Preview the request; Confirm (send) it.
+        check_again: After an unknown outcome: look for the request among the purchase's.
         request: The previewed request (method, path, JSON body, money that moves).
         planned: The ``PlannedRequest`` on show, ``None`` when there is none.
     """
@@ -53,6 +51,7 @@ class RefundForm(Form):
         self.preo = preo
         self.draft = RefundDraft()
         self.planned: PlannedRequest | None = None
+        self.unsettled: dict[str, Unsettled] = {}  # by purchase id: Confirms whose outcome is unknown
         self._order: dict[str, Any] | None = None
         self._points: dict[str, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
@@ -85,13 +84,16 @@ class RefundForm(Form):
         self.preview = field(widgets.Button(description="Preview", icon="eye"), "preo-refund-preview")
         self.submit = field(widgets.Button(description="Confirm refund", button_style="danger", icon="check",
                                            disabled=True, layout={"width": "auto"}), "preo-refund-submit")
+        self.check_again = field(widgets.Button(description="Check again", icon="refresh", disabled=True,
+                                                layout={"width": "auto", "display": "none"}),
+                                 "preo-refund-check-again")
         self.request = widgets.HTML()
         self.request.add_class("preo-refund-request")
         self._mount(
             widgets.HTML("<h3 style='margin:0'>Refund a purchase</h3>"),
             widgets.HBox([self.lookup, self.find]), self.purchase, self.facts, self.reason, self.scope,
-            self.amount, self.comment, self.pickup_point, self.problems, widgets.HBox([self.preview, self.submit]),
-            self.request,
+            self.amount, self.comment, self.pickup_point, self.problems,
+            widgets.HBox([self.preview, self.submit, self.check_again]), self.request,
         )
         self._wire()
 
@@ -103,15 +105,16 @@ class RefundForm(Form):
             control.observe(self.on(self._values_changed), "value")
         self.preview.on_click(self.on(self._preview))
         self.submit.on_click(self.on(self._submit))
+        self.check_again.on_click(self.on(self._check_again))
 
     # -- finding the purchase ------------------------------------------------------
 
     def _find(self) -> None:
         self.say("info", f"Looking up {self.lookup.value.strip()}…")
-        order, purchase_id = find_order(self.preo, self.lookup.value)
+        order, purchase_id = refund_lookup.find_order(self.preo, self.lookup.value)
         self._order = order
-        options = [(f"{p['product']['name']} · {p['status']} · {_html.money(p['price'] + p['deposit'] + p['fee'])}"
-                    f" · {p['api_id']}", p["api_id"]) for p in order.get("purchases", [])]
+        options = [(f"{p['product']['name']} · {p['status']} · {_money(paid_of(p))} · {p['api_id']}", p["api_id"])
+                   for p in order.get("purchases", [])]
         chosen = purchase_id or (options[0][1] if options else None)
         self._syncing = True
         try:
@@ -126,14 +129,14 @@ class RefundForm(Form):
     def _choose_purchase(self) -> None:
         if self._syncing or self._order is None or self.purchase.value is None:
             return
-        facts = facts_for(self.preo, self._order, self.purchase.value)
+        facts = refund_lookup.facts_for(self.preo, self._order, self.purchase.value)
         self.draft.facts = facts
         self._load_pickup_points(facts)
         self._values_changed()
 
     def _load_pickup_points(self, facts: PurchaseFacts) -> None:
         if facts.edition_id not in self._points:
-            self._points[facts.edition_id] = pickup_points(self.preo, facts.edition_id)
+            self._points[facts.edition_id] = refund_lookup.pickup_points(self.preo, facts.edition_id)
         points = self._points[facts.edition_id]
         usual = next((id for name, id in points if name == facts.pickup_point), None)
         self._syncing = True
@@ -166,9 +169,12 @@ class RefundForm(Form):
             self.amount.disabled = not self.draft.custom
             if self.draft.custom:
                 self.draft.amount = self.amount.value
+                self.amount.description = "Amount"
             else:
                 due = self.draft.amount_due()
                 self.amount.value = float(due) if due is not None else 0.0
+                unknown = due is None and self.draft.facts is not None and self.draft.scope in SCOPE_LABELS
+                self.amount.description = "Amount unknown" if unknown else "Amount"
         finally:
             self._syncing = False
         self._void_preview()
@@ -178,6 +184,18 @@ class RefundForm(Form):
         facts = self.draft.facts
         self.facts.value = "" if facts is None else _facts_table(facts, self.draft)
         self.problems.value = _html.problems(self.draft.errors())
+        self._sync_unsettled()
+
+    def _current_unsettled(self) -> Unsettled | None:
+        facts = self.draft.facts
+        return None if facts is None else self.unsettled.get(facts.purchase_id)
+
+    def _sync_unsettled(self) -> None:
+        """Preview is off, and Check again on, while this purchase has a Confirm of unknown outcome."""
+        unsure = self._current_unsettled() is not None
+        self.preview.disabled = unsure
+        self.check_again.disabled = not unsure
+        self.check_again.layout.display = None if unsure else "none"
 
     # -- preview and confirm ---------------------------------------------------------
 
@@ -190,6 +208,11 @@ class RefundForm(Form):
             self.request.value = _html.status("warning", "Changed since the preview: preview again to confirm.")
 
     def _preview(self) -> None:
+        unsettled = self._current_unsettled()
+        if unsettled is not None:
+            self.say("warning", "Outcome of the last Confirm unknown: press Check again before a new preview "
+                                f"(look at {unsettled.where_to_look()}).")
+            return
         problems = self.draft.errors()
         if problems:
             self.say("error", "Not ready to preview: " + "; ".join(f"{k}: {v}" for k, v in problems.items()))
@@ -210,35 +233,68 @@ class RefundForm(Form):
         if plan is None:
             return
         self.say("info", f"Sending {plan.method} {plan.path}…")
+        seen = self.draft.facts.request_ids if self.draft.facts else frozenset()
         try:
             made = self.preo.purchases.refund(plan.purchase_id, **plan.arguments())
-        except Exception:
-            self.request.value += _html.status("error", "Not filed (see below). Preview again to retry.")
-            raise
+        except Exception as exc:
+            if refund_lookup.not_filed(exc):
+                self.request.value += _html.status("error", "Not filed (see below). Preview again to retry.")
+                raise
+            self._unsettle(Unsettled.after(plan, seen, exc))
+            if not isinstance(exc, PreoError):
+                raise  # a bug: the form shows its traceback too
+            return
         self._report(plan, made)
         self.guard(self._reload)
 
-    def _report(self, plan: PlannedRequest, made: dict[str, Any]) -> None:
-        amount = made.get("amount")
-        text = (f"Refund request {made.get('id')} filed: {_html.money(amount, plan.currency)} "
-                f"({made.get('status')}, {made.get('scope')}).")
-        if amount is not None and _html.money(amount) != _html.money(plan.amount):
-            text += f" Preo computed a different amount than the preview ({_html.money(plan.amount, plan.currency)})."
-            self.say("warning", text)
+    def _unsettle(self, unsettled: Unsettled) -> None:
+        self.unsettled[unsettled.plan.purchase_id] = unsettled
+        self._sync_unsettled()
+        self.request.value += _html.status("warning", "Outcome unknown: this refund may or may not have been filed.")
+        self.say("warning", unsettled.notice())
+
+    def _check_again(self) -> None:
+        unsettled = self._current_unsettled()
+        if unsettled is None:
+            return
+        self.say("info", f"Looking for the request among the refund requests of {unsettled.plan.purchase_id}…")
+        try:
+            made, others = refund_lookup.find_filed(self.preo, unsettled)
+        except PreoError as exc:
+            self.say("warning", unsettled.still_unknown(exc))
+            return
+        del self.unsettled[unsettled.plan.purchase_id]
+        if made is not None:
+            self._report(unsettled.plan, made)
         else:
-            self.say("ok", text)
+            self.say(*refund_lookup.not_found(others))
+        self.guard(self._reload)
+        self._sync_unsettled()
+
+    def _report(self, plan: PlannedRequest, made: dict[str, Any]) -> None:
+        amount = read_money(made.get("amount"))
+        text = f"Refund request {made.get('id')} filed: {_money(amount, plan.currency)} " \
+               f"({made.get('status')}, {made.get('scope')})."
+        if amount != plan.amount:
+            text += f" Preo computed a different amount than the preview ({_html.money(plan.amount, plan.currency)})."
+        self.say("ok" if amount == plan.amount else "warning", text)
         self.request.value += _html.status("ok", f"Sent: {made.get('id')}")
 
     def _reload(self) -> None:
         if self._order is not None and self.draft.facts is not None:
             self._order = self.preo.orders.retrieve(self._order["id"])
-            self.draft.facts = facts_for(self.preo, self._order, self.draft.facts.purchase_id)
+            self.draft.facts = refund_lookup.facts_for(self.preo, self._order, self.draft.facts.purchase_id)
             self._refresh()
+
+
+def _money(value: Any, currency: str = "eur") -> str:
+    """An amount, or "unknown" when Preo sent none readable (never shown as 0)."""
+    return "unknown" if value is None else _html.money(value, currency)
 
 
 def _facts_table(facts: PurchaseFacts, draft: RefundDraft) -> str:
     def money(value: Any) -> str:
-        return _html.money(value, facts.currency)
+        return _money(value, facts.currency)
 
     open_request = ", ".join(f"{r.get('id')} ({r.get('status')}, {money(r.get('amount'))})"
                              for r in facts.open_requests) or "none"

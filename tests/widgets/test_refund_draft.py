@@ -8,7 +8,7 @@ import pytest
 from preo_nb import contract
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources.refunds import DEFAULT_SCOPE, refund_body
-from preo_nb.widgets.refund_draft import PurchaseFacts, RefundDraft
+from preo_nb.widgets.refund_draft import PurchaseFacts, RefundDraft, read_money
 
 D = Decimal
 FACTS = PurchaseFacts(
@@ -135,3 +135,66 @@ def test_a_plan_cannot_be_changed_after_it_is_made():
     assert plan.body["reason"] == "event_cancelled"
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.path = "/v1/purchases/pur_2/refund"
+
+
+# -- money Preo did not send readably --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    (12.5, D("12.50")), (12, D("12.00")), ("12.50", D("12.50")), (" 7.1 ", D("7.10")), ("0", D("0.00")),
+    (None, None), ("", None), ("n/a", None), ("12,50", None), (float("nan"), None), (float("inf"), None),
+    ("Infinity", None), (True, None), ([12.5], None), ({"amount": 1}, None),
+])
+def test_money_is_read_as_decimals_or_unknown(value, read):
+    assert read_money(value) == read
+
+
+def api_purchase(**changes):
+    purchase = {"api_id": "pur_1", "order_id": "ord_1", "edition_id": "edt_1", "status": "paid",
+                "product": {"name": "Locker"}, "user": {"full_name": "Ann Berg"}, "currency": "eur",
+                "price": 15.0, "deposit": 10.0, "fee": 0.6, "refunded_amount": 0, "transaction_id": "trx_1"}
+    purchase.update(changes)
+    return {k: v for k, v in purchase.items() if v is not ...}
+
+
+ORDER = {"id": "ord_1", "order_number": "NF26-000001", "edition_id": "edt_1",
+         "transaction": {"available_refund_amount": "100.00"}}
+
+
+def test_facts_read_money_sent_as_strings():
+    facts = PurchaseFacts.from_api(api_purchase(price="15.00", deposit="10.00", fee="0.60"), ORDER)
+    assert (facts.price, facts.paid, facts.transaction_available) == (D("15.00"), D("25.60"), D("100.00"))
+    assert draft(facts).amount_due() == D("25.60") and draft(facts).errors() == {}
+
+
+@pytest.mark.parametrize("field", ["price", "deposit", "fee"])
+@pytest.mark.parametrize("value", [None, ..., "unknown"], ids=["null", "missing", "text"])
+def test_an_unknown_price_deposit_or_fee_is_unknown_not_zero(field, value):
+    facts = PurchaseFacts.from_api(api_purchase(**{field: value}), ORDER)
+    assert getattr(facts, field) is None and facts.paid is None and facts.remaining is None
+    made = draft(facts, reason="event_cancelled")
+    assert made.amount_due() is None
+    assert made.errors()["amount"].startswith(f"the amount is unknown: Preo sent no readable {field}")
+    with pytest.raises(PreoValidationError, match="the amount is unknown"):
+        made.request()
+
+
+def test_an_unknown_deposit_is_not_taken_for_no_deposit():
+    facts = PurchaseFacts.from_api(api_purchase(deposit=None), ORDER)
+    errors = draft(facts, reason="deposit_reclaim").errors()
+    assert "scope" not in errors and "no readable deposit" in errors["amount"]
+
+
+def test_the_payments_amount_alone_is_enough_for_a_transaction_refund():
+    facts = PurchaseFacts.from_api(api_purchase(price=None), ORDER)
+    assert draft(facts, scope="transaction_full").amount_due() == D("100.00")
+    assert draft(facts, scope="transaction_full").errors() == {}
+    unknown_payment = PurchaseFacts.from_api(api_purchase(), {**ORDER, "transaction": {}})
+    assert "available refund amount of the payment" in draft(unknown_payment, scope="transaction_full").errors()[
+        "amount"]
+
+
+def test_a_custom_amount_with_an_unknown_cap_is_left_to_preo_to_check():
+    facts = PurchaseFacts.from_api(api_purchase(fee=None), ORDER)
+    made = draft(facts, reason="compensation", amount=5.0)
+    assert made.errors() == {} and made.request().amount == D("5.00")

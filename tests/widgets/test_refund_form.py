@@ -2,6 +2,7 @@
 
 import json
 import threading
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -207,3 +208,132 @@ def test_an_unexpected_error_is_kept_in_the_form(desk, purchase, monkeypatch):
     form.submit.click()
     assert "Unexpected RuntimeError: boom" in text(form.status)
     assert "RuntimeError: boom" in "".join(o.get("text", "") for o in form.output.outputs)
+
+
+# -- a Confirm whose answer is lost ----------------------------------------------------------
+
+
+@pytest.fixture
+def faults(sandbox):
+    sandbox.faults.clear()
+    yield sandbox.faults
+    sandbox.faults.clear()
+
+
+def confirm_with_lost_answer(form, faults, purchase, kind):
+    """Preview, then Confirm while the POST's answer is lost and the client's own check fails too."""
+    form.reason.value = "event_cancelled"
+    form.preview.click()
+    faults.fail_next("POST", "/v1/purchases", kind=kind)
+    faults.fail_next("GET", "/v1/refunds", 500)  # the client's reconcile: UnknownOutcome
+    form.submit.click()
+    assert faults.pending("POST", "/v1/purchases") == 0 and faults.pending("GET", "/v1/refunds") == 0
+
+
+def test_a_lost_answer_says_outcome_unknown_and_where_to_look(sandbox, desk, purchase, faults, monkeypatch):
+    form = RefundForm(desk, purchase["api_id"])
+    confirm_with_lost_answer(form, faults, purchase, "drop")
+    assert "Outcome unknown" in text(form.request) and "Not filed" not in text(form.request)
+    status = text(form.status)
+    assert "Outcome unknown" in status and "may have been filed" in status
+    assert f"GET /v1/purchases/{purchase['api_id']}" in status  # the UnknownOutcome's .check
+    assert f"preo.refunds.list(purchase_id='{purchase['api_id']}')" in status
+    assert form.submit.disabled and form.preview.disabled
+    assert not form.check_again.disabled and form.check_again.layout.display is None
+    calls = spy_on(desk, monkeypatch)
+    form.reason.value = "sold_out"  # a new preview of that purchase is refused, even clicked from code
+    form.preview.click()
+    form.submit.click()
+    assert form.planned is None and writes(calls) == []
+    assert "press Check again before a new preview" in text(form.status)
+
+
+def test_check_again_finds_the_request_the_lost_confirm_filed(sandbox, desk, purchase, faults):
+    form = RefundForm(desk, purchase["api_id"])
+    confirm_with_lost_answer(form, faults, purchase, "drop")  # drop: handled, then the answer is lost
+    [made] = requests_for(sandbox, purchase["api_id"])
+    form.check_again.click()
+    assert f"Refund request {made['id']} filed" in text(form.status)
+    assert form.check_again.disabled and form.check_again.layout.display == "none"
+    assert form.unsettled == {}
+    assert "it already has an open refund request" in text(form.problems)  # so no second one is offered
+
+
+def test_check_again_finding_nothing_offers_preview_again(sandbox, desk, purchase, faults):
+    form = RefundForm(desk, purchase["api_id"])
+    confirm_with_lost_answer(form, faults, purchase, "reset")  # reset: closed before it was handled
+    assert requests_for(sandbox, purchase["api_id"]) == []
+    form.check_again.click()
+    assert "Not filed: no refund request was made for this purchase since Confirm" in text(form.status)
+    assert not form.preview.disabled and form.check_again.disabled
+    form.preview.click()
+    form.submit.click()
+    assert len(requests_for(sandbox, purchase["api_id"])) == 1
+    assert "filed" in text(form.status)
+
+
+def test_check_again_failing_too_keeps_the_outcome_unknown(sandbox, desk, purchase, faults):
+    form = RefundForm(desk, purchase["api_id"])
+    confirm_with_lost_answer(form, faults, purchase, "drop")
+    faults.fail_next("GET", "/v1/refunds", 500)
+    form.check_again.click()
+    assert "Still unknown: the check failed too" in text(form.status)
+    assert form.preview.disabled and form.submit.disabled and not form.check_again.disabled
+    form.check_again.click()
+    [made] = requests_for(sandbox, purchase["api_id"])
+    assert f"Refund request {made['id']} filed" in text(form.status) and form.check_again.disabled
+
+
+def test_another_purchase_can_be_refunded_meanwhile(sandbox, desk, purchase, faults):
+    form = RefundForm(desk, purchase["api_id"])
+    confirm_with_lost_answer(form, faults, purchase, "drop")
+    other = next(v for _, v in form.purchase.options if v != purchase["api_id"])
+    form.purchase.value = other
+    assert not form.preview.disabled and form.check_again.disabled
+    form.purchase.value = purchase["api_id"]
+    assert form.preview.disabled and not form.check_again.disabled
+
+
+# -- money the form cannot read --------------------------------------------------------------
+
+
+def with_purchase_values(desk, monkeypatch, purchase_id, **values):
+    """Make the order the form reads carry other price/deposit/fee values for one purchase."""
+    original = desk.orders.retrieve
+
+    def retrieve(id):
+        order = original(id)
+        for item in order["purchases"]:
+            if item["api_id"] == purchase_id:
+                item.update(values)
+                for name, value in values.items():
+                    if value is ...:
+                        del item[name]
+        return order
+
+    monkeypatch.setattr(desk.orders, "retrieve", retrieve)
+
+
+@pytest.mark.parametrize("price", [None, ..., "n/a", float("nan")], ids=["null", "missing", "text", "nan"])
+def test_an_unknown_price_is_unknown_not_zero(desk, purchase, monkeypatch, price):
+    with_purchase_values(desk, monkeypatch, purchase["api_id"], price=price)
+    form = RefundForm(desk, purchase["api_id"])
+    assert "Paid unknown (price unknown" in text(form.facts)
+    assert f"· unknown · {purchase['api_id']}" in dict(form.purchase.options).__repr__()
+    form.reason.value = "event_cancelled"
+    assert "amount : the amount is unknown: Preo sent no readable price" in text(form.problems)
+    assert form.amount.description == "Amount unknown"
+    form.preview.click()
+    assert form.planned is None and form.submit.disabled and "Not ready to preview" in text(form.status)
+    assert "€0.00" not in text(form.request)
+
+
+def test_money_as_strings_is_read_as_decimals(desk, purchase, monkeypatch):
+    with_purchase_values(desk, monkeypatch, purchase["api_id"], price="12.50", deposit="2.00", fee="0.35")
+    form = RefundForm(desk, purchase["api_id"])
+    assert "Paid €14.85 (price €12.50, deposit €2.00, fee €0.35)" in text(form.facts)
+    form.reason.value = "customer_request"
+    assert form.amount.value == 12.5 and text(form.problems) == ""
+    form.preview.click()
+    assert form.planned.amount == Decimal("12.50")
+    assert "Money that moves: €12.50" in text(form.request)

@@ -4,7 +4,7 @@ import pytest
 
 from preo_nb.errors import PreoValidationError
 from preo_nb.widgets import RefundQueue
-from preo_nb.widgets.refund_decisions import Outcome, check_decision, summary
+from preo_nb.widgets.refund_decisions import Outcome, QueueRow, check_decision, summary
 
 from .helpers import spy_on, text, writes
 
@@ -22,6 +22,12 @@ def test_a_decision_that_cannot_be_sent_is_refused(action, ids, comment, message
 
 def test_an_approval_needs_no_comment():
     check_decision("approve", ["rfr_1"], "")
+
+
+@pytest.mark.parametrize(("amount", "shown"), [(12.5, "€12.50"), ("12.50", "€12.50"), (None, "-"), ("n/a", "-")])
+def test_a_row_shows_money_sent_as_text_and_never_turns_unknown_into_zero(amount, shown):
+    row = QueueRow.from_api({"id": "rfr_1", "status": "requested", "amount": amount})
+    assert row.cells()[2] == shown
 
 
 def test_the_summary_counts_what_went_through():
