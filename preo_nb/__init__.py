@@ -25,7 +25,7 @@ from preo_nb.errors import (
     UnknownOutcome,
     WaitTimeout,
 )
-from preo_nb.export import iter_frames, to_parquet
+from preo_nb.export import iter_frames, to_csv, to_excel, to_parquet
 
 __version__ = "0.1.0"
 
@@ -49,5 +49,7 @@ __all__ = [
     "WaitTimeout",
     "connect",
     "iter_frames",
+    "to_csv",
+    "to_excel",
     "to_parquet",
 ]
