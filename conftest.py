@@ -16,7 +16,7 @@ from preo_nb import testing
 
 ROOT = Path(__file__).resolve().parent
 CASSETTES = ROOT / "cassettes"
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -28,7 +28,7 @@ from preo_nb.errors import (
     UnknownOutcome,
     WaitTimeout,
 )
-from preo_nb.export import iter_frames, to_parquet
+from preo_nb.export import iter_frames, to_csv, to_excel, to_parquet
 
 __version__ = "0.1.0"
 
@@ -55,5 +55,7 @@ __all__ = [
     "connect",
     "iter_frames",
     "signing",
+    "to_csv",
+    "to_excel",
     "to_parquet",
 ]

@@ -1,8 +1,9 @@
 """Progress bars for long reads: a widget in a live kernel, text when headless.
 
 ``PREO_NB_PROGRESS`` = ``widget`` | ``text`` | ``off`` overrides the choice;
-``preo-nb run`` and ``preo-nb demo`` set ``text`` for papermill, where widget
-bars never update.
+``preo-nb run`` and ``preo-nb demo`` set ``off`` for the kernels papermill runs:
+no one watches them live (widget bars never update there), and text bars would be
+kept in the executed notebook as stderr boxes in the middle of the report.
 """
 
 from __future__ import annotations

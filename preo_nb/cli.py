@@ -25,6 +25,8 @@ class UsageError(PreoError):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``preo-nb``; returns the process exit code."""
     args = _parser().parse_args(argv)
+    if getattr(args, "no_input", False):
+        args.html = True
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -56,9 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("notebook", help="a runbook name (see `preo-nb runbooks`) or a notebook path")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a parameter; VALUE may be JSON (numbers, true/false, null, lists, dicts)")
-    run.add_argument("--output", type=Path, default=None, help="the executed notebook (default runs/NAME.ipynb)")
+    run.add_argument("--output", type=Path, default=None,
+                     help="the executed notebook (default runs/NAME.ipynb, preo-rehearsal/NAME.ipynb with --sandbox)")
     run.add_argument("--html", action="store_true", help="also write an HTML export next to it")
-    run.add_argument("--sandbox", action="store_true", help="run against a fresh local sandbox")
+    run.add_argument("--no-input", action="store_true",
+                     help="leave the code out of the HTML export: a report to forward (implies --html)")
+    run.add_argument("--sandbox", action="store_true",
+                     help="rehearse against a fresh local sandbox; outputs (journal included) go under preo-rehearsal/")
     _sandbox_options(run, port=0)
     run.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
@@ -141,52 +147,77 @@ def _demo_one(book: Any, parameters: dict[str, Any], out: Path, args: argparse.N
 
 
 def _sandbox_env(sb: Any) -> dict[str, str | None]:
-    """The kernel's environment for a sandbox: URL and token by environment, never as parameters."""
-    return {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None, "PREO_NB_PROGRESS": "text"}
+    """The kernel's environment for a sandbox: URL and token by environment, never as parameters.
+
+    Progress is off: papermill keeps a kernel's output for the executed notebook, where
+    progress lines would only show up as stderr boxes in the report.
+    """
+    return {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None, "PREO_NB_PROGRESS": "off"}
+
+
+REHEARSAL = Path("preo-rehearsal")
+"""Where ``preo-nb run --sandbox`` writes (relative to the current folder): never where a real run does."""
 
 
 def _run(args: argparse.Namespace) -> int:
-    require("notebooks")
-    from preo_nb import runbooks, runner
+    require("notebooks", *(["sandbox"] if args.sandbox else []))
+    from preo_nb import runbooks
 
-    source = runbooks.find(args.notebook, args.notebooks)
-    target = (args.output or Path("runs") / source.name).resolve()
-    parameters = {name: parse_value(value) for name, value in args.parameter}
-    unknown = set(parameters) - set(runbooks.parameters(source))
-    if unknown:
-        raise UsageError(f"{source.stem} has no parameter {', '.join(sorted(unknown))}; `preo-nb runbooks` lists them")
-    try:
-        if args.sandbox:
-            require("sandbox")
-            from preo_nb import sandbox
-
-            with sandbox.running(seed=args.seed, scale=args.scale) as sb, runner.environment(_sandbox_env(sb)):
-                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel)
-        else:
-            with runner.environment(_connection_env()):
-                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel)
-    except runner.RunbookFailed as exc:
-        print(f"preo-nb run: {exc}\nThe executed notebook is {target}", file=sys.stderr)
+    book = runbooks.find(args.notebook, args.notebooks)
+    given = {name: parse_value(value) for name, value in args.parameter}
+    known = runbooks.check(book, given)  # before any kernel starts: a bad dry_run never reaches one
+    here = Path.cwd()
+    base = here / REHEARSAL if args.sandbox else here
+    parameters = runbooks.resolve_paths(book, given, known, here=here, outputs=base, confined=args.sandbox)
+    target = (args.output or (REHEARSAL if args.sandbox else Path("runs")) / book.path.name).resolve()
+    if args.sandbox:
+        print(f"Rehearsal against a fresh sandbox: everything it writes goes under {base}, never where a real run "
+              "writes.")
+    error = _execute(book.path, target, parameters, base, args)
+    if error:
+        print(f"preo-nb run: {error}\nThe executed notebook is {target}", file=sys.stderr)
         return 1
-    finally:
-        if args.html and target.is_file():
-            runner.export_html(target)
     print(f"Done: {target}")
+    for name, path in [("HTML", target.with_suffix(".html") if args.html else None),
+                       *((name, Path(parameters[name])) for name in book.outputs if name in parameters)]:
+        if path is not None and path.exists():
+            print(f"  {name}: {path}")
     return 0
 
 
+def _execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path, args: argparse.Namespace) -> str | None:
+    """Run one notebook against the sandbox or the configured API; the failure's message, or None."""
+    from preo_nb import runner
+
+    try:
+        if args.sandbox:
+            from preo_nb import sandbox
+
+            with sandbox.running(seed=args.seed, scale=args.scale) as sb, runner.environment(_sandbox_env(sb)):
+                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel, cwd=cwd)
+        else:
+            with runner.environment(_connection_env()):
+                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel, cwd=cwd)
+    except runner.RunbookFailed as exc:
+        return str(exc)
+    finally:
+        if args.html and target.is_file():
+            runner.export_html(target, no_input=args.no_input)
+    return None
+
+
 def _connection_env() -> dict[str, str | None]:
-    """Hand the kernel the connection found here (arguments, environment, .env), checked first."""
+    """Hand the kernel the connection found here (arguments, environment, .env), checked first; progress off."""
     import os
 
     from preo_nb import testing
     from preo_nb.config import load_settings
 
     if os.environ.get(testing.CASSETTE_ENV):
-        return {}
+        return {"PREO_NB_PROGRESS": "off"}
     settings = load_settings()
     return {"PREO_BASE_URL": settings.base_url, "PREO_API_TOKEN": settings.token,
-            "PREO_TIMEOUT": str(settings.timeout), "PREO_NB_PROGRESS": os.environ.get("PREO_NB_PROGRESS", "text")}
+            "PREO_TIMEOUT": str(settings.timeout), "PREO_NB_PROGRESS": "off"}
 
 
 def parse_value(text: str) -> Any:

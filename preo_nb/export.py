@@ -13,10 +13,19 @@ dtypes of ``list()``; fields the contract does not know are left out (with a war
 since a later chunk could not add them, and an enum column's categories are the documented
 values plus any undocumented value found in that chunk. Memory holds one chunk and a few
 pages in flight.
+
+Files for spreadsheets go through :func:`to_csv` and :func:`to_excel`, which neutralise
+formulas in text that customers typed (``=HYPERLINK(...)`` in a name) and write lists and
+objects as JSON text::
+
+    preo_nb.to_csv(orders, "orders.csv")
+    preo_nb.to_excel(orders, "orders.xlsx")
 """
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import inspect
 import json
 import os
@@ -30,6 +39,8 @@ from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import CHUNKSIZE
 
 DEFAULT_CHUNKSIZE = 100_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection)."""
 ListMethod = Callable[..., pd.DataFrame]
 
 
@@ -128,3 +139,76 @@ def _as_json_text(chunk: pd.DataFrame) -> pd.DataFrame:
         text[name] = pd.array([None if v is None else json.dumps(v, default=str) for v in chunk[name]],
                               dtype="string")
     return text
+
+
+def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write ``frame`` as a CSV file that is safe to open in a spreadsheet.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'`` (OWASP's advice against CSV injection), so a customer named
+    ``=HYPERLINK("http://x")`` stays text; numbers are never changed. Every value that is
+    not a number is quoted (a carriage return inside a name then cannot split the row).
+    Lists and objects (``metadata``...) are written as JSON text. The index is left out
+    unless ``index=True`` is passed.
+
+    Args:
+        frame: Any DataFrame, e.g. one a list method returned.
+        path: The file to write.
+        **options: More arguments for ``DataFrame.to_csv``.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    spreadsheet_safe(frame).to_csv(target, **{"index": False, "quoting": csv.QUOTE_NONNUMERIC, **options})
+    return target
+
+
+def to_excel(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write ``frame`` as an Excel workbook (needs openpyxl: ``pip install 'preo_nb[notebooks]'``).
+
+    Text is neutralised as in :func:`to_csv`, lists and objects become JSON text, and
+    timestamps with a time zone (every ``created``...) are written in UTC with the time
+    zone dropped, since Excel cannot store one: ``2026-08-30 12:00:00+02:00`` is written
+    as ``2026-08-30 10:00:00``. The index is left out unless ``index=True`` is passed.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ImportError: openpyxl is not installed.
+    """
+    if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - depends on the installed extras
+        raise ImportError("to_excel needs openpyxl: pip install 'preo_nb[notebooks]'")
+    safe = spreadsheet_safe(frame)
+    for name, dtype in safe.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            safe[name] = safe[name].dt.tz_convert("UTC").dt.tz_localize(None)
+    target = Path(path)
+    safe.to_excel(target, **{"index": False, **options})
+    return target
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for spreadsheets: text neutralised against formulas, lists and objects as JSON.
+
+    Only text cells change (in ``string``, ``object`` and text ``category`` columns); numbers,
+    booleans, timestamps and missing values are kept as they are.
+    """
+    safe = frame.copy(deep=False)
+    for name, dtype in frame.dtypes.items():
+        column = frame[name]
+        if isinstance(dtype, pd.CategoricalDtype):
+            if not pd.api.types.is_numeric_dtype(dtype.categories.dtype):
+                safe[name] = column.astype("string").map(_safe_cell, na_action="ignore").astype("string")
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+            safe[name] = column.map(_safe_cell, na_action="ignore").astype(dtype)
+    return safe
+
+
+def _safe_cell(value: Any) -> Any:
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -54,11 +54,15 @@ def run_notebook(
     *,
     timeout: int = 600,
     kernel: str = KERNEL,
+    cwd: Path | None = None,
 ) -> Path:
     """Execute ``source`` into ``output`` with papermill.
 
     Args:
         timeout: Seconds allowed per cell.
+        cwd: The kernel's working folder, where relative paths in the notebook land; by
+            default the folder of ``output``, never the runbook's own (it may be inside
+            an installed package).
 
     Raises:
         RunbookFailed: A cell raised; names the cell and the error.
@@ -67,10 +71,12 @@ def run_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
+    folder = cwd if cwd is not None else output.parent
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         papermill.execute_notebook(
             str(source), str(output), parameters=dict(parameters or {}), kernel_name=kernel,
-            progress_bar=False, execution_timeout=timeout, cwd=str(source.parent),
+            progress_bar=False, execution_timeout=timeout, cwd=str(folder),
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
@@ -78,11 +84,19 @@ def run_notebook(
     return output
 
 
-def export_html(notebook: Path) -> Path:
-    """Write ``notebook`` as a standalone HTML page next to it and return its path."""
+def export_html(notebook: Path, *, no_input: bool = False) -> Path:
+    """Write ``notebook`` as a standalone HTML page next to it and return its path.
+
+    Args:
+        no_input: Leave out the code and the In/Out prompts: a report for people who
+            read the results, not the code.
+    """
     from nbconvert import HTMLExporter
 
-    html, _ = HTMLExporter().from_filename(str(notebook))  # type: ignore[no-untyped-call]
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        exclude_input=no_input, exclude_input_prompt=no_input, exclude_output_prompt=no_input
+    )
+    html, _ = exporter.from_filename(str(notebook))
     target = notebook.with_suffix(".html")
     target.write_text(html, encoding="utf-8")
     return target

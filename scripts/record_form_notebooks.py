@@ -1,6 +1,8 @@
-"""Re-record the form notebooks' cassettes, then store their outputs from a replay.
+"""Re-record notebooks' cassettes, then store their outputs from a replay.
 
-Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the three form notebooks).
+Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the three form notebooks;
+name runbooks, e.g. ``orders_report``, after changing what they request or show in a cell
+tagged ``nbval-check-output``).
 
 For each notebook: run it under papermill against a fresh seed-1 sandbox with
 its kernel recording into ``cassettes/notebooks/<stem>.yaml`` (exactly what
@@ -20,7 +22,7 @@ from preo_nb import runner, testing
 from preo_nb.sandbox import running
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 CASSETTES = ROOT / "cassettes" / "notebooks"
 FORMS = ("refund_desk", "email_preview", "segment_builder")
 CLEAN = {"PREO_BASE_URL": None, "PREO_API_TOKEN": None, testing.RECORD_ENV: None, "PREO_NB_PROGRESS": "off"}

@@ -18,7 +18,8 @@ from preo_nb.sandbox import running  # noqa: E402 - after the path that finds th
 from tests.browser import lab  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
-NOTEBOOKS = [ROOT / "notebooks" / n for n in ("refund_desk.ipynb", "email_preview.ipynb", "segment_builder.ipynb")]
+FORMS = ("refund_desk.ipynb", "email_preview.ipynb", "segment_builder.ipynb")
+NOTEBOOKS = [ROOT / "preo_nb" / "notebooks" / n for n in FORMS]
 
 
 def wide(page: Any) -> Any:

@@ -15,7 +15,7 @@ from preo_nb.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 REPLAY_URL = "http://127.0.0.1:9"  # nothing listens there: replay only
 CASSETTE_PAGE_SIZE = 50  # small pages so recorded lists span several pages
 

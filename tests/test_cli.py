@@ -1,11 +1,14 @@
 """The ``preo-nb`` command: sandbox, demo, and the messages it gives."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
+import pytest
 import requests
 
 from preo_nb import cli, testing
@@ -13,9 +16,12 @@ from preo_nb import cli, testing
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def preo_nb_command(*args, cwd, timeout=240):
-    env = {**os.environ, "PREO_NB_PROGRESS": "text"}
+def preo_nb_command(*args, cwd, timeout=240, sandbox=None):
+    """Run ``preo-nb``; with ``sandbox``, connected to it as a real API (by environment)."""
+    env = {**os.environ, "PREO_NB_PROGRESS": "text"}  # a user's setting: the kernels must still not show progress
     env.pop(testing.CASSETTE_ENV, None)
+    if sandbox is not None:
+        env.update(PREO_BASE_URL=sandbox.url, PREO_API_TOKEN=sandbox.token)
     return subprocess.run([sys.executable, "-m", "preo_nb.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -28,9 +34,16 @@ def outputs_of(notebook):
     return [o for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code" for o in c.outputs]
 
 
+def shown_text(notebook):
+    """Everything a reader sees as text: printed lines and Markdown displays."""
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "") for o in outputs_of(notebook))
+
+
+STDERR_BOX = 'data-mime-type="application/vnd.jupyter.stderr"'
+
+
 def test_demo_runs_every_runbook_and_writes_an_index(tmp_path):
-    done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--notebooks", str(ROOT / "notebooks"),
-                           "--check-contract", cwd=tmp_path)
+    done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--check-contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Done: 6 of 6 runbooks ran cleanly." in done.stdout
     index = (tmp_path / "out" / "index.html").read_text()
@@ -44,7 +57,7 @@ def test_demo_runs_every_runbook_and_writes_an_index(tmp_path):
 
 
 def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
-    broken = nbformat.read(ROOT / "notebooks" / "orders_report.ipynb", as_version=4)
+    broken = nbformat.read(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", as_version=4)
     broken.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("the report broke here")'))
     (tmp_path / "nb").mkdir()
     nbformat.write(broken, tmp_path / "nb" / "orders_report.ipynb")
@@ -58,29 +71,87 @@ def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
 
 def test_run_takes_parameters_and_a_sandbox(tmp_path):
     parameters = ["-p", "max_amount", "2.5", "-p", "approve_reasons", '["overcharge"]']
-    done = preo_nb_command("run", "refund_queue_daily", "--sandbox", "--scale", "tiny", "--notebooks",
-                           str(ROOT / "notebooks"), *parameters, "--output", "daily.ipynb", "--html", cwd=tmp_path)
+    done = preo_nb_command("run", "refund_queue_daily", "--sandbox", "--scale", "tiny", *parameters,
+                           "--output", "daily.ipynb", "--html", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     notebook = nbformat.read(tmp_path / "daily.ipynb", as_version=4)
     assert notebook.metadata.papermill.parameters == {"max_amount": 2.5, "approve_reasons": ["overcharge"]}
-    assert "amount <= 2.50 EUR" in "".join(o.get("text", "") for o in outputs_of(tmp_path / "daily.ipynb"))
+    assert "amount up to EUR 2.50" in shown_text(tmp_path / "daily.ipynb")
     assert (tmp_path / "daily.html").is_file()
 
 
 def test_run_refuses_an_unknown_parameter_before_starting(tmp_path):
-    done = preo_nb_command("run", "orders_report", "--notebooks", str(ROOT / "notebooks"), "-p", "edition", "x",
-                           cwd=tmp_path)
+    done = preo_nb_command("run", "orders_report", "-p", "edition", "x", cwd=tmp_path)
     assert done.returncode == 1 and "orders_report has no parameter edition" in done.stderr
     assert not (tmp_path / "runs").exists()
 
 
 def test_run_without_a_token_says_where_to_put_it(tmp_path):
-    done = preo_nb_command("run", "orders_report", "--notebooks", str(ROOT / "notebooks"), cwd=tmp_path)
+    done = preo_nb_command("run", "orders_report", cwd=tmp_path)
     assert done.returncode == 1 and "PREO_API_TOKEN" in done.stderr
 
 
+@pytest.mark.parametrize("value", ["", "0", "null", "None", '"false"'])
+def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(tmp_path, sandbox, live, value):
+    edition = sandbox.store.edition(org=2)["id"]  # hundreds of refundable tickets
+    before = live.refunds.list(edition_id=edition)
+    done = preo_nb_command("run", "cancelled_event_refunds", "-p", "edition_id", edition, "-p", "dry_run", value,
+                           cwd=tmp_path, sandbox=sandbox)
+    assert done.returncode == 1
+    assert "preo-nb: dry_run: must be True or False" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no kernel ran, nothing was written
+    pd.testing.assert_frame_equal(live.refunds.list(edition_id=edition), before)
+
+
+def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path):
+    done = preo_nb_command("run", "cancelled_event_refunds", "--sandbox", "--scale", "tiny", "-p", "dry_run", "false",
+                           cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rehearsal = tmp_path / "preo-rehearsal"
+    journal = rehearsal / "exports" / "cancelled-event-refunds.sqlite"
+    assert f"everything it writes goes under {rehearsal}" in done.stdout
+    assert f"journal: {journal}" in done.stdout and journal.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["preo-rehearsal"]  # nowhere a real run writes
+    refused = preo_nb_command("run", "cancelled_event_refunds", "--sandbox", "-p", "dry_run", "false",
+                              "-p", "journal", str(tmp_path / "exports" / "real.sqlite"), cwd=tmp_path)
+    assert refused.returncode == 1 and "journal: a rehearsal writes only under" in refused.stderr
+
+
+def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_path, sandbox, live):
+    edition = sandbox.store.busiest_edition()["id"]
+    since = sandbox.store.recent_since(edition)
+    done = preo_nb_command("run", "orders_report", "-p", "edition_id", edition, "-p", "since", since,
+                           "-p", "output_dir", "reports", "--no-input", cwd=tmp_path, sandbox=sandbox)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "runs" / "orders_report.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    assert "preo_nb.connect()" not in body and "highlight" not in body  # no code
+    assert "NBVAL" not in body.upper().replace("CELLTAG_NBVAL", "")  # no test markers (tags stay in class names)
+    assert STDERR_BOX not in body
+    orders = live.orders.list(edition_id=edition, created_after=since)
+    revenue = orders.loc[orders["status"].isin(["completed", "confirmed"]), "amount"].sum()
+    assert revenue > 1000 and f"EUR {revenue:,.2f}" in body  # currency and thousands separator
+    assert body.index(f"EUR {revenue:,.2f}") < body.index("<table")  # the summary comes before any table
+    assert (tmp_path / "reports" / edition / "orders.csv").is_file()  # relative to the current folder
+    assert f"output_dir: {tmp_path / 'reports'}" in done.stdout
+
+
+def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(tmp_path, sandbox, live):
+    edition = sandbox.store.busiest_edition()["id"]
+    pd.DataFrame({"Ref": ["BO-1", "BO-2"], "Mail": ["a@box.example", "b@box.example"],
+                  "Item": ["Day ticket", "Burger"], "Count": [2, 1]}).to_csv(tmp_path / "box-office.csv", index=False)
+    overrides = {"Ref": "order_id", "Mail": "customer_email", "Item": "product_code", "Count": "quantity"}
+    done = preo_nb_command("run", "import_external_orders", "-p", "csv_path", "box-office.csv",
+                           "-p", "edition_id", edition, "-p", "mapping_overrides", json.dumps(overrides), "--no-input",
+                           cwd=tmp_path, sandbox=sandbox)
+    assert done.returncode == 0, done.stderr
+    assert sorted(live.orders.list(edition_id=edition, type="imported")["order_number"]) == ["BO-1", "BO-2"]
+    assert not [o for o in outputs_of(tmp_path / "runs" / "import_external_orders.ipynb") if o.get("name") == "stderr"]
+    assert STDERR_BOX not in (tmp_path / "runs" / "import_external_orders.html").read_text(encoding="utf-8")
+
+
 def test_runbooks_lists_six_with_their_parameters(tmp_path):
-    done = preo_nb_command("runbooks", "--notebooks", str(ROOT / "notebooks"), cwd=tmp_path)
+    done = preo_nb_command("runbooks", cwd=tmp_path)  # the runbooks shipped in the package
     assert done.returncode == 0, done.stderr
     for name in RUNBOOKS:
         assert f"\n{name}: " in "\n" + done.stdout

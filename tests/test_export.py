@@ -76,3 +76,53 @@ def test_chunked_reads_are_checked_before_anything_is_sent(connect_to, nothing_s
     chunks = preo_nb.iter_frames(preo.orders.list, edition_id="edt_1")
     assert nothing_sent == []  # pages are read as the chunks are
     del chunks
+
+
+INJECTED = '=HYPERLINK("http://x")'
+
+
+def customer_typed():
+    """Text customers typed, starting with each character a spreadsheet treats as a formula, and numbers."""
+    names = [INJECTED, "+31 6 1234", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "Ann Smith", None]
+    return pd.DataFrame({
+        "customer.full_name": pd.array(names, dtype="string"),
+        "comment": pd.Series(names, dtype=object),
+        "status": pd.Categorical(["completed", "=cmd", "completed", "pending", "pending", "pending", "pending",
+                                  None]),
+        "amount": [-12.5, 1234.5, 0.0, -1.0, 2.0, 3.0, 4.0, float("nan")],
+        "quantity": pd.array([-1, 2, 3, 4, 5, 6, 7, None], dtype="Int64"),
+        "metadata": [{"pickup_point": "=bar"}, {}, None, {"a": [1, 2]}, {}, {}, {}, None],
+        "events": [["order.created"], [], None, ["*"], [], [], [], None],
+        "created": pd.date_range("2026-08-30 12:00", periods=8, freq="h", tz="Europe/Amsterdam"),
+    })
+
+
+def test_csv_export_keeps_customer_text_as_text_and_numbers_as_numbers(tmp_path):
+    frame = customer_typed()
+    path = preo_nb.to_csv(frame, tmp_path / "orders.csv")
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert text["customer.full_name"].tolist() == [
+        "'" + INJECTED, "'+31 6 1234", "'-2+3", "'@SUM(A1)", "'\tcmd", "'\rcmd", "Ann Smith", ""]
+    assert text["comment"].tolist() == text["customer.full_name"].tolist()
+    assert text["status"].tolist()[:2] == ["completed", "'=cmd"]
+    numbers = pd.read_csv(path)
+    assert numbers["amount"].tolist()[:7] == [-12.5, 1234.5, 0.0, -1.0, 2.0, 3.0, 4.0]  # negatives untouched
+    assert numbers["quantity"].tolist()[:7] == [-1, 2, 3, 4, 5, 6, 7]
+    assert json.loads(text["metadata"][0]) == {"pickup_point": "=bar"}  # JSON, not a Python repr
+    assert json.loads(text["events"][3]) == ["*"]
+    assert text["created"][0] == "2026-08-30 12:00:00+02:00"
+    pd.testing.assert_frame_equal(frame, customer_typed())  # the caller's frame is left as it was
+
+
+def test_excel_export_writes_utc_times_and_no_formula(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = preo_nb.to_excel(customer_typed(), tmp_path / "orders.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, first = rows[0], rows[1]
+    cell = dict(zip(header, first, strict=True))
+    assert cell["customer.full_name"] == "'" + INJECTED
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # nothing is a formula
+    assert cell["amount"] == -12.5 and cell["quantity"] == -1
+    assert cell["created"] == pd.Timestamp("2026-08-30 10:00").to_pydatetime()  # 12:00 in Amsterdam, as UTC
+    assert json.loads(cell["metadata"]) == {"pickup_point": "=bar"}

@@ -50,12 +50,12 @@ def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
     texts["log lines"] = "\n".join(r.getMessage() for r in caplog.records)
     assert "Bearer ***" in texts["log lines"]
 
-    for path in [*ROOT.joinpath("cassettes").rglob("*.yaml"), *ROOT.joinpath("notebooks").glob("*.ipynb")]:
+    for path in [*ROOT.joinpath("cassettes").rglob("*.yaml"), *ROOT.joinpath("preo_nb", "notebooks").glob("*.ipynb")]:
         texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     executed = tmp_path / "orders_report.ipynb"
     with runner.environment({"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token,
                              testing.CASSETTE_ENV: None}):
-        runner.run_notebook(ROOT / "notebooks" / "orders_report.ipynb", executed, {"since": "2026-08-31"})
+        runner.run_notebook(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", executed, {"since": "2026-08-31"})
     texts["executed notebook and its papermill metadata"] = executed.read_text(encoding="utf-8")
 
     leaks = {where: found for where, text in texts.items() if (found := testing.find_secrets(text, secrets))}

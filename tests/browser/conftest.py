@@ -10,7 +10,7 @@ import pytest
 
 from . import lab as jupyterlab_tools
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "preo_nb" / "notebooks"
 FORMS = ("refund_desk.ipynb", "segment_builder.ipynb", "email_preview.ipynb")
 
 
