@@ -16,12 +16,14 @@ Policy (DESIGN.md, "HTTP policy"):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -54,17 +56,37 @@ READS = ("GET", "HEAD")
 
 
 class _BearerAuth(requests.auth.AuthBase):
-    """Adds the bearer token to each request; its repr never shows the token."""
+    """Adds the token to each request (``Bearer``, or another scheme); its repr never shows the token."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, scheme: str = "Bearer") -> None:
         self._token = token
+        self._scheme = scheme
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = f"{self._scheme} {self._token}"
         return request
 
     def __repr__(self) -> str:
-        return "BearerAuth('***')"
+        return f"{self._scheme}Auth('***')"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer exactly as it came (``HTTP.probe``): status, headers (lower-case names), body."""
+
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type without parameters, lower-case ("" when absent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The decoded JSON body (``ValueError`` when it is not JSON)."""
+        return loads(self.content)
 
 
 def cassette_active() -> bool:
@@ -79,7 +101,7 @@ class HTTP:
         self.settings = settings
         self.policy = _retry.Policy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
         self.session = session or requests.Session()
-        self.session.auth = _BearerAuth(settings.token)
+        self.session.auth = _BearerAuth(settings.token, settings.auth_scheme)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": JSON})
         adapter = HTTPAdapter(max_retries=0, pool_maxsize=max(10, 2 * settings.page_workers))
         self.session.mount("http://", adapter)
@@ -224,6 +246,39 @@ class HTTP:
         if found is not None:
             log.warning("Preo API: %s %s had taken effect; using its result", method, where)
         return found
+
+    def probe(self, method: str, path: str, *, params: dict[str, Any] | None = None, accept: str = JSON,
+              scheme: str = "Bearer", json: Any = None) -> Reply:
+        """Send once and return the answer as it came: no retry, no redirect followed, any status.
+
+        For ``preo-nb check-contract``, which wants to see what the server does.
+
+        Args:
+            scheme: The ``Authorization`` scheme to send the token with.
+
+        Raises:
+            TransportError: No answer arrived.
+        """
+        url = path if "://" in path else self.url(path)
+        try:
+            response = self.session.request(
+                method.upper(), url, params=params, json=json, headers={"Accept": accept},
+                auth=_BearerAuth(self.settings.token, scheme), timeout=self.settings.timeout, allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(_describe(exc), method=method.upper(), url=url) from exc
+        self._seen.date = response.headers.get("Date")
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Reply(response.status_code, headers, response.content, response.url)
+
+    def use_scheme(self, scheme: str) -> None:
+        """Send the token with another ``Authorization`` scheme from now on (``check-contract``)."""
+        self.settings = dataclasses.replace(self.settings, auth_scheme=scheme)
+        self.session.auth = _BearerAuth(self.settings.token, scheme)
+
+    def use_trailing_slash(self) -> None:
+        """End every API path with "/" from now on (``check-contract``)."""
+        self.settings = dataclasses.replace(self.settings, trailing_slash=True)
 
     def server_date(self) -> str | None:
         """The ``Date`` header of the last answer this thread received (the server's clock)."""

@@ -125,15 +125,16 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
 
 def read(
     http: HTTP, path: str, params: dict[str, Any], *, progress: bool | None = None,
-    first: dict[str, Any] | None = None,
+    first: dict[str, Any] | None = None, page_size: int | None = None,
 ) -> Iterator[Records]:
     """Yield the records of every page of a list in order, pages read concurrently where links allow.
 
     Args:
         first: When given, receives the first page's fields other than ``results``
             (some lists carry extra facts there: available tags, required fields).
+        page_size: Records per page (default: the settings').
     """
-    query = {**params, "page_size": http.settings.page_size}
+    query = {**params, "page_size": page_size or http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
     if first is not None:
         first.update(page.extra)

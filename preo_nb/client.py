@@ -74,6 +74,7 @@ def connect(
     page_size: int | None = None,
     page_workers: int | None = None,
     trailing_slash: bool = False,
+    auth_scheme: str = "Bearer",
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -90,6 +91,8 @@ def connect(
         trailing_slash: End every API path with "/" (the one original docs page shows
             ``.../refund/``). Without it, a write the API redirects there is refused with
             ``UnexpectedRedirect``, never followed.
+        auth_scheme: How the token is sent: ``Authorization: <scheme> <token>`` (default
+            ``Bearer``, the contract's inferred choice).
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -108,14 +111,14 @@ def connect(
     try:
         settings = load_settings(
             base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers, trailing_slash=trailing_slash,
+            page_workers=page_workers, trailing_slash=trailing_slash, auth_scheme=auth_scheme,
         )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
             raise
         settings = load_settings(
             base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers, trailing_slash=trailing_slash,
+            page_workers=page_workers, trailing_slash=trailing_slash, auth_scheme=auth_scheme,
             token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
     return Client(settings)

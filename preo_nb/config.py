@@ -15,6 +15,7 @@ import inspect
 import ipaddress
 import math
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ class Settings:
     page_size: int = MAX_PAGE_SIZE
     page_workers: int = DEFAULT_PAGE_WORKERS
     trailing_slash: bool = False
+    auth_scheme: str = "Bearer"
     token_source: Source = field(default=ARGUMENT, compare=False)
     base_url_source: Source | None = field(default=None, compare=False)
 
@@ -96,6 +98,7 @@ def load_settings(
     page_size: int | None = None,
     page_workers: int | None = None,
     trailing_slash: bool = False,
+    auth_scheme: str = "Bearer",
     token_source: Source | None = None,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
@@ -109,6 +112,8 @@ def load_settings(
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
         trailing_slash: End every API path with "/" (for an API that redirects to such paths).
+        auth_scheme: The ``Authorization`` scheme the token is sent with (``Bearer``; ``Token``
+            if ``preo-nb check-contract`` finds the API wants that).
         token_source: Says where a ``token`` argument came from (default: an argument).
 
     Warns:
@@ -140,11 +145,18 @@ def load_settings(
         page_size=_check_page_size(page_size),
         page_workers=_check_page_workers(page_workers),
         trailing_slash=_check_trailing_slash(trailing_slash),
+        auth_scheme=_check_scheme(auth_scheme),
         token_source=secret_source,
         base_url_source=url_source,
     )
     _warn_if_mixed(settings)
     return settings
+
+
+def _check_scheme(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,30}", value):
+        raise ConfigurationError("auth_scheme", f"must be a word such as 'Bearer' or 'Token', not {value!r}")
+    return value
 
 
 def _check_trailing_slash(value: object) -> bool:

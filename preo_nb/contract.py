@@ -312,3 +312,26 @@ def media_types(operation_id: str) -> tuple[str, ...]:
         if str(code).startswith("2"):
             found += [m for m in resolve(reply).get("content", {}) if m not in found]
     return tuple(found) or ("application/json",)
+
+
+def provenance_table() -> str:
+    """The README's table of what the contract takes from the docs and what it infers, per group.
+
+    Counts are seed/docs/inferred. Fields are counted per operation (a field that several
+    operations send counts once for each), across request bodies and success answers.
+    """
+    rows: dict[str, list[dict[str, int]]] = {}
+    for operation_id, op in operations().items():
+        found = provenance(operation_id)
+        counts = rows.setdefault(op.tag, [{}, {}, {}, {}])
+        marks = ([found.operation], [found.path],
+                 [s for n, s in found.parameters.items() if n not in ("id", "page", "page_size")],
+                 list(found.fields.values()))
+        for column, sources in zip(counts, marks, strict=True):
+            for source in sources:
+                column[source] = column.get(source, 0) + 1
+    lines = ["| group | operations | paths | query parameters | fields |", "|---|---|---|---|---|"]
+    for tag, counts in rows.items():
+        cells = [f"{c.get('seed', 0)}/{c.get('docs', 0)}/{c.get('inferred', 0)}" for c in counts]
+        lines.append(f"| {tag} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

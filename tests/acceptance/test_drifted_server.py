@@ -96,7 +96,7 @@ def test_refund_queue_daily_approves_nothing_when_the_server_ignores_its_filter(
     with drift.running(sb.url, drift.VARIANTS["ignored_filters"]) as proxy:
         env = {"PREO_BASE_URL": proxy.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None}
         with runner.environment(env), pytest.raises(runner.RunbookFailed, match="IgnoredFilter"):
-            runner.run_notebook(runbooks.find("refund_queue_daily"), tmp_path / "out.ipynb",
+            runner.run_notebook(runbooks.find("refund_queue_daily").path, tmp_path / "out.ipynb",
                                 {"edition_id": edition, "dry_run": False, "max_amount": 1000.0}, timeout=120)
     assert len(sb.store.refunds(status="requested")) == requested
 
