@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from werkzeug.http import http_date
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from preo_nb.sandbox.app import create_app
 from preo_nb.sandbox.faults import Faults
 from preo_nb.sandbox.seed import SCALES, build
 from preo_nb.sandbox.store import ANCHOR, Store
+from preo_nb.sandbox.web import EXTENSION
 
 __all__ = [
     "ANCHOR",
@@ -97,7 +99,15 @@ class Sandbox:
         return f"<Sandbox {self.url}>"
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Handler(WSGIRequestHandler):
+    """Request handler whose ``Date`` header follows the sandbox's clock, as its objects' times do."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The server's time for the ``Date`` header (clients compare it with ``created``)."""
+        return http_date(self.server.app.extensions[EXTENSION].store.now())  # type: ignore[attr-defined]
+
+
+class _QuietHandler(_Handler):
     """Request handler that does not log every request (tests run thousands)."""
 
     def log_request(self, *args: Any, **kwargs: Any) -> None:
@@ -171,7 +181,7 @@ def serve(
     store = build(seed, scale)
     tokens = issue_tokens(store)
     app = create_app(store, faults=Faults())
-    server = make_server(HOST, port, app, threaded=True)
+    server = make_server(HOST, port, app, threaded=True, request_handler=_Handler)
     announce(
         f"Preo sandbox (seed {seed}, scale {scale}) on http://{HOST}:{server.server_port}"
     )
