@@ -68,6 +68,7 @@ class _Job:
     offset: timedelta  # the server's clock minus ours
 
     def server_now(self) -> datetime:
+        """The time now on the server's clock (estimated)."""
         return datetime.now(UTC) + self.offset
 
 
@@ -193,16 +194,25 @@ def _refund_one(job: _Job, row: Row) -> None:
         return
     if row.state == "sent" and _settled(job, row, listing):
         return
-    job.book.mark(pid, "sent", before_ids=[r["id"] for r in listing], sent_at=job.server_now(),
-                  problem=None, error=None)
+    _send(job, pid, [r["id"] for r in listing])
+
+
+def _send(job: _Job, pid: str, before: list[str]) -> None:
+    """Journal the snapshot ``before``, then POST the refund and journal what came of it."""
+    job.book.mark(pid, "sent", before_ids=before, sent_at=job.server_now(), problem=None, error=None)
     try:
         made = job.preo.purchases.refund(pid, **job.body)
     except PreoError as exc:
         state = _state_after(exc)
         cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}
         job.book.mark(pid, state, problem=problem_of(exc), error=str(exc), **cleared)
-    else:
-        job.book.mark(pid, "done", refund_id=made["id"], amount=made["amount"], problem=None, error=None)
+        return
+    if made["id"] in before or not _alike(job, pid, made):
+        # The answer was lost and the client found a request that is not this job's; the next run settles it.
+        job.book.mark(pid, "sent", problem="answer lost",
+                      error=f"the answer was lost, and the request found ({made['id']}) is not this job's")
+        return
+    job.book.mark(pid, "done", refund_id=made["id"], amount=made["amount"], problem=None, error=None)
 
 
 def _state_after(exc: PreoError) -> str:
@@ -285,11 +295,12 @@ ADVICE = {  # (state, the problem's first word) -> what happened and what to do 
     ("pending", "429"): "Preo asked to slow down; run again later",
     ("pending", "network"): "the network failed; run again",
     ("pending", "5xx"): "Preo failed for a moment; run again",
+    ("pending", "*"): "see the error column, fix the cause and run again",
     ("sent", "outcome"): "check each purchase's refund requests (the error column says where) before running again",
     ("sent", "*"): "it may have been filed; run again, it checks before sending anything twice",
     ("failed", "409"): "Preo refused these refunds; nothing to do unless that is unexpected",
     ("failed", "404"): "no such purchase; check the ids",
-    ("failed", "400"): "Preo refused the refund as asked; see the error column",
+    ("failed", "*"): "Preo refused the refund as asked; see the error column",
     ("failed", "invalid"): "not purchase ids; fix the list",
 }
 

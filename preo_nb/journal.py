@@ -62,9 +62,7 @@ class Journal:
     """The SQLite record of a bulk refund; safe to share between threads."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.parent.is_dir():
-            raise PreoValidationError("journal", f"no folder {self.path.parent} for the journal {self.path.name}")
+        self.path = _checked(path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         try:
@@ -185,7 +183,7 @@ def exclusive(path: str | Path) -> Iterator[None]:
     Raises:
         PreoValidationError: Another run uses the journal (its pid is named when known).
     """
-    lock = filelock.FileLock(f"{path}.lock", timeout=0)
+    lock = filelock.FileLock(f"{_checked(path)}.lock", timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
@@ -197,6 +195,13 @@ def exclusive(path: str | Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _checked(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise PreoValidationError("journal", f"no folder {path.parent} for the journal {path.name}")
+    return path
 
 
 def _holder(path: Path) -> str:

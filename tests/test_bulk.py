@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 import requests
 
-from preo_nb import bulk
+from preo_nb import bulk, cli
 from preo_nb.errors import PreoValidationError
 from preo_nb.journal import Journal
 from preo_nb.resources.refunds import refund_body
@@ -307,3 +307,34 @@ def test_a_request_filed_just_before_the_process_died_is_adopted(fresh, tmp_path
     found = requests_for(preo, ids)
     assert [len(found[pid]) for pid in ids] == [1, 1, 1]
     assert frame["refund_id"].tolist() == [found[pid][0]["id"] for pid in ids]
+
+
+def test_an_unknown_outcome_is_settled_by_hand_as_the_error_says(fresh, tmp_path, monkeypatch, capsys):
+    sandbox, preo = fresh
+    pid = paid(sandbox, 1)[0]
+    earlier = preo.purchases.refund(pid, reason="event_cancelled")
+    journal_of_0_1(tmp_path / "old.sqlite", pid, body("event_cancelled"))
+    (tmp_path / "ids.txt").write_text(pid)
+    monkeypatch.setenv("PREO_BASE_URL", sandbox.url)
+    monkeypatch.setenv("PREO_API_TOKEN", sandbox.token)
+    monkeypatch.chdir(tmp_path)
+    command = ["bulk-refund", "--purchases", "ids.txt", "--reason", "event_cancelled", "--journal", "old.sqlite"]
+    assert cli.main(command) == 2
+    assert "sent (outcome unknown; check each purchase's refund requests" in capsys.readouterr().out
+
+    assert cli.main([*command, "--settle", pid, earlier["id"]]) == 0
+    assert "done: 1\n" in capsys.readouterr().out
+    assert [r["id"] for r in preo.refunds.iterate(purchase_id=pid)] == [earlier["id"]]
+    with Journal(tmp_path / "old.sqlite") as book:
+        assert book.frame()["refund_id"].tolist() == [earlier["id"]]
+
+
+def test_an_open_request_found_after_a_lost_answer_is_not_taken_for_this_jobs(fresh, tmp_path):
+    sandbox, preo = fresh
+    pid = paid(sandbox, 1, has_deposit=True)[0]
+    deposit = preo.purchases.refund(pid, reason="event_cancelled", scope="purchase_deposit")  # still open
+    sandbox.faults.fail_next("POST", f"/v1/purchases/{pid}/refund", kind="drop")  # Preo says 409; the answer is lost
+    refund(preo, [pid], tmp_path / "j.sqlite")
+    again = refund(preo, [pid], tmp_path / "j.sqlite")
+    assert again["refund_id"].isna().all(), f"{deposit['id']} was taken for this job's full refund"
+    assert again[["state", "problem"]].values.tolist() == [["failed", "409 duplicate_open_request"]]
