@@ -42,7 +42,7 @@ import pandas as pd
 
 from preo_nb import _progress, contract
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
-from preo_nb.journal import Journal, Row, exclusive
+from preo_nb.journal import Journal, Row, exclusive, summary
 from preo_nb.resources._base import check_id
 from preo_nb.resources.refunds import refund_body
 
@@ -287,41 +287,3 @@ def problem_of(exc: PreoError) -> str:
         what = what or exc.code or ", ".join(exc.field_errors) or ("not found" if exc.status == 404 else "")
         return f"{exc.status} {what}".strip()
     return type(exc).__name__
-
-
-ADVICE = {  # (state, the problem's first word) -> what happened and what to do next
-    ("pending", "401"): "fix the token and run again",
-    ("pending", "403"): "use a token allowed to refund these purchases and run again",
-    ("pending", "429"): "Preo asked to slow down; run again later",
-    ("pending", "network"): "the network failed; run again",
-    ("pending", "5xx"): "Preo failed for a moment; run again",
-    ("pending", "*"): "see the error column, fix the cause and run again",
-    ("sent", "outcome"): "check each purchase's refund requests (the error column says where) before running again",
-    ("sent", "*"): "it may have been filed; run again, it checks before sending anything twice",
-    ("failed", "409"): "Preo refused these refunds; nothing to do unless that is unexpected",
-    ("failed", "404"): "no such purchase; check the ids",
-    ("failed", "*"): "Preo refused the refund as asked; see the error column",
-    ("failed", "invalid"): "not purchase ids; fix the list",
-}
-
-
-def summary(frame: pd.DataFrame) -> list[str]:
-    """Lines for the person running a bulk refund: how many rows are in each state, and why.
-
-    Example: ``done: 380``, ``failed (409 nothing_to_refund): 3``,
-    ``pending (401 token rejected; fix the token and run again): 5``.
-    """
-    lines = [f"done: {int((frame['state'] == 'done').sum())}"]
-    rest = frame[frame["state"] != "done"].fillna({"problem": "no reason recorded"})
-    counts = rest.groupby(["state", "problem"], observed=True).size()
-    for (state, problem), count in zip(counts.index.to_list(), counts.to_list(), strict=True):
-        advice = _advice(str(state), str(problem))
-        lines.append(f"{state} ({problem}{'; ' + advice if advice else ''}): {count}")
-    return lines
-
-
-def _advice(state: str, problem: str) -> str:
-    first = problem.split(" ")[0]
-    if first.isdigit() and first.startswith("5"):
-        first = "5xx"
-    return ADVICE.get((state, first)) or ADVICE.get((state, "*"), "")
