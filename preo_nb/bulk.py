@@ -1,118 +1,75 @@
 """Journaled, resumable bulk operations: refunding many purchases exactly once.
 
-Every item goes through a SQLite journal (one row per purchase)::
+Every purchase goes through a SQLite journal (``preo_nb.journal``), one row each::
 
-    pending --(snapshot of its refund requests)--> sent --> done (refund request id)
-                                                       \\-> failed (the API's refusal)
+    pending --(snapshot of its refund requests)--> sent --> done (the refund request id)
+       ^                                             | \\--> failed (Preo refused this refund: 400, 404, 409)
+       +--- refused before it was handled -----------+
+            (401, 403, 429...: run again)
 
-The journal is written before and after each POST, so a run that is killed at
-any point can simply be started again with the same journal: ``done`` and
-``failed`` rows are skipped, and a ``sent`` row (the process died between
-sending and recording) is settled by looking for a refund request that was not
-there before it was sent. Only when there is none is it sent again. Inside one
-run, a lost answer is reconciled by the client itself (``preo_nb._http``).
+Only ``done`` and Preo's refusal of the refund itself are final. Whatever may
+pass (a 5xx, the network, a rejected token) leaves the row ``pending``, or
+``sent`` when the POST may have gone, with the error recorded; running again
+with the same journal does the rest. A run that is killed at any point is
+resumed the same way.
+
+A ``sent`` row is settled before anything is sent again. A refund request is
+adopted as the row's only when it is provably this job's: not in the snapshot
+taken before the POST, for that purchase, with the job's reason, scope and
+amount, and created after the row was marked sent (on the server's clock). When
+something resembles it but cannot be proven (say the snapshot is missing), the
+row stays ``sent`` with "outcome unknown" and the place to look; only when
+nothing resembles it is it sent again. Inside one run, a lost answer is
+reconciled by the client itself (``preo_nb._http``).
 
 ``preo-nb bulk-refund`` runs this from the command line.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
+import logging
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from preo_nb import _progress
-from preo_nb.errors import APIError, PreoError, PreoValidationError
+from preo_nb import _progress, contract
+from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
+from preo_nb.journal import Journal, Row, exclusive, summary
+from preo_nb.resources._base import check_id
 from preo_nb.resources.refunds import refund_body
 
 if TYPE_CHECKING:
     from preo_nb.client import Client
 
+__all__ = ["Journal", "refund_purchases", "summary"]
+
+log = logging.getLogger("preo_nb.bulk")
 SKIP_STATUSES = ("rejected", "invalid", "failed")  # requests that refunded nothing
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    purchase_id TEXT PRIMARY KEY,
-    state TEXT NOT NULL,              -- pending, sent, done, failed
-    refund_id TEXT,
-    amount REAL,
-    before_ids TEXT,                  -- JSON: the purchase's refund request ids when sent
-    error TEXT,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+FINAL_STATUSES = (400, 404, 409, 422)  # Preo refused the refund itself: sending it again changes nothing
+CLOCK_SLACK = timedelta(seconds=5)  # whole-second timestamps and the clock estimate's error
 
 
-class Journal:
-    """The SQLite record of a bulk refund; safe to share between threads."""
+@dataclass(frozen=True)
+class _Job:
+    """What every row of one run shares."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+    preo: Client
+    book: Journal
+    body: dict[str, Any]
+    scope: str  # the effective scope: the body's, else the reason's default
+    offset: timedelta  # the server's clock minus ours
 
-    def start(self, purchase_ids: Iterable[str], body: dict[str, Any]) -> None:
-        """Add the purchases not yet journaled; refuse a journal of a different refund."""
-        wanted = json.dumps(body, sort_keys=True)
-        with self._lock:
-            row = self._db.execute("SELECT value FROM job WHERE key = 'body'").fetchone()
-            if row and row[0] != wanted:
-                raise PreoValidationError("journal", f"{self.path} belongs to another refund job: {row[0]}")
-            self._db.execute("INSERT OR IGNORE INTO job VALUES ('body', ?)", (wanted,))
-            now = _now()
-            self._db.executemany(
-                "INSERT OR IGNORE INTO items (purchase_id, state, updated) VALUES (?, 'pending', ?)",
-                [(pid, now) for pid in purchase_ids],
-            )
-
-    def todo(self) -> list[tuple[str, str, list[str]]]:
-        """Return ``(purchase_id, state, before_ids)`` of the rows not finished yet."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT purchase_id, state, before_ids FROM items WHERE state IN ('pending', 'sent') ORDER BY rowid"
-            ).fetchall()
-        return [(pid, state, json.loads(before or "[]")) for pid, state, before in rows]
-
-    def mark(self, purchase_id: str, state: str, **values: Any) -> None:
-        """Record a row's new state (and its refund id, amount, before_ids or error)."""
-        columns = {"state": state, "updated": _now(), **values}
-        if "before_ids" in columns:
-            columns["before_ids"] = json.dumps(columns["before_ids"])
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        with self._lock:
-            self._db.execute(f"UPDATE items SET {assignments} WHERE purchase_id = ?",  # noqa: S608 - fixed names
-                             [*columns.values(), purchase_id])
-
-    def frame(self) -> pd.DataFrame:
-        """Return the journal as a DataFrame, one row per purchase."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT purchase_id, state, refund_id, amount, error, updated FROM items ORDER BY rowid"
-            ).fetchall()
-        columns = ["purchase_id", "state", "refund_id", "amount", "error", "updated"]
-        frame = pd.DataFrame(rows, columns=columns).astype(
-            {"purchase_id": "string", "state": "category", "refund_id": "string", "amount": "float64",
-             "error": "string"}
-        )
-        frame["updated"] = pd.to_datetime(frame["updated"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
-        return frame
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+    def server_now(self) -> datetime:
+        """The time now on the server's clock (estimated)."""
+        return datetime.now(UTC) + self.offset
 
 
 def refund_purchases(
@@ -124,6 +81,8 @@ def refund_purchases(
     scope: str | None = None,
     amount: float | None = None,
     comment: str = "",
+    edition_id: str | None = None,
+    organization_id: str | None = None,
     workers: int = 4,
     progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -131,51 +90,200 @@ def refund_purchases(
 
     Args:
         preo: A connected client.
-        purchase_ids: The purchases to refund (duplicates are refunded once).
+        purchase_ids: The purchases to refund (duplicates are refunded once; ids
+            that are not Preo ids are journaled as failed, never sent).
         reason, scope, amount, comment: As for ``preo.purchases.refund``; checked
             once, before anything is sent.
         journal: Path of the SQLite journal; run again with the same path to resume.
+            It is bound to this API (base URL), edition/organization and refund,
+            and one run at a time may use it.
+        edition_id, organization_id: Where the purchases belong, when known;
+            recorded so the journal refuses to be reused for another.
         workers: Requests in flight at once.
 
     Returns:
-        The journal: ``purchase_id``, ``state`` (done, failed, or sent when the
-        outcome could not be settled yet; run again), ``refund_id``, ``amount``, ``error``.
+        The journal: ``purchase_id``, ``state`` (done; failed: Preo refused it;
+        pending or sent: not finished, run again), ``refund_id``, ``amount``,
+        ``problem`` (why a row is not done), ``error``, ``updated``.
+
+    Raises:
+        PreoValidationError: Bad arguments, a journal of another job, or one in
+            use by another run; nothing was sent.
     """
     body = refund_body(reason, scope, amount, comment, None)
-    book = Journal(journal)
-    try:
-        book.start(dict.fromkeys(purchase_ids), body)
-        todo = book.todo()
-        bar = _progress.bar(len(todo), "refunds", progress)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for _ in pool.map(lambda item: _refund_one(preo, book, body, *item), todo):
-                bar.update(1)
-        bar.close()
-        return book.frame()
-    finally:
-        book.close()
+    binding = {"api": preo.settings.base_url, "body": body,
+               "edition_id": None if edition_id is None else check_id(edition_id, "edition_id"),
+               "organization_id": None if organization_id is None else check_id(organization_id, "organization_id")}
+    valid, invalid = _checked(purchase_ids)
+    with exclusive(journal):
+        book = Journal(journal)
+        try:
+            book.bind(binding)
+            book.record_run()
+            book.add(valid, invalid)
+            todo = book.todo()
+            if todo:
+                effective = body.get("scope") or contract.DEFAULT_REFUND_SCOPE[body["reason"]]
+                _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
+            return book.frame()
+        finally:
+            book.close()
 
 
-def _refund_one(preo: Client, book: Journal, body: dict[str, Any], purchase_id: str, state: str,
-                before: list[str]) -> None:
+def _checked(purchase_ids: Iterable[Any]) -> tuple[list[str], dict[str, str]]:
+    """Split ids into Preo ids and the rest (id -> why it is not one), in order, once each."""
+    valid: list[str] = []
+    invalid: dict[str, str] = {}
+    for value in dict.fromkeys(purchase_ids):
+        try:
+            valid.append(check_id(value, "purchase_id"))
+        except PreoValidationError as exc:
+            invalid[str(value)] = str(exc)
+    return valid, invalid
+
+
+def _clock_offset(preo: Client) -> timedelta:
+    """How far the server's clock is ahead of ours, from the ``Date`` of ``GET /v1/auth/me``.
+
+    Refund requests carry the server's time; comparing it with this machine's
+    would depend on both clocks (and the journal may move to another machine).
+    """
+    asked = datetime.now(UTC)
+    response = preo._http.request("GET", "/v1/auth/me", raw=True)
+    answered = datetime.now(UTC)
     try:
-        if state == "sent" and _settle(preo, book, body, purchase_id, before):
+        server = parsedate_to_datetime(response.headers["Date"]).replace(tzinfo=UTC)  # HTTP dates are GMT
+    except (KeyError, TypeError, ValueError):
+        log.warning("the Preo API sent no usable Date header; comparing its times with this machine's clock")
+        return timedelta(0)
+    return server - (asked + (answered - asked) / 2)
+
+
+def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> None:
+    """Work the rows on ``workers`` threads; after Ctrl-C or a bug, start no more (those in flight finish)."""
+    stop = threading.Event()
+
+    def one(row: Row) -> None:
+        if stop.is_set():
             return
-        before = [r["id"] for r in preo.refunds.iterate(purchase_id=purchase_id)]
-        book.mark(purchase_id, "sent", before_ids=before)
-        made = preo.purchases.refund(purchase_id, **body)
-        book.mark(purchase_id, "done", refund_id=made["id"], amount=made["amount"])
-    except APIError as exc:
-        book.mark(purchase_id, "failed", error=str(exc))
-    except PreoError as exc:  # outcome unknown or network down: stays "sent" for the next run
-        book.mark(purchase_id, "sent", error=str(exc))
+        try:
+            _refund_one(job, row)
+        except BaseException:
+            stop.set()
+            raise
+
+    bar = _progress.bar(len(todo), "refunds", progress)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        try:
+            for future in as_completed([pool.submit(one, row) for row in todo]):
+                future.result()
+                bar.update(1)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            bar.close()
 
 
-def _settle(preo: Client, book: Journal, body: dict[str, Any], purchase_id: str, before: list[str]) -> bool:
-    """Whether a request sent by an earlier run exists (then it is journaled as done)."""
-    for request in preo.refunds.iterate(purchase_id=purchase_id):
-        new = request["id"] not in before and request["status"] not in SKIP_STATUSES
-        if new and request["reason"] == body["reason"]:
-            book.mark(purchase_id, "done", refund_id=request["id"], amount=request["amount"], error=None)
-            return True
-    return False
+def _refund_one(job: _Job, row: Row) -> None:
+    pid = row.purchase_id
+    try:
+        listing = list(job.preo.refunds.iterate(purchase_id=pid))
+    except PreoError as exc:  # nothing was sent: the row keeps its state (and snapshot) for the next run
+        job.book.mark(pid, row.state, problem=problem_of(exc), error=str(exc))
+        return
+    if row.state == "sent" and _settled(job, row, listing):
+        return
+    _send(job, pid, [r["id"] for r in listing])
+
+
+def _send(job: _Job, pid: str, before: list[str]) -> None:
+    """Journal the snapshot ``before``, then POST the refund and journal what came of it."""
+    job.book.mark(pid, "sent", before_ids=before, sent_at=job.server_now(), problem=None, error=None)
+    try:
+        made = job.preo.purchases.refund(pid, **job.body)
+    except PreoError as exc:
+        state = _state_after(exc)
+        cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}
+        job.book.mark(pid, state, problem=problem_of(exc), error=str(exc), **cleared)
+        return
+    if made["id"] in before or not _alike(job, pid, made):
+        # The answer was lost and the client found a request that is not this job's; the next run settles it.
+        job.book.mark(pid, "sent", problem="answer lost",
+                      error=f"the answer was lost, and the request found ({made['id']}) is not this job's")
+        return
+    job.book.mark(pid, "done", refund_id=made["id"], amount=made["amount"], problem=None, error=None)
+
+
+def _state_after(exc: PreoError) -> str:
+    """The row's state after its POST raised ``exc``."""
+    if isinstance(exc, PreoValidationError):
+        return "failed"  # refused before sending
+    if isinstance(exc, APIError) and exc.status in FINAL_STATUSES:
+        return "failed"
+    if isinstance(exc, APIError) and exc.status < 500:
+        return "pending"  # 401, 403, 429...: refused before it was handled
+    return "sent"  # a 5xx, a lost answer, an unknown outcome: it may have been filed
+
+
+def _settled(job: _Job, row: Row, listing: list[dict[str, Any]]) -> bool:
+    """Settle a row sent by an earlier run from its refund requests; False: nothing was filed."""
+    pid = row.purchase_id
+    alike = [r for r in listing if _alike(job, pid, r) and r["id"] not in (row.before_ids or ())]
+    if not alike:
+        return False
+    mine = [r for r in alike if _provably_mine(row, r)]
+    if len(alike) == 1 and mine:
+        job.book.mark(pid, "done", refund_id=mine[0]["id"], amount=mine[0]["amount"], problem=None, error=None)
+    else:
+        ids = ", ".join(r["id"] for r in alike)
+        job.book.mark(pid, "sent", problem="outcome unknown",
+                      error=f"outcome unknown: check GET /v1/refunds?purchase_id={pid} before running again "
+                            f"(it may be {ids}); then record it with Journal.settle or preo-nb bulk-refund --settle")
+    return True
+
+
+def _alike(job: _Job, purchase_id: str, request: dict[str, Any]) -> bool:
+    """Whether a refund request could be this job's for that purchase."""
+    amount = job.body.get("amount")
+    return (
+        (request.get("purchase") or {}).get("api_id") == purchase_id
+        and request.get("status") not in SKIP_STATUSES
+        and request.get("reason") == job.body["reason"]
+        and request.get("scope") == job.scope
+        and (amount is None or _decimal(request.get("amount")) == _decimal(amount))
+    )
+
+
+def _provably_mine(row: Row, request: dict[str, Any]) -> bool:
+    """Whether a request not in the row's snapshot was created after the row was sent."""
+    if row.before_ids is None or row.sent_at is None:
+        return False
+    try:
+        created = datetime.fromisoformat(str(request["created"]))
+    except (KeyError, ValueError):
+        return False
+    return created.tzinfo is not None and created >= row.sent_at - CLOCK_SLACK
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def problem_of(exc: PreoError) -> str:
+    """A short, groupable reason for a row that is not done: ``"409 nothing_to_refund"``, ``"network"``..."""
+    if isinstance(exc, PreoValidationError):
+        return "invalid input"
+    if isinstance(exc, UnknownOutcome):
+        return "outcome unknown"
+    if isinstance(exc, TransportError):
+        return "network"
+    if isinstance(exc, APIError):
+        known = {401: "token rejected", 403: "permission denied", 429: "rate limited"}
+        what = known.get(exc.status) or ("server error" if exc.status >= 500 else "")
+        what = what or exc.code or ", ".join(exc.field_errors) or ("not found" if exc.status == 404 else "")
+        return f"{exc.status} {what}".strip()
+    return type(exc).__name__

@@ -189,3 +189,84 @@ def test_a_missing_extra_is_named_with_the_pip_command(monkeypatch, capsys):
 def test_no_runbooks_found_is_explained(tmp_path, capsys):
     assert cli.main(["demo", "--notebooks", str(tmp_path)]) == 1
     assert "no runbooks in" in capsys.readouterr().err
+
+
+# bulk-refund
+
+
+def bulk_refund(sandbox, tmp_path, *args, token=None):
+    env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": token or sandbox.token,
+           "PREO_NB_PROGRESS": "off"}
+    env.pop(testing.CASSETTE_ENV, None)
+    return subprocess.run([sys.executable, "-m", "preo_nb.cli", "bulk-refund", "--reason", "event_cancelled",
+                           "--journal", "j.sqlite", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=240)
+
+
+def refund_requests_of(sandbox, ids):
+    return [r for r in sandbox.store.refunds() if r["purchase"]["api_id"] in ids]
+
+
+@pytest.mark.parametrize(("text", "ids"), [
+    ('api_id,product.name,price\npur_1,"Burger, large",5.50\npur_2,Day ticket,40\n', ["pur_1", "pur_2"]),
+    ("\ufeffname,Purchase_ID\nA,pur_1\nB, pur_2 \nC,\n", ["pur_1", "pur_2"]),
+    ("id,price\npur_1,5\n", ["pur_1"]),
+    ("pur_1\n\n pur_2\npur_3\n", ["pur_1", "pur_2", "pur_3"]),
+])
+def test_bulk_refund_reads_the_id_column_or_a_plain_list(tmp_path, text, ids):
+    (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
+    assert cli.read_ids(tmp_path / "ids.csv") == ids
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("product.name,price\nBurger,5\n", "no purchase id column; the columns found are product.name, price"),
+    ("Purchase ID\npur_1\n", "the columns found are Purchase ID"),
+    ("id,purchase.api_id\nrfr_1,pur_1\n", "more than one column could hold the purchase ids (id, purchase.api_id)"),
+    ("api_id\n\n", "holds no purchase ids"),
+    ("", "holds no purchase ids"),
+])
+def test_bulk_refund_refuses_a_file_without_a_clear_id_column(tmp_path, text, says):
+    (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(cli.UsageError) as info:
+        cli.read_ids(tmp_path / "ids.csv")
+    assert says in str(info.value)
+
+
+def test_bulk_refund_takes_what_orders_purchases_gives(sandbox, tmp_path):
+    sandbox.reset()
+    edition = sandbox.store.edition(org=2)["id"]
+    purchases = pd.DataFrame(sandbox.store.purchases(edition_id=edition, status="paid", refundable=True)[:5])
+    purchases["product.name"] = purchases["product"].str.get("name")
+    purchases[["api_id", "product.name", "price"]].to_csv(tmp_path / "p.csv", index=False)
+    done = bulk_refund(sandbox, tmp_path, "--purchases", "p.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "done: 5" in done.stdout and len(done.stdout.splitlines()) == 2
+    assert sorted(r["purchase"]["api_id"] for r in refund_requests_of(sandbox, set(purchases["api_id"])) if
+                  r["reason"] == "event_cancelled") == sorted(purchases["api_id"])
+
+
+def test_bulk_refund_says_what_is_left_and_exits_non_zero_until_done(sandbox, tmp_path):
+    sandbox.reset()
+    ids = [p["api_id"] for p in sandbox.store.purchases(status="paid", refundable=True)[:6]]
+    (tmp_path / "ids.txt").write_text("\n".join(ids))
+    wrong = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt", token="sbx_" + "0" * 32)
+    assert wrong.returncode == 1 and "401" in wrong.stderr and refund_requests_of(sandbox, ids) == []
+
+    sandbox.faults.fail_next("GET", "/v1/refunds", 401, times=2)
+    first = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    assert first.returncode == 2, first.stdout + first.stderr
+    assert "done: 4\npending (401 token rejected; fix the token and run again): 2\nNot finished: 2 of 6" in first.stdout
+
+    again = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    assert again.returncode == 0 and again.stdout.endswith("done: 6\n"), again.stdout + again.stderr
+    assert sorted(r["purchase"]["api_id"] for r in refund_requests_of(sandbox, ids)) == sorted(ids)
+
+
+def test_bulk_refund_exits_3_when_preo_refused_some(sandbox, tmp_path):
+    sandbox.reset()
+    ids = [p["api_id"] for p in sandbox.store.purchases(status="refunded")[:2]]
+    (tmp_path / "ids.txt").write_text("\n".join(ids))
+    done = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "failed (409 nothing_to_refund; Preo refused these refunds" in done.stdout
+    assert "Not refunded: 2 of 2 purchases" in done.stdout

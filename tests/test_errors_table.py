@@ -7,6 +7,7 @@ import pytest
 import requests
 
 import preo_nb
+from preo_nb import bulk
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -38,7 +39,7 @@ def scope(sandbox, connect_to, tmp_path, monkeypatch):
         return path
 
     return {
-        "preo_nb": preo_nb, "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
+        "preo_nb": preo_nb, "bulk": bulk, "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
         "E": sandbox.store.busiest_edition()["id"], "ORG": sandbox.store.org_id(1), "URL": sandbox.url,
         "P": sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"],
         "R": sandbox.store.find_refund(org=1, status="requested")["id"],
