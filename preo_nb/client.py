@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from preo_nb._http import HTTP
 from preo_nb.config import Settings, Source, load_settings
@@ -23,6 +21,9 @@ from preo_nb.resources.refunds import Refunds
 from preo_nb.resources.segments import Segments
 from preo_nb.resources.users import Users
 from preo_nb.resources.webhooks import Webhooks
+
+if TYPE_CHECKING:
+    import requests
 
 
 class Client:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from preo_nb import contract
 from preo_nb.resources import refunds
 
@@ -20,3 +22,25 @@ def test_client_enums_match_the_contract():
     for literal, name in [(refunds.Reason, "RefundReason"), (refunds.Scope, "RefundScope"),
                           (refunds.Status, "RefundStatus")]:
         assert literal.__args__ == contract.enum(name)
+
+
+def test_the_readme_table_of_what_is_inferred_is_the_contracts():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert contract.provenance_table() in readme
+
+
+def test_provenance_names_the_source_of_every_part_of_an_operation():
+    seed = contract.provenance("purchases_refund")
+    assert (seed.operation, seed.path) == ("seed", "seed")
+    assert seed.fields["body.reason"] == "seed" and seed.fields["answer.amount"] == "seed"
+    guessed = contract.provenance("refunds_list")
+    assert guessed.path == "inferred" and guessed.parameters["purchase_id"] == "inferred"
+    assert "parameter purchase_id" in guessed.inferred()
+
+
+def test_equality_filters_map_to_the_columns_that_must_match():
+    assert contract.filter_columns("refunds_list") == {
+        "edition_id": "edition_id", "purchase_id": "purchase.api_id", "reason": "reason", "scope": "scope",
+        "status": "status"}
+    assert "search" not in contract.filter_columns("orders_list")
+    assert contract.media_types("segments_export_csv") == ("text/csv",)
