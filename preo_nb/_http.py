@@ -11,19 +11,17 @@ Policy (DESIGN.md, "HTTP policy"):
   something else, or carry a refund's body to another host): they raise
   ``UnexpectedRedirect`` naming the target. Reads follow a redirect on the same origin;
 * an error status becomes the matching ``APIError`` subclass, built in one place;
-* reading lists page by page lives in ``preo_nb._pages``.
+* reading lists page by page, and reading many objects at once, live in ``preo_nb._pages``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -32,18 +30,16 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from preo_nb import _progress, _retry
-from preo_nb._pool import loads, ordered_map
+from preo_nb import _retry
+from preo_nb._answers import Reply, Unprovable, api_error, cause_of, where_to_look
+from preo_nb._pool import loads
 from preo_nb._retry import Outcome
 from preo_nb.config import Settings
 from preo_nb.errors import (
-    APIError,
     PreoError,
-    RateLimited,
     TransportError,
     UnexpectedRedirect,
     UnknownOutcome,
-    error_class,
 )
 
 log = logging.getLogger("preo_nb.http")
@@ -68,25 +64,6 @@ class _BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return f"{self._scheme}Auth('***')"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer exactly as it came (``HTTP.probe``): status, headers (lower-case names), body."""
-
-    status: int
-    headers: dict[str, str]
-    content: bytes
-    url: str
-
-    @property
-    def media_type(self) -> str:
-        """The Content-Type without parameters, lower-case ("" when absent)."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def json(self) -> Any:
-        """The decoded JSON body (``ValueError`` when it is not JSON)."""
-        return loads(self.content)
 
 
 def cassette_active() -> bool:
@@ -165,7 +142,7 @@ class HTTP:
                 outcome = Outcome("answered", response.status_code, response.headers.get("Retry-After"))
                 error = None
                 if response.status_code >= 400:
-                    error = _api_error(response, method, self.settings.token_source)
+                    error = api_error(response, method, self.settings.token_source)
             decision = _retry.decide(method, outcome, attempt, self.policy, safe=safe, reached_before=reached)
             reached = reached or outcome.kind != "not_sent"
             if decision.action == "return":
@@ -227,7 +204,7 @@ class HTTP:
                                     allow_redirects=False)
 
     def _pause(self, method: str, url: str, error: PreoError, seconds: float) -> None:
-        log.warning("Preo API: %s %s %s; trying again in %.1f s", method, _path(url), _cause(error), seconds)
+        log.warning("Preo API: %s %s %s; trying again in %.1f s", method, _path(url), cause_of(error), seconds)
         time.sleep(seconds)
 
     def _settle(self, method: str, url: str, reconcile: Reconcile | None, cause: PreoError) -> Any:
@@ -235,7 +212,7 @@ class HTTP:
         where = _path(url)
         if reconcile is None:
             raise UnknownOutcome(method, url, cause, check=where_to_look(where))
-        log.warning("Preo API: %s %s %s; checking whether %s %s took effect", method, where, _cause(cause),
+        log.warning("Preo API: %s %s %s; checking whether %s %s took effect", method, where, cause_of(cause),
                     method, where)
         try:
             found = reconcile()
@@ -285,39 +262,10 @@ class HTTP:
         date: str | None = getattr(self._seen, "date", None)
         return date
 
-    def get_many(self, paths: list[str], *, progress: bool | None = None) -> list[Any]:
-        """GET several paths, concurrently unless a cassette is active; results in order."""
-        bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
-        results = []
-        workers = self.workers()
-        try:
-            for body in ordered_map(lambda p: self.request("GET", p), paths, workers=workers, window=4 * workers):
-                results.append(body)
-                bar.update(1)
-        finally:
-            bar.close()
-        return results
-
-    def workers(self) -> int:
-        """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
-        return 1 if cassette_active() else self.settings.page_workers
-
     def same_origin(self, link: str) -> str:
         """Keep the path and query of a server link but never leave the base URL's host."""
         base, target = urlsplit(self.settings.base_url), urlsplit(link)
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
-
-
-class Unprovable(PreoError):
-    """Raised by a reconciler: what it found cannot prove whether the POST took effect.
-
-    Attributes:
-        check: Where a person can look (``GET /v1/refunds?purchase_id=...``).
-    """
-
-    def __init__(self, why: str, *, check: str) -> None:
-        super().__init__(why)
-        self.check = check
 
 
 class _NoAnswer(Exception):
@@ -364,20 +312,6 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-def _cause(error: PreoError) -> str:
-    if isinstance(error, APIError):
-        return f"got {error.status}"
-    return f"got no usable answer ({str(error).split(' (')[0]})"
-
-
-def where_to_look(path: str) -> str:
-    """Where a user can see whether a POST to ``path`` took effect."""
-    parent, _, last = path.rpartition("/")
-    if re.fullmatch(r"[a-z][a-z0-9-]*", last) and parent.count("/") >= 3:  # an action on an object
-        return f"GET {parent}"
-    return f"GET {path} (the list)"
-
-
 def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "the Preo API did not answer in time"
@@ -386,28 +320,3 @@ def _describe(exc: requests.RequestException) -> str:
     return f"the request failed: {type(exc).__name__}"
 
 
-def _api_error(response: requests.Response, method: str, token_source: object = None) -> APIError:
-    """The error for an error status; a 401 names where the token came from (``token_source``)."""
-    from preo_nb.errors import token_hint  # here, so this change stays inside this function
-
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text[:500]
-    detail = code = None
-    fields: dict[str, Any] = {}
-    if isinstance(body, dict):
-        detail = body.get("detail") if isinstance(body.get("detail"), str) else None
-        code = body.get("code") if isinstance(body.get("code"), str) else None
-        fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
-    elif body:
-        detail = str(body)
-    cls = error_class(response.status_code, body)
-    error = cls(
-        response.status_code, method=method, url=response.url, detail=detail, code=code,
-        field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
-        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
-    )
-    if isinstance(error, RateLimited):
-        error.retry_after = response.headers.get("Retry-After")
-    return error

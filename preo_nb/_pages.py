@@ -154,6 +154,27 @@ def read(
     reading.check()
 
 
+def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> list[Any]:
+    """GET several paths, concurrently unless a cassette is active; results in order."""
+    bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
+    results = []
+    count = workers(http)
+    try:
+        for body in ordered_map(lambda p: http.request("GET", p), paths, workers=count, window=4 * count):
+            results.append(body)
+            bar.update(1)
+    finally:
+        bar.close()
+    return results
+
+
+def workers(http: HTTP) -> int:
+    """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
+    from preo_nb._http import cassette_active
+
+    return 1 if cassette_active() else http.settings.page_workers
+
+
 def read_whole(read_list: Callable[[], T], path: str) -> T:
     """Run ``read_list`` (which reads a list whole), once more if the list changed while read."""
     try:
@@ -184,8 +205,8 @@ def _concurrently(
         except NotFound:  # the list shrank while it was read: the check at the end says so
             return None
 
-    workers = http.workers()
-    pages = ordered_map(fetch, plan, workers=workers, window=workers + 2)
+    count = workers(http)
+    pages = ordered_map(fetch, plan, workers=count, window=count + 2)
     with contextlib.closing(pages):
         for number, page in zip(plan, pages, strict=True):
             if page is None:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from preo_nb import contract
 
 if TYPE_CHECKING:
-    from preo_nb._http import HTTP, Reply
+    from preo_nb._answers import Reply
+    from preo_nb._http import HTTP
     from preo_nb.client import Client
 
 RESULTS = ("PASS", "FAIL", "UNKNOWN")

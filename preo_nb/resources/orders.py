@@ -135,5 +135,5 @@ def _checked(query: dict[str, Any], pages: Iterator[list[dict[str, Any]]]) -> It
 
 def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
     """Read the details of a page of orders; return their purchases, each with its order id."""
-    details = http.get_many(paths, progress=False)
+    details = _pages.get_many(http, paths, progress=False)
     return [{"order_id": d["id"], **p} for d in details for p in d.get("purchases", [])]

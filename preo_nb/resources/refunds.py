@@ -11,7 +11,8 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import _pages, _values, contract
-from preo_nb._http import Reconcile, Unprovable
+from preo_nb._answers import Unprovable
+from preo_nb._http import Reconcile
 from preo_nb.errors import AwaitingApproval, PreoValidationError
 from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, filters_of, given
 

@@ -1,0 +1,85 @@
+"""What an answer means: an error built from an error status, a probe's raw reply, where to look.
+
+No ``requests`` here: the answers are read through the attributes every HTTP response has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from preo_nb._pool import loads
+from preo_nb.errors import APIError, PreoError, RateLimited, error_class
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer exactly as it came (``HTTP.probe``): status, headers (lower-case names), body."""
+
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    url: str
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type without parameters, lower-case ("" when absent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The decoded JSON body (``ValueError`` when it is not JSON)."""
+        return loads(self.content)
+
+
+class Unprovable(PreoError):
+    """Raised by a reconciler: what it found cannot prove whether the POST took effect.
+
+    Attributes:
+        check: Where a person can look (``GET /v1/refunds?purchase_id=...``).
+    """
+
+    def __init__(self, why: str, *, check: str) -> None:
+        super().__init__(why)
+        self.check = check
+
+
+def cause_of(error: PreoError) -> str:
+    if isinstance(error, APIError):
+        return f"got {error.status}"
+    return f"got no usable answer ({str(error).split(' (')[0]})"
+
+
+def where_to_look(path: str) -> str:
+    """Where a user can see whether a POST to ``path`` took effect."""
+    parent, _, last = path.rpartition("/")
+    if re.fullmatch(r"[a-z][a-z0-9-]*", last) and parent.count("/") >= 3:  # an action on an object
+        return f"GET {parent}"
+    return f"GET {path} (the list)"
+
+
+def api_error(response: Any, method: str, token_source: object = None) -> APIError:
+    """The error for an error status; a 401 names where the token came from (``token_source``)."""
+    from preo_nb.errors import token_hint  # here, so this change stays inside this function
+
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:500]
+    detail = code = None
+    fields: dict[str, Any] = {}
+    if isinstance(body, dict):
+        detail = body.get("detail") if isinstance(body.get("detail"), str) else None
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
+    elif body:
+        detail = str(body)
+    cls = error_class(response.status_code, body)
+    error = cls(
+        response.status_code, method=method, url=response.url, detail=detail, code=code,
+        field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
+        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
+    )
+    if isinstance(error, RateLimited):
+        error.retry_after = response.headers.get("Retry-After")
+    return error
