@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from preo_nb import _progress, contract
+from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
 from preo_nb.journal import Journal, Row, exclusive, summary
-from preo_nb.resources._base import check_id
 from preo_nb.resources.refunds import refund_body
 
 if TYPE_CHECKING:

@@ -338,7 +338,7 @@ def read_ids(path: Path) -> list[str]:
 
 def _id_column(path: Path, header: list[str]) -> int | None:
     """The position of the id column named in ``header``; None when the file is a plain list of ids."""
-    from preo_nb.resources._base import ID_PATTERN
+    from preo_nb.checks import ID_PATTERN
 
     names = [name.lower() for name in header]
     for wanted in ID_COLUMNS:

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import CHUNKSIZE
+from preo_nb.frames import CHUNKSIZE
 
 DEFAULT_CHUNKSIZE = 100_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -34,6 +34,7 @@ import gc
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,8 @@ from preo_nb.contract import Column
 from preo_nb.errors import ContractDriftWarning
 
 log = logging.getLogger("preo_nb.frames")
+CHUNKSIZE: ContextVar[int | None] = ContextVar("preo_nb_chunksize", default=None)
+"""Rows per chunk while ``preo_nb.iter_frames`` calls a list method; None: one DataFrame."""
 
 DTYPES: dict[str, Any] = {
     "string": "string",

@@ -11,8 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from preo_nb.checks import timestamp
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import timestamp
 
 ORDER_KEYS = ("order_id", "customer_email", "customer_phone", "customer_first_name", "customer_last_name",
               "created", "items")

@@ -7,8 +7,9 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
+from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given
 
 Ordering = Literal["created", "-created", "modified", "-modified", "order", "-order", "title", "-title"]
 

@@ -17,8 +17,9 @@ import pandas as pd
 
 from preo_nb import contract, frames
 from preo_nb._http import Reconcile
+from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given
 from preo_nb.resources._import_checks import check_orders
 from preo_nb.resources.files import FileSource, read_pages, read_source
 

@@ -7,7 +7,8 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given, timestamp
+from preo_nb.checks import NOT_GIVEN, check_id, timestamp
+from preo_nb.resources._base import Resource, changes, filters_of, given
 
 EditionStatus = Literal["upcoming", "current", "past", "no_dates"]
 Language = Literal["en", "da", "se", "nl", "pl"]

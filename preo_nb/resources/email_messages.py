@@ -8,8 +8,9 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import contract
+from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given
 
 MessageType = Literal[
     "receipt", "receipt_online", "reminder", "refund_confirmation", "user_portal_access", "campaign", "other",

@@ -11,8 +11,9 @@ import pandas as pd
 
 from preo_nb import _pages
 from preo_nb._http import HTTP
+from preo_nb.checks import NOT_GIVEN, check_id, check_query
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, check_query, given
+from preo_nb.resources._base import Resource, changes, given
 
 Ordering = Literal["created_at", "-created_at", "updated_at", "-updated_at", "file_name", "-file_name"]
 FileSource = str | os.PathLike[str] | bytes | IO[bytes]

@@ -10,8 +10,9 @@ import pandas as pd
 
 from preo_nb import _pages, _verify, frames
 from preo_nb._http import HTTP
+from preo_nb.checks import check_query
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, check_query, filters_of
+from preo_nb.resources._base import Resource, filters_of
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 OrderType = Literal["online", "in-person", "imported"]

@@ -13,8 +13,9 @@ import pandas as pd
 from preo_nb import _pages, _values, contract
 from preo_nb._answers import Unprovable
 from preo_nb._http import Reconcile
+from preo_nb.checks import check_amount, check_enum, check_id
 from preo_nb.errors import AwaitingApproval, PreoValidationError
-from preo_nb.resources._base import Resource, check_amount, check_enum, check_id, filters_of, given
+from preo_nb.resources._base import Resource, filters_of, given
 
 Reason = Literal[
     "deposit_reclaim", "sold_out", "event_cancelled", "product_defect", "duplicate_purchase",

@@ -10,8 +10,9 @@ from typing import Any, ClassVar, Literal, overload
 import pandas as pd
 
 from preo_nb import contract, frames
+from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.contract import Column
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, check_id, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given
 from preo_nb.resources.consents import check_text
 
 Status = Literal["draft", "pending", "processing", "completed", "failed"]

@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from preo_nb import contract
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_enum, filters_of
+from preo_nb.checks import NOT_GIVEN, check_enum
+from preo_nb.resources._base import Resource, changes, filters_of
 
 
 class Users(Resource):

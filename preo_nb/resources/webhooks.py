@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from preo_nb._secret import guard
+from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import NOT_GIVEN, Resource, changes, check_id, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given
 
 DeliveryStatus = Literal["pending", "success", "failed"]
 Ordering = Literal["created", "-created", "modified", "-modified", "name", "-name"]

@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from preo_nb import contract
+from preo_nb.checks import check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import check_id
 from preo_nb.resources.purchases import Purchases
 from preo_nb.resources.refunds import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATUSES, refund_body
 

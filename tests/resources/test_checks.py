@@ -142,7 +142,7 @@ def test_bad_input_is_refused_before_sending(offline, nothing_sent, case, call, 
 
 
 def test_dates_are_sent_as_utc_iso_strings():
-    from preo_nb.resources._base import timestamp
+    from preo_nb.checks import timestamp
 
     assert timestamp(dt.date(2026, 6, 1), "d") == "2026-06-01T00:00:00Z"
     assert timestamp("2026-06-01T12:00:00+02:00", "d") == "2026-06-01T10:00:00Z"

@@ -12,7 +12,8 @@ import pytest
 import preo_nb
 import preo_nb.resources
 from preo_nb import PreoValidationError, contract
-from preo_nb.resources._base import Resource, timestamp
+from preo_nb.checks import timestamp
+from preo_nb.resources._base import Resource
 
 # Keyword-only arguments that shape the result, not the query sent.
 NOT_FILTERS = {"progress", "show_secrets"}
