@@ -22,7 +22,7 @@ from preo_nb.errors import PreoValidationError
 from preo_nb.resources.refunds import OPEN_STATUSES
 from preo_nb.sandbox.receiver import listening
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 RUNBOOKS = {"orders_report", "cancelled_event_refunds", "import_external_orders", "campaign_report",
             "webhook_health", "refund_queue_daily"}

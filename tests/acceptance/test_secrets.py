@@ -9,7 +9,7 @@ import preo_nb
 from preo_nb import runner, testing
 from preo_nb._secret import Secret
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WRONG_TOKEN = "sbx_" + "wrong" * 6  # built, so the test's own source never shows it whole
 
 
