@@ -14,7 +14,7 @@ import pytest
 
 from preo_nb import runbooks, runner, testing
 from preo_nb.resources.refunds import OPEN_STATUSES
-from preo_nb.sandbox.receiver import listening
+from preo_nb.sandbox.webhooks.receiver import listening
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from preo_nb.sandbox import Sandbox
-from preo_nb.sandbox.models import Customer, Purchase
+from preo_nb.sandbox.commerce.models import Customer, Purchase
 
 from .conftest import Api
 
