@@ -13,8 +13,8 @@ from typing import Any, cast
 from flask import request
 from jsonschema import ValidationError
 
+from preo_nb.conformance import request_validator
 from preo_nb.sandbox.core.errors import invalid
-from preo_nb.sandbox.web import schemas
 
 
 def read_body(operation_id: str) -> dict[str, Any]:
@@ -26,10 +26,9 @@ def read_body(operation_id: str) -> dict[str, Any]:
         ApiError: 400 for invalid JSON, a non-object, or schema violations.
     """
     data = _parse_json(request.get_data(cache=True))
-    where = schemas.request_pointer(operation_id)
-    if where is not None:
-        found = schemas.validator(where, lenient_datetimes=True).iter_errors(data)
-        errors = field_errors(found)
+    schema = request_validator(operation_id)
+    if schema is not None:
+        errors = field_errors(schema.iter_errors(data))
         if errors:
             raise invalid(errors)
     return data
