@@ -29,6 +29,15 @@ from typing import Any
 
 import cel
 
+from preo_nb.cel import (
+    TYPE_NAMES,
+    bound_variables,
+    code_only,
+    compile_condition,
+    offset_to_position,
+    position,
+    syntax_problems,
+)
 from preo_nb.sandbox.commerce.models import PRODUCT_TYPES, Customer, Order, Purchase
 from preo_nb.sandbox.core.clock import ANCHOR
 from preo_nb.sandbox.marketing.cel_engine import (
@@ -52,12 +61,8 @@ BUILTINS = (
     "getDayOfMonth", "getDayOfYear", "getDayOfWeek", "getHours", "getMinutes", "getSeconds",
     "getMilliseconds",
 )
-TYPE_NAMES = ("int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type")
-_SYNTAX = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
-_BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _USER_FIELD = re.compile(r"\buser\s*\.\s*([A-Za-z_]\w*)")
 _DATA_ERRORS = (IndexError, ZeroDivisionError, OverflowError, ValueError)
-_LITERAL = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
 
 
 def error(message: str, line: int | None = None, column: int | None = None) -> Json:
@@ -68,7 +73,7 @@ def error(message: str, line: int | None = None, column: int | None = None) -> J
 def check(source: str) -> list[Json]:
     """Return the condition's errors (empty when it is valid)."""
     try:
-        program = cel.compile(source)
+        program = compile_condition(source)
     except ValueError as exc:
         return syntax_errors(str(exc))
     return name_errors(source, program) or type_errors(source, program)
@@ -76,48 +81,31 @@ def check(source: str) -> list[Json]:
 
 def syntax_errors(text: str) -> list[Json]:
     """Split the engine's parse failure into errors with 1-based line and column."""
-    found = [error(m[3].strip(), int(m[1]), int(m[2])) for m in _SYNTAX.finditer(text)]
-    return found or [error(text.strip())]
+    return [error(p.message, p.line, p.column) for p in syntax_problems(text)]
 
 
 def name_errors(source: str, program: cel.Program) -> list[Json]:
     """Errors for names the context does not define, at their first occurrence."""
     references = program.references()
-    source = _code_only(source)
-    bound = set(_BOUND.findall(source))
+    source = code_only(source)
+    bound = bound_variables(source)
     known = {*ROOTS, *TYPE_NAMES, *bound}
     errors = [
-        error(f"undeclared reference to '{name}'", *_position(source, name))
+        error(f"undeclared reference to '{name}'", *position(source, name))
         for name in references["variables"]
         if name not in known
     ]
     errors += [
-        error(f"undeclared reference to function '{name}'", *_position(source, name))
+        error(f"undeclared reference to function '{name}'", *position(source, name))
         for name in references["functions"]
         if name[0].isalpha() and name not in (*SANDBOX_FUNCTIONS, *BUILTINS)
     ]
     if "user" not in bound:
         for match in _USER_FIELD.finditer(source):
             if match[1] not in USER_FIELDS:
-                line, column = _at(source, match.start(1))
+                line, column = offset_to_position(source, match.start(1))
                 errors.append(error(f"user has no field '{match[1]}'", line, column))
     return errors
-
-
-def _code_only(source: str) -> str:
-    """The source with string literals blanked out (same length, so positions hold)."""
-    return _LITERAL.sub(lambda m: " " * len(m[0]), source)
-
-
-def _position(source: str, name: str) -> tuple[int | None, int | None]:
-    source = _code_only(source)
-    found = re.search(rf"(?<![\w.]){re.escape(name)}\b", source) or re.search(rf"\b{re.escape(name)}\b", source)
-    return _at(source, found.start()) if found else (None, None)
-
-
-def _at(source: str, offset: int) -> tuple[int, int]:
-    before = source[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def type_errors(source: str, program: cel.Program) -> list[Json]:
@@ -134,7 +122,7 @@ def type_errors(source: str, program: cel.Program) -> list[Json]:
             if "Python function call failed: TypeError" not in str(exc):
                 continue  # a built-in failing on sample values, e.g. int("x")
             message = brief(exc)
-            return [error(message, *_position(source, message.split("(")[0]))]
+            return [error(message, *position(code_only(source), message.split("(")[0]))]
         except TypeError as exc:
             return [error(brief(exc))]
         if not isinstance(value, bool):

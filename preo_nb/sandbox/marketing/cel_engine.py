@@ -37,6 +37,7 @@ from typing import Any
 
 import cel
 
+from preo_nb.cel import guarded
 from preo_nb.sandbox.commerce.models import Customer, Order, Purchase
 from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO
@@ -189,7 +190,7 @@ class Runner:
             self.context.update({name: variables[name] for name in self._needed})
         # The engine prints a line to stderr when a Python function raises; the
         # error is reported through the API instead.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), guarded():
             return self.program.execute(self.context)
 
     def test(self, subject: Subject) -> bool:

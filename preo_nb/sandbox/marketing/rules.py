@@ -22,12 +22,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import cel
-
 from preo_nb import contract
+from preo_nb.cel import MAX_CONDITION_LENGTH, compile_condition, too_long
 from preo_nb.sandbox.commerce.models import Customer
 from preo_nb.sandbox.core import events
-from preo_nb.sandbox.core.errors import invalid
+from preo_nb.sandbox.core.errors import field_error, invalid
 from preo_nb.sandbox.core.jobs import Machine
 from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.marketing import render
@@ -42,12 +41,23 @@ CONTENT = {"email": "email_message_id", "sms": "sms_body"}
 # -- segments ----------------------------------------------------------------
 
 
+def check_length(source: str) -> None:
+    """Refuse a condition longer than ``preo_nb.cel.MAX_CONDITION_LENGTH`` before the engine sees it.
+
+    Raises:
+        ApiError: 400 on ``condition`` naming the limit.
+    """
+    if too_long(source):
+        raise field_error("condition", f"Ensure this field has no more than {MAX_CONDITION_LENGTH} characters.")
+
+
 def check_condition(source: str) -> None:
-    """Refuse a condition that does not validate.
+    """Refuse a condition that is too long or does not validate.
 
     Raises:
         ApiError: 400 on ``condition``, one message per error, with its position.
     """
+    check_length(source)
     errors = check(source)
     if errors:
         raise invalid({"condition": [_located(e) for e in errors]})
@@ -77,7 +87,7 @@ def members(store: Store, segment: Segment, now: datetime) -> list[str]:
         ConditionError: The condition failed (or gave no bool) for some customer.
     """
     try:
-        program = cel.compile(segment.condition)
+        program = compile_condition(segment.condition)
     except ValueError as exc:  # saved conditions were checked; kept for safety
         raise ConditionError(f"The condition does not parse: {exc}") from None
     runner = Runner(program, edition_id=segment.edition_id, now=now)

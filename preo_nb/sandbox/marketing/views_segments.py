@@ -14,7 +14,7 @@ from preo_nb.sandbox.core.errors import conflict, forbidden, raise_if, unknown_o
 from preo_nb.sandbox.marketing import render as render_marketing
 from preo_nb.sandbox.marketing.cel_checks import check, describe
 from preo_nb.sandbox.marketing.models import SEGMENT_RUNNING, Segment
-from preo_nb.sandbox.marketing.rules import CALCULATION, check_condition, in_use_by_campaign
+from preo_nb.sandbox.marketing.rules import CALCULATION, check_condition, check_length, in_use_by_campaign
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
 from preo_nb.sandbox.web.views import Group, caller, services, store
@@ -115,6 +115,7 @@ def segments_validate_cel() -> Json:
         edition = store().data.editions.get(edition_id)
         if edition is None or not caller().can(edition.organization_id, READ):
             raise unknown_object("edition_id", edition_id)
+    check_length(body["condition"])
     errors = check(body["condition"])
     return {"valid": not errors, "error": errors[0]["message"] if errors else None, "errors": errors}
 
