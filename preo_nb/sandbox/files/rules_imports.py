@@ -31,6 +31,8 @@ from preo_nb.sandbox.files.models import DataImport, ImportItem, ImportOrder
 Json = dict[str, Any]
 
 REQUIRED_FIELDS = ("customer_email", "product_code", "quantity")
+MAX_QUANTITY = 1_000
+"""Most units one line may import: each unit becomes a purchase, created under the store lock."""
 NAME_PARTS = ("customer_first_name", "customer_last_name")
 MAX_ROW_ERRORS = 20
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -71,7 +73,7 @@ def check_mapping(column_map: dict[str, str | None]) -> tuple[list[str], list[st
 
 def _quantity(text: str) -> int:
     number = Decimal(text.replace(",", "."))
-    if number != number.to_integral_value() or number < 1:
+    if number != number.to_integral_value() or not 1 <= number <= MAX_QUANTITY:
         raise ValueError(text)
     return int(number)
 
@@ -128,7 +130,7 @@ def _row_problem(values: dict[str, str]) -> str | None:
     try:
         _quantity(quantity)
     except (ValueError, InvalidOperation):
-        return f"quantity {quantity!r} is not a whole number of at least 1."
+        return f"quantity {quantity!r} is not a whole number from 1 to {MAX_QUANTITY}."
     try:
         _price(values.get("unit_price", ""))
     except (ValueError, InvalidOperation):
@@ -225,6 +227,8 @@ def parse_external(store: Store, edition_id: str, body: Json) -> tuple[list[Impo
             product = find_product(store, edition_id, item.product_code)
             if item.unit_price is not None and item.unit_price < 0:
                 errors.append(f"Order {order.order_id}: unit_price must not be negative.")
+            if item.quantity > MAX_QUANTITY:
+                errors.append(f"Order {order.order_id}: quantity must be at most {MAX_QUANTITY}.")
             if product is None:
                 errors.append(f"Order {order.order_id}: no product of this edition has code {item.product_code!r}.")
             else:

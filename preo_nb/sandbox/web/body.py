@@ -2,19 +2,31 @@
 
 Errors come back as DRF-style 400 bodies: a field map (``{"name": ["This field
 is required."]}``) or ``non_field_errors`` for a body that is not a JSON object.
+
+Every number of every body is checked here, before any rule sees it: Python's
+JSON reads ``NaN``, ``Infinity`` and ``1e400`` (infinite) as floats that the
+contract's ``number`` accepts but no amount can be, and exact money (a
+``Decimal`` to the cent) cannot hold numbers beyond ``MAX_NUMBER``. Bodies
+nesting deeper than ``MAX_DEPTH`` are refused whole.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from flask import request
 from jsonschema import ValidationError
 
 from preo_nb.conformance import request_validator
-from preo_nb.sandbox.core.errors import invalid
+from preo_nb.sandbox.core.errors import ApiError, invalid
+
+MAX_DEPTH = 64
+"""Deepest nesting of a body, in levels; the contract's bodies nest a few (an email preview's context)."""
+MAX_NUMBER = 10**12
+"""Largest number either way a body may hold: beyond any amount, count or position in the API."""
 
 
 def read_body(operation_id: str) -> dict[str, Any]:
@@ -23,15 +35,59 @@ def read_body(operation_id: str) -> dict[str, Any]:
     An absent body counts as ``{}``; unknown fields are kept but ignored by views.
 
     Raises:
-        ApiError: 400 for invalid JSON, a non-object, or schema violations.
+        ApiError: 400 for invalid or too deeply nested JSON, a non-object, a
+            number out of range, or schema violations.
     """
     data = _parse_json(request.get_data(cache=True))
+    errors = number_errors(data)
     schema = request_validator(operation_id)
     if schema is not None:
-        errors = field_errors(schema.iter_errors(data))
-        if errors:
-            raise invalid(errors)
+        for field, messages in field_errors(schema.iter_errors(data)).items():
+            errors[field] = errors.get(field, []) + messages
+    if errors:
+        raise invalid(errors)
     return data
+
+
+def number_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Field errors for numbers that are not finite or beyond ``MAX_NUMBER`` (nested ones named by path)."""
+    found: dict[str, list[str]] = {}
+    for path, number in _numbers(data):
+        if isinstance(number, float) and not math.isfinite(number):
+            message = "A valid number is required."
+        elif number > MAX_NUMBER:
+            message = f"Ensure this value is less than or equal to {MAX_NUMBER}."
+        elif number < -MAX_NUMBER:
+            message = f"Ensure this value is greater than or equal to {-MAX_NUMBER}."
+        else:
+            continue
+        field = str(path[0])
+        found.setdefault(field, []).append(message if len(path) == 1 else f"{_dotted(path)}: {message}")
+    return found
+
+
+def _numbers(data: Any) -> Iterator[tuple[tuple[str | int, ...], float]]:
+    """Every number in a body with its path, in document order; 400 past ``MAX_DEPTH`` levels."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:  # a loop, not recursion: the depth is what is being checked
+        path, node = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise _too_deep()
+        if isinstance(node, dict):
+            stack.extend(reversed([((*path, key), value) for key, value in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, index), value) for index, value in enumerate(node)]))
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            yield path, node
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """``("orders", 0, "unit_price")`` -> ``orders[0].unit_price``."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+
+
+def _too_deep() -> ApiError:
+    return invalid({"non_field_errors": [f"JSON parse error - the body nests deeper than {MAX_DEPTH} levels."]})
 
 
 def _parse_json(raw: bytes) -> dict[str, Any]:
@@ -39,6 +95,8 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise _too_deep() from None
     except ValueError as exc:
         raise invalid({"non_field_errors": [f"JSON parse error - {exc}"]}) from None
     if not isinstance(data, dict):

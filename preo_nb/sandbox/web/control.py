@@ -49,6 +49,6 @@ def _faults() -> Json:
             if not isinstance(spec, dict):
                 raise TypeError("expected a JSON object")
             faults.apply(spec)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise ApiError(400, {"detail": f"Bad fault spec: {exc}"}) from None
     return faults.state()
