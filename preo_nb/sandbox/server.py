@@ -139,18 +139,21 @@ def serve(
 ) -> None:
     """Serve a sandbox in the foreground until interrupted (``preo-nb sandbox``).
 
-    Announces the base URL and one token per role before serving.
+    Announces the base URL, one token per role and the two ``.env`` lines that
+    connect a notebook as the admin, before serving.
     """
     from preo_nb.sandbox.web import serving
 
     store = build(seed, scale)
     tokens = issue_tokens(store)
     server = serving.server(store, Faults(), port, quiet=False)
-    announce(
-        f"Preo sandbox (seed {seed}, scale {scale}) on http://{HOST}:{server.server_port}"
-    )
+    url = f"http://{HOST}:{server.server_port}"
+    announce(f"Preo sandbox (seed {seed}, scale {scale}) on {url}")
     for role, token in tokens.items():
         announce(f"  {role} token: {token}")
+    announce("Connect from a notebook with these two lines in a .env file next to it:")
+    announce(f"PREO_BASE_URL={url}")
+    announce(f"PREO_API_TOKEN={tokens['admin']}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
