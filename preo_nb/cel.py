@@ -13,16 +13,30 @@
 
 It does not evaluate anything: whether the condition gives a bool is left to
 the server's ``validate_cel``, which knows the real data.
+
+A condition longer than ``MAX_CONDITION_LENGTH`` is one problem before the
+engine sees it, and ``compile_condition``/``guarded`` turn the engine's Rust
+panics (a ``BaseException``, which ``except Exception`` would let through) into
+``EngineError``. The sandbox uses this module's helpers and limit too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import cel
+
+MAX_CONDITION_LENGTH = 10_000
+"""The longest condition accepted, in characters.
+
+The engine panics when it reports a syntax error past character 65,535 (its
+positions are 16-bit); conditions built in the segment builder are a few hundred
+characters, so 10,000 leaves room for hand-written ones and stays far from that.
+"""
 
 #: Functions and methods every CEL program may call (the standard definitions).
 BUILTINS = (
@@ -60,6 +74,44 @@ class Problem:
         return f"{text}\n{' ' * (self.column - 1)}^"
 
 
+class EngineError(ValueError):
+    """The CEL engine failed (a panic in its Rust code) instead of reporting on the condition."""
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn an engine panic inside the block into ``EngineError``; other exceptions pass unchanged."""
+    try:
+        yield
+    except Exception:
+        raise
+    except BaseException as exc:
+        # pyo3 raises PanicException, a BaseException so that it is not caught by accident.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise EngineError(f"the CEL engine failed: {exc}") from None
+
+
+def too_long(source: str) -> str | None:
+    """Say why a condition is too long to check, or None when it is not."""
+    if len(source) <= MAX_CONDITION_LENGTH:
+        return None
+    return f"the condition has {len(source):,} characters; at most {MAX_CONDITION_LENGTH:,} are allowed"
+
+
+def compile_condition(source: str) -> cel.Program:
+    """Compile a condition (``cel.compile``) within the length limit.
+
+    Raises:
+        ValueError: Too long, does not parse, or the engine failed (``EngineError``).
+    """
+    problem = too_long(source)
+    if problem:
+        raise ValueError(problem)
+    with guarded():
+        return cel.compile(source)
+
+
 def check(source: str, context: Mapping[str, Any] | None = None) -> list[Problem]:
     """Return the problems of a condition (empty when it passes the local checks).
 
@@ -69,8 +121,11 @@ def check(source: str, context: Mapping[str, Any] | None = None) -> list[Problem
     """
     if not source.strip():
         return [Problem("the condition is empty", 1, 1)]
+    problem = too_long(source)
+    if problem:
+        return [Problem(problem)]
     try:
-        program = cel.compile(source)
+        program = compile_condition(source)
     except ValueError as exc:
         return syntax_problems(str(exc))
     if context is None:
@@ -90,7 +145,8 @@ def name_problems(source: str, references: Mapping[str, list[str]], context: Map
     code = code_only(source)
     fields = declared_fields(context)
     known_functions = {f["name"] for f in context.get("functions", [])} | set(BUILTINS)
-    known_variables = set(fields) | set(TYPE_NAMES) | set(_BOUND.findall(code))
+    bound = bound_variables(code)
+    known_variables = set(fields) | set(TYPE_NAMES) | bound
     problems = [
         Problem(f"unknown variable '{name}'", *position(code, name))
         for name in references["variables"] if name not in known_variables
@@ -100,12 +156,17 @@ def name_problems(source: str, references: Mapping[str, list[str]], context: Map
         for name in references["functions"] if name[0].isalpha() and name not in known_functions
     ]
     for root, allowed in fields.items():
-        if not allowed or root in _BOUND.findall(code):
+        if not allowed or root in bound:
             continue
         for match in re.finditer(rf"(?<![\w.]){re.escape(root)}\s*\.\s*([A-Za-z_]\w*)", code):
             if match[1] not in allowed:
                 problems.append(Problem(f"{root} has no field '{match[1]}'", *offset_to_position(code, match.start(1))))
     return problems
+
+
+def bound_variables(code: str) -> set[str]:
+    """The variables macros bind in ``code`` (``o`` in ``orders.exists(o, ...)``)."""
+    return set(_BOUND.findall(code))
 
 
 def declared_fields(context: Mapping[str, Any]) -> dict[str, set[str]]:

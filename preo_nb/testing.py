@@ -10,6 +10,9 @@
   shuts down cleanly and the file is written).
 * ``find_secrets(text)`` spots tokens and webhook secrets; the tests scan every
   cassette and executed notebook with it.
+
+The pytest fixtures for users' own tests (``preo_sandbox``, ``preo_client``) are
+in ``preo_nb.pytest_plugin``, which pytest loads by itself once preo_nb is installed.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_cassette_holds_no_secret(path):
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CASSETTES)))
 def test_recorded_responses_follow_the_contract(path):
-    from preo_nb.sandbox.conformance import check
+    from preo_nb.conformance import check_response as check
 
     problems = []
     for item in interactions(path):

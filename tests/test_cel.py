@@ -67,3 +67,25 @@ def test_the_checks_need_neither_the_sandbox_nor_widgets():
            "if m.startswith(('preo_nb.sandbox', 'flask', 'ipywidgets', 'preo_nb.widgets'))))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert found.stdout.strip() == "[]"
+
+
+# A syntax error past character 65,535 makes the engine panic (a BaseException) instead of reporting it.
+TOO_LONG = "size(orders) > 0" + " && size(orders) > 0" * 3500 + " &&"
+
+
+def test_a_condition_over_the_limit_is_one_clear_problem_before_the_engine_sees_it():
+    assert len(TOO_LONG) > 65_535 > cel.MAX_CONDITION_LENGTH
+    assert cel.check(TOO_LONG, CONTEXT) == [
+        cel.Problem(f"the condition has {len(TOO_LONG):,} characters; at most 10,000 are allowed")
+    ]
+    with pytest.raises(ValueError, match="at most 10,000"):
+        cel.compile_condition(TOO_LONG)
+    at_limit = "size(orders) > 0" + " " * (cel.MAX_CONDITION_LENGTH - 16)
+    assert cel.check(at_limit, CONTEXT) == []
+
+
+def test_an_engine_panic_becomes_an_ordinary_error():
+    import cel as engine
+
+    with pytest.raises(cel.EngineError, match="the CEL engine failed"), cel.guarded():
+        engine.compile("x" * 66_000 + " &&")  # panics: the check above keeps conditions this long away

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 import preo_nb
-from preo_nb.sandbox import receiver
-from preo_nb.sandbox.receiver import Receiver
+from preo_nb.sandbox.webhooks import receiver
+from preo_nb.sandbox.webhooks.receiver import Receiver
 from preo_nb.signing import SignatureVerificationError, parse_header, verify
 
 

@@ -175,8 +175,8 @@ def _report_fields(probe: Probe, tally: Tally) -> None:
 
 def _schema(operation_id: str, reply: Any) -> list[str]:
     """What the contract's JSON schema says of one answer (``preo_nb.conformance``)."""
-    from preo_nb import conformance
+    from preo_nb.conformance import check_response
 
-    found: list[str] = conformance.check_response(operation_id, reply.status, reply.headers.get("content-type"),
+    found: list[str] = check_response(operation_id, reply.status, reply.headers.get("content-type"),
                                                   reply.content)
     return found

@@ -7,29 +7,27 @@ threaded Werkzeug server::
         preo = preo_nb.connect(base_url=sb.url, token=sb.token)
 
 ``import preo_nb`` never imports this package, so Flask and Faker are only
-needed by those who run a sandbox.
+needed by those who run a sandbox; and this package imports Flask only when a
+server starts. Layout: ``core`` (state, callers, errors, events, faults, jobs),
+one package per domain (``commerce``, ``files``, ``marketing``, ``emails``,
+``webhooks``: models, render, rules, seed and views each) and ``web`` (the
+Flask app).
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
-from preo_nb.sandbox.app import create_app
-from preo_nb.sandbox.faults import Faults
+from preo_nb.sandbox.core.faults import Faults
+from preo_nb.sandbox.core.store import ANCHOR, Store
+from preo_nb.sandbox.finders import SeededStore
 from preo_nb.sandbox.seed import SCALES, build
-from preo_nb.sandbox.store import ANCHOR, Store
+from preo_nb.sandbox.server import Sandbox, issue_tokens, running, serve, start
 
 __all__ = [
     "ANCHOR",
     "SCALES",
     "Faults",
     "Sandbox",
+    "SeededStore",
     "Store",
     "build",
     "issue_tokens",
@@ -37,163 +35,3 @@ __all__ = [
     "serve",
     "start",
 ]
-
-ROLES = ("admin", "manager", "staff", "guest")
-HOST = "127.0.0.1"
-
-
-class Sandbox:
-    """A running sandbox server.
-
-    Attributes:
-        url: Base URL, e.g. ``http://127.0.0.1:54321``.
-        token: The admin's bearer token (admin in both organizations).
-        tokens: Bearer token per role: admin, manager, staff, guest.
-        store: The live state; its lookup helpers (``store.first_edition()``,
-            ``store.find_purchase(has_deposit=True)``, ...) return API dicts.
-        faults: The fault switch (``faults.fail_next(...)``, ...).
-        violations: Contract violations found (only with ``check_contract``).
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        faults: Faults,
-        server: BaseWSGIServer,
-        tokens: dict[str, str],
-        violations: list[str],
-    ) -> None:
-        self.store = store
-        self.faults = faults
-        self.tokens = tokens
-        self.token = tokens["admin"]
-        self.violations = violations
-        self.url = f"http://{HOST}:{server.server_port}"
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="preo-sandbox", daemon=True
-        )
-        self._thread.start()
-
-    def reset(self) -> None:
-        """Return to the freshly seeded state, clock restarted and faults off."""
-        self.store.reset()
-        self.faults.clear()
-
-    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
-        """Wait until every queued webhook delivery was attempted; False if some still run."""
-        from preo_nb.sandbox.webhook_delivery import settle
-
-        return settle(self.store, timeout)
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __repr__(self) -> str:
-        # Tokens stay out of the repr so they never land in notebook outputs.
-        return f"<Sandbox {self.url}>"
-
-
-class _ClockHandler(WSGIRequestHandler):
-    """Leaves the ``Date`` header to the app, which sends the sandbox clock's time.
-
-    (The standard library would add the wall clock's as a second one, and a client
-    comparing ``created`` with ``Date`` would see two clocks.)
-    """
-
-    def send_response(self, code: int, message: str | None = None) -> None:
-        """Start the answer with the status and ``Server``; no wall-clock ``Date``."""
-        self.log_request(code)
-        self.send_response_only(code, message)
-        self.send_header("Server", self.version_string())
-
-
-class _QuietHandler(_ClockHandler):
-    """Request handler that does not log every request (tests run thousands)."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        """Skip the access log line."""
-
-
-def issue_tokens(store: Store) -> dict[str, str]:
-    """Give each role's staff member a fresh random token; return role -> token."""
-    tokens = {role: "sbx_" + secrets.token_urlsafe(24) for role in ROLES}
-    store.tokens = {
-        token: store.data.role_staff[role] for role, token in tokens.items()
-    }
-    return tokens
-
-
-def start(
-    *,
-    seed: int = 1,
-    scale: str = "small",
-    port: int = 0,
-    check_contract: bool = False,
-    store: Store | None = None,
-) -> Sandbox:
-    """Seed (unless ``store`` is given) and start a sandbox in a daemon thread.
-
-    Args:
-        seed: Seed of the generated data.
-        scale: ``tiny``, ``small`` or ``medium``.
-        port: Port on 127.0.0.1; 0 picks a free one.
-        check_contract: Check every reply against the contract and collect
-            violations in ``Sandbox.violations``.
-        store: An already seeded store to serve instead.
-    """
-    store = store or build(seed, scale)
-    faults = Faults()
-    checker = None
-    if check_contract:
-        # Imported only when asked: checking replies is for tests.
-        from preo_nb.sandbox.conformance import ContractChecker
-
-        checker = ContractChecker()
-    app = create_app(store, faults=faults, checker=checker)
-    server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler)
-    violations = checker.violations if checker else []
-    return Sandbox(store, faults, server, issue_tokens(store), violations)
-
-
-@contextmanager
-def running(
-    *, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False
-) -> Iterator[Sandbox]:
-    """Run a sandbox for the duration of a ``with`` block."""
-    sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract)
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
-def serve(
-    *,
-    port: int = 8765,
-    seed: int = 1,
-    scale: str = "small",
-    announce: Callable[[str], Any] = print,
-) -> None:
-    """Serve a sandbox in the foreground until interrupted (``preo-nb sandbox``).
-
-    Announces the base URL and one token per role before serving.
-    """
-    store = build(seed, scale)
-    tokens = issue_tokens(store)
-    app = create_app(store, faults=Faults())
-    server = make_server(HOST, port, app, threaded=True, request_handler=_ClockHandler)
-    announce(
-        f"Preo sandbox (seed {seed}, scale {scale}) on http://{HOST}:{server.server_port}"
-    )
-    for role, token in tokens.items():
-        announce(f"  {role} token: {token}")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

@@ -1,10 +1,10 @@
-"""Deterministic seed data: organizations, staff, editions and customers.
+"""Seeding a whole sandbox: ``build(seed, scale)`` runs each domain's seeders in order.
 
 Everything derives from ``(seed, scale)``: Faker instances seeded with
-``seed_instance``, one ``random.Random(seed)`` for every choice, and times
-counted from the fixed ``ANCHOR``, never the wall clock. The same seed gives
-the same data and the same ids. People, sales and refunds have their own
-``seed_*`` modules.
+``seed_instance``, seeded ``random.Random`` instances for every choice, and
+times counted from the fixed ``ANCHOR``, never the wall clock. The same seed
+gives the same data and the same ids, so the order below is part of the data:
+a seeder added later draws its ids after everything seeded before it.
 """
 
 from __future__ import annotations
@@ -12,24 +12,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from preo_nb.sandbox import (
-    seed_email,
-    seed_files,
-    seed_marketing,
-    seed_people,
-    seed_refunds,
-    seed_sales,
-    seed_webhooks,
-)
-from preo_nb.sandbox.models import (
-    Edition,
-    Event,
-    Organization,
-    OrgObject,
-)
-from preo_nb.sandbox.store import ANCHOR, Store
+from preo_nb.sandbox.commerce import seed_editions, seed_people, seed_refunds, seed_sales
+from preo_nb.sandbox.emails import seed as seed_email
+from preo_nb.sandbox.files import seed as seed_files
+from preo_nb.sandbox.finders import SeededStore
+from preo_nb.sandbox.marketing import seed as seed_marketing
+from preo_nb.sandbox.webhooks import seed as seed_webhooks
 
 
 @dataclass(frozen=True)
@@ -53,88 +43,11 @@ SCALES = {
     "medium": Scale(users=5_000, orders=20_000, refunds=40),
     "large": Scale(users=10_000, orders=2_000, refunds=4, rush=100_000),
 }
-RUSH_EDITION = 1
-"""Index in ``EDITIONS`` of the edition that gets the rush orders (Nordlys Festival 2026)."""
-
-
-@dataclass(frozen=True)
-class EditionSpec:
-    """One seeded edition and how it sells."""
-
-    org: int
-    event: str
-    name: str
-    code: str
-    start: datetime
-    end: datetime
-    created: datetime
-    timezone: str
-    country: str
-    languages: tuple[str, ...]
-    price_factor: str
-    share: float
-    online_only: bool = False
-    archived: bool = False
-    refund_email: bool = True
-
-
-def _at(year: int, month: int, day: int, hour: int = 0) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=UTC)
-
-
-ORGANIZATIONS = ("Nordlys Festivals ApS", "Harbour Live B.V.")
-EDITIONS = (
-    EditionSpec(
-        1,
-        "Nordlys Festival",
-        "2025",
-        "NF25",
-        _at(2025, 7, 2, 10),
-        _at(2025, 7, 6, 22),
-        _at(2025, 1, 10, 9),
-        "Europe/Copenhagen",
-        "+45",
-        ("da", "en"),
-        "0.9",
-        0.40,
-        archived=True,
-    ),
-    EditionSpec(
-        1,
-        "Nordlys Festival",
-        "2026",
-        "NF26",
-        _at(2026, 8, 27, 10),
-        _at(2026, 9, 6, 22),
-        _at(2025, 11, 3, 9),
-        "Europe/Copenhagen",
-        "+45",
-        ("da", "en"),
-        "1.0",
-        0.45,
-    ),
-    EditionSpec(
-        2,
-        "Harbour Jazz",
-        "2026",
-        "HJ26",
-        _at(2026, 10, 15, 16),
-        _at(2026, 10, 18, 23),
-        _at(2026, 2, 16, 9),
-        "Europe/Amsterdam",
-        "+31",
-        ("nl", "en"),
-        "1.1",
-        0.15,
-        online_only=True,
-        refund_email=False,
-    ),
-)
 
 
 def build(
     seed: int = 1, scale: str = "small", *, clock: Callable[[], datetime] | None = None
-) -> Store:
+) -> SeededStore:
     """Return a store seeded from ``(seed, scale)`` with its snapshot taken.
 
     Args:
@@ -145,13 +58,14 @@ def build(
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}")
     size = SCALES[scale]
-    store = Store(seed, clock)
+    store = SeededStore(seed, clock)
     rng = random.Random(seed)
-    _organizations(store)
+    seed_editions.add_organizations(store)
     seed_people.add_staff(store, seed)
-    windows = [_edition(store, spec) for spec in EDITIONS]
+    windows = seed_editions.add_editions(store)
     seed_people.add_customers(store, rng, seed, size.users)
-    seed_sales.add_orders(store, rng, windows, size.orders, rush=(windows[RUSH_EDITION], size.rush))
+    rush = (windows[seed_editions.RUSH_EDITION], size.rush)
+    seed_sales.add_orders(store, rng, windows, size.orders, rush=rush)
     seed_people.date_customers(store, rng)
     seed_refunds.add_refunds(store, rng, size.refunds)
     seed_files.add_files(store, seed)
@@ -161,92 +75,3 @@ def build(
     seed_marketing.add_marketing(store, seed)
     store.snapshot()
     return store
-
-
-def _organizations(store: Store) -> None:
-    for name in ORGANIZATIONS:
-        org = Organization(store.new_id("org_"), name)
-        store.data.organizations[org.id] = org
-        short = name.split()[0]
-        for fee in ("Standard fees 4%", "Reduced fees 2%"):
-            _org_object(store, store.data.fee_rules, "fee_", org.id, fee)
-        for gateway in ("Stripe", "Adyen"):
-            _org_object(
-                store,
-                store.data.merchant_accounts,
-                "mac_",
-                org.id,
-                f"{gateway} {short}",
-            )
-
-
-def _org_object(
-    store: Store, table: dict[str, OrgObject], prefix: str, org_id: str, name: str
-) -> None:
-    obj = OrgObject(store.new_id(prefix), org_id, name)
-    table[obj.id] = obj
-
-
-def _edition(store: Store, spec: EditionSpec) -> seed_sales.SalesWindow:
-    edition = Edition(
-        id=store.new_id("edt_"),
-        organization_id=store.org_id(spec.org),
-        event_id=_event(store, spec).id,
-        name=spec.name,
-        slug=f"{spec.event} {spec.name}".lower().replace(" ", "-"),
-        created=spec.created,
-        modified=spec.created,
-        timezone=spec.timezone,
-        start_date=spec.start,
-        end_date=spec.end,
-        default_country_code=spec.country,
-        default_language=spec.languages[0],
-        enabled_languages=list(spec.languages),
-        is_archived=spec.archived,
-    )
-    store.data.editions[edition.id] = edition
-    _link_edition(store, edition, spec)
-    seed_sales.add_catalog(store, edition, spec.price_factor)
-    return seed_sales.SalesWindow(
-        edition=edition,
-        code=spec.code,
-        share=spec.share,
-        online_only=spec.online_only,
-        online_from=spec.start - timedelta(days=120),
-        in_person_from=spec.start,
-        until=min(spec.end, ANCHOR - timedelta(hours=1)),
-    )
-
-
-def _event(store: Store, spec: EditionSpec) -> Event:
-    """Return the spec's event, adding it on first use."""
-    for event in store.data.events.values():
-        if event.name == spec.event:
-            return event
-    event = Event(store.new_id("evt_"), store.org_id(spec.org), spec.event)
-    store.data.events[event.id] = event
-    return event
-
-
-def _link_edition(store: Store, edition: Edition, spec: EditionSpec) -> None:
-    """Give the edition a fee rule, merchant account and its own email messages."""
-    org_id = edition.organization_id
-    edition.fee_rule_id = _first_of(store.data.fee_rules, org_id)
-    edition.merchant_account_id = _first_of(store.data.merchant_accounts, org_id)
-    kinds = ["receipt_online", "receipt", "reminder"]
-    if spec.refund_email:
-        kinds.append("refund_confirmation")
-    for kind in kinds:
-        title = f"{kind.replace('_', ' ').capitalize()} - {spec.event} {spec.name}"
-        message = seed_email.edition_message(
-            store.new_id("eml_"), org_id, title, kind, edition.id, edition.created
-        )
-        store.data.email_messages[message.id] = message
-        if kind == "receipt_online":
-            edition.transaction_receipt_email_id = message.id
-        if kind == "refund_confirmation":
-            edition.refund_confirmation_email_id = message.id
-
-
-def _first_of(table: dict[str, OrgObject], org_id: str) -> str:
-    return next(o.id for o in table.values() if o.organization_id == org_id)

@@ -20,7 +20,7 @@ import pytest
 from preo_nb import runbooks, runner, testing
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources.refunds import OPEN_STATUSES
-from preo_nb.sandbox.receiver import listening
+from preo_nb.sandbox.webhooks.receiver import listening
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from preo_nb import bulk
-from preo_nb.sandbox.faults import CHAOS_MENU
+from preo_nb.sandbox.core.faults import CHAOS_MENU
 
 PURCHASES = 1000
 

@@ -8,9 +8,11 @@ from collections import Counter
 
 import pytest
 
-from preo_nb.sandbox import ANCHOR, SCALES, Sandbox, build, fault_wsgi
-from preo_nb.sandbox.seed import EDITIONS, RUSH_EDITION, Scale
-from preo_nb.sandbox.seed_sales import RUSH_BASKETS
+from preo_nb.sandbox import ANCHOR, SCALES, Sandbox, build
+from preo_nb.sandbox.commerce.seed_editions import EDITIONS, RUSH_EDITION
+from preo_nb.sandbox.commerce.seed_sales import RUSH_BASKETS
+from preo_nb.sandbox.seed import Scale
+from preo_nb.sandbox.web import fault_wsgi
 
 from .conftest import Api
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from preo_nb.sandbox import Sandbox
-from preo_nb.sandbox.render_marketing import _rate
+from preo_nb.sandbox.marketing.render import _rate
 
 from .conftest import Api
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from preo_nb.sandbox import Sandbox, build, seed_marketing
+from preo_nb.sandbox import Sandbox, build
+from preo_nb.sandbox.marketing import seed as seed_marketing
 
 from .conftest import Api
 

@@ -6,8 +6,10 @@ import pickle
 
 import pytest
 
-from preo_nb.sandbox import build, import_rules, seed_files
-from preo_nb.sandbox.import_reader import UnreadableFile, read_table
+from preo_nb.sandbox import build
+from preo_nb.sandbox.files import rules_imports as import_rules
+from preo_nb.sandbox.files import seed as seed_files
+from preo_nb.sandbox.files.reader import UnreadableFile, read_table
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from preo_nb.sandbox import Sandbox
-from preo_nb.sandbox.models import Purchase
+from preo_nb.sandbox.commerce.models import Purchase
 
 from .conftest import Api
 

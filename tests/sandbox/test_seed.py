@@ -13,7 +13,7 @@ import requests
 
 from preo_nb import contract
 from preo_nb.sandbox import ANCHOR, Store, build, start
-from preo_nb.sandbox.models import OPEN_REFUND_STATES, PRODUCT_TYPES, RefundRequest
+from preo_nb.sandbox.commerce.models import OPEN_REFUND_STATES, PRODUCT_TYPES, RefundRequest
 
 ORDER_TO_PURCHASE = {"pending": "pending", "cancelled": "cancelled"}
 

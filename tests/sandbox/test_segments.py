@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from preo_nb.sandbox import Sandbox
-from preo_nb.sandbox.models import Customer, Purchase
+from preo_nb.sandbox.commerce.models import Customer, Purchase
 
 from .conftest import Api
 
@@ -225,6 +225,21 @@ def test_invalid_conditions_are_refused(sb: Sandbox, admin: Api, condition: str,
     segment = calculated(admin, sb, "true")
     patched = admin.patch(f"/v1/segments/{segment['id']}", {"condition": condition})
     assert patched.status_code == 400 and "condition" in patched.json()
+
+
+def test_an_overlong_condition_is_a_400_naming_the_limit(sb: Sandbox, admin: Api) -> None:
+    # A syntax error past character 65,535 made the CEL engine panic and the sandbox drop the connection.
+    condition = "size(orders) > 0" + " && size(orders) > 0" * 3500 + " &&"
+    limit = ["Ensure this field has no more than 10000 characters."]
+    body = {"organization_id": sb.store.org_id(1), "name": "x", "condition": condition}
+    made = admin.post("/v1/segments", body)
+    assert (made.status_code, made.json()) == (400, {"condition": limit})
+    segment = admin.post("/v1/segments", body | {"condition": "true"}).json()
+    patched = admin.patch(f"/v1/segments/{segment['id']}", {"condition": condition})
+    assert (patched.status_code, patched.json()) == (400, {"condition": limit})
+    checked = admin.post("/v1/segments/validate-cel", {"condition": condition})
+    assert (checked.status_code, checked.json()) == (400, {"condition": limit})
+    assert admin.get(f"/v1/segments/{segment['id']}").json()["condition"] == "true"
 
 
 def test_links_must_belong_to_the_organization(sb: Sandbox, admin: Api) -> None:

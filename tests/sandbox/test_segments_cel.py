@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from preo_nb.sandbox import Sandbox
-from preo_nb.sandbox.models import PRODUCT_TYPES
+from preo_nb.sandbox.commerce.models import PRODUCT_TYPES
 
 from .conftest import Api
 

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from preo_nb.sandbox import Sandbox, receiver
-from preo_nb.sandbox.receiver import Receiver
+from preo_nb.sandbox import Sandbox
+from preo_nb.sandbox.webhooks import receiver
+from preo_nb.sandbox.webhooks.receiver import Receiver
 
 from .conftest import Api, RoleApi
 

@@ -109,6 +109,15 @@ def test_a_local_error_shows_where_and_asks_nothing_of_preo(live, builder, monke
     assert calls == [] and builder.server_result is None and builder.server_check.value == ""
 
 
+def test_an_overlong_condition_is_refused_and_the_builder_stays_usable(live, builder, monkeypatch):
+    calls = spy_on(live, monkeypatch)
+    builder.condition.value = "size(orders) > 0" + " && size(orders) > 0" * 3500 + " &&"  # 70,000 characters
+    assert text(builder.local_check) == "✗ Local check: the condition has 70,019 characters; at most 10,000 are allowed"
+    assert calls == [] and builder.server_check.value == ""
+    builder.condition.value = "size(orders) > 0"
+    assert text(builder.local_check).startswith("✓") and text(builder.server_check) == "✓ Preo: valid"
+
+
 def test_what_only_preo_can_tell_is_shown_too(builder):
     builder.condition.value = "user.email"  # parses, known names, but not a bool
     assert text(builder.local_check).startswith("✓")

@@ -1,0 +1,184 @@
+"""Checking requests and replies against the bundled contract (``data/openapi.yaml``).
+
+``check_response`` works on any reply (a recorded cassette, a live answer of
+the real API, the sandbox's own) and ``check_request`` on a request body; both
+return readable problems naming the operation, where in the body and why (an
+empty list when it conforms). They need only the core install (jsonschema),
+never a web framework; ``import preo_nb`` does not import this module.
+
+The whole OpenAPI document is registered as one JSON Schema resource, and a
+validator points into it with a JSON pointer (``urn:preo:openapi#/paths/...``).
+The contract's own ``#/components/...`` references then resolve inside that
+resource, so nothing has to be copied or rewritten.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from preo_nb import contract
+
+SPEC_URI = "urn:preo:openapi"
+
+__all__ = [
+    "check_request",
+    "check_response",
+    "format_checker",
+    "request_validator",
+    "response_object",
+    "validator",
+]
+
+
+def check_response(operation_id: str, status: int, content_type: str | None, body: Any) -> list[str]:
+    """Return the ways one reply breaks the contract (empty when it conforms).
+
+    Args:
+        operation_id: The operation that was called, e.g. ``"refunds_retrieve"``.
+        status: The HTTP status of the reply.
+        content_type: The reply's Content-Type header (None when absent).
+        body: The reply body: raw ``bytes``/``str``, or JSON already parsed.
+    """
+    if operation_id not in contract.operations():
+        return [f"{operation_id}: not an operation of the contract"]
+    found = response_object(operation_id, status)
+    if found is None:
+        return [f"{operation_id} {status}: status not declared for this operation"]
+    where, reply = found
+    media = reply.get("content", {})
+    prefix = f"{operation_id} {status}"
+    if not media:
+        return [] if _empty(body) else [f"{prefix}: body sent where none is declared"]
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind not in media:
+        return [f"{prefix}: content type {kind or 'missing'!r} not in {sorted(media)}"]
+    if kind != "application/json":
+        return []
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except ValueError as exc:
+            return [f"{prefix}: body is not JSON ({exc})"]
+    return _problems(prefix, validator(where + pointer("content", kind, "schema")), body)
+
+
+def check_request(operation_id: str, body: Any) -> list[str]:
+    """Return the ways a JSON request body breaks the operation's request schema (empty when it conforms).
+
+    Naive datetimes are accepted, as the API reads them as UTC (contract README 3).
+
+    Raises:
+        KeyError: ``operation_id`` is not an operation of the contract.
+    """
+    found = request_validator(operation_id)
+    if found is None:
+        return [] if _empty(body) else [f"{operation_id}: the operation takes no JSON body"]
+    return _problems(f"{operation_id} request", found, body)
+
+
+def _problems(prefix: str, checker: Draft202012Validator, body: Any) -> list[str]:
+    problems = []
+    for error in checker.iter_errors(body):
+        path = "/".join(str(p) for p in error.absolute_path) or "<root>"
+        problems.append(f"{prefix}: at {path}: {error.message}")
+    return problems
+
+
+def _empty(body: Any) -> bool:
+    return body is None or body == b"" or body == ""
+
+
+@functools.cache
+def registry() -> Registry:
+    """Return a registry holding the contract as one Draft 2020-12 resource."""
+    resource = Resource.from_contents(contract.spec(), default_specification=DRAFT202012)
+    found: Registry = Registry().with_resource(SPEC_URI, resource)
+    return found
+
+
+def pointer(*parts: str) -> str:
+    """Join path segments into an escaped JSON pointer."""
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def operation_pointer(operation_id: str) -> str:
+    """Return the pointer to an operation object in the contract."""
+    op = contract.operations()[operation_id]
+    return pointer("paths", op.path, op.method.lower())
+
+
+def response_object(operation_id: str, status: int) -> tuple[str, dict[str, Any]] | None:
+    """Return the pointer to and the body of the declared response, or None."""
+    op = contract.operations()[operation_id]
+    replies = contract.spec()["paths"][op.path][op.method.lower()].get("responses", {})
+    reply = replies.get(str(status))
+    if reply is None:
+        return None
+    where = operation_pointer(operation_id) + pointer("responses", str(status))
+    if "$ref" in reply:
+        where = reply["$ref"].removeprefix("#")
+        reply = contract.resolve(reply)
+    return where, reply
+
+
+def request_pointer(operation_id: str) -> str | None:
+    """Return the pointer to the JSON request-body schema, or None."""
+    op = contract.operations()[operation_id]
+    body = contract.spec()["paths"][op.path][op.method.lower()].get("requestBody")
+    if not body or "application/json" not in body.get("content", {}):
+        return None
+    return operation_pointer(operation_id) + pointer("requestBody", "content", "application/json", "schema")
+
+
+def request_validator(operation_id: str) -> Draft202012Validator | None:
+    """Return the validator of the operation's JSON request body (naive datetimes allowed), or None."""
+    where = request_pointer(operation_id)
+    return None if where is None else validator(where, lenient_datetimes=True)
+
+
+def _datetime(value: object, *, naive_ok: bool) -> bool:
+    """RFC 3339 date-time; requests may leave out the offset (naive counts as UTC, README 3)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return "T" in value.upper() and (naive_ok or parsed.tzinfo is not None)
+
+
+def _uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc) and not any(ch.isspace() for ch in value)
+
+
+def format_checker(*, lenient_datetimes: bool) -> FormatChecker:
+    """Return a checker for date-time, email and uri.
+
+    date-time and uri are checked here rather than through jsonschema's optional
+    format packages, one of which builds a grammar at import (about a second).
+    """
+    checker = FormatChecker(formats=("email",))
+    checker.checks("date-time")(functools.partial(_datetime, naive_ok=lenient_datetimes))
+    checker.checks("uri")(_uri)
+    return checker
+
+
+@functools.cache
+def validator(where: str, *, lenient_datetimes: bool = False) -> Draft202012Validator:
+    """Return a (cached) validator for the schema at pointer ``where`` in the contract."""
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#{where}"},
+        registry=registry(),
+        format_checker=format_checker(lenient_datetimes=lenient_datetimes),
+    )

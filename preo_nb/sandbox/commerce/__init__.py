@@ -1,0 +1,1 @@
+"""Editions, orders, purchases, customers, refund requests and the caller (``auth/me``)."""

@@ -1,0 +1,1 @@
+"""Email messages: platform messages, organization templates and editions' own, with previews."""

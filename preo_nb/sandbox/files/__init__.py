@@ -1,0 +1,1 @@
+"""The organizations' media library and data imports of orders sold elsewhere."""

@@ -1,0 +1,1 @@
+"""Consents, segments (with their CEL conditions) and campaigns."""

@@ -1,0 +1,162 @@
+"""Running a sandbox: in a background thread (``start``, ``running``) or in the foreground (``serve``).
+
+Flask and Werkzeug are imported when a server is made, not when this module is,
+so the sandbox's core, rules and seeders import without a web framework.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from preo_nb.sandbox.core.faults import Faults
+from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.finders import SeededStore
+from preo_nb.sandbox.seed import build
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+ROLES = ("admin", "manager", "staff", "guest")
+HOST = "127.0.0.1"
+
+
+class Sandbox:
+    """A running sandbox server.
+
+    Attributes:
+        url: Base URL, e.g. ``http://127.0.0.1:54321``.
+        token: The admin's bearer token (admin in both organizations).
+        tokens: Bearer token per role: admin, manager, staff, guest.
+        store: The live state; its lookup helpers (``store.first_edition()``,
+            ``store.find_purchase(has_deposit=True)``, ...) return API dicts.
+        faults: The fault switch (``faults.fail_next(...)``, ...).
+        violations: Contract violations found (only with ``check_contract``).
+    """
+
+    def __init__(
+        self,
+        store: SeededStore,
+        faults: Faults,
+        server: BaseWSGIServer,
+        tokens: dict[str, str],
+        violations: list[str],
+    ) -> None:
+        self.store = store
+        self.faults = faults
+        self.tokens = tokens
+        self.token = tokens["admin"]
+        self.violations = violations
+        self.url = f"http://{HOST}:{server.server_port}"
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="preo-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def reset(self) -> None:
+        """Return to the freshly seeded state, clock restarted and faults off."""
+        self.store.reset()
+        self.faults.clear()
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued webhook delivery was attempted; False if some still run."""
+        from preo_nb.sandbox.webhooks.delivery import settle
+
+        return settle(self.store, timeout)
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __repr__(self) -> str:
+        # Tokens stay out of the repr so they never land in notebook outputs.
+        return f"<Sandbox {self.url}>"
+
+
+def issue_tokens(store: Store) -> dict[str, str]:
+    """Give each role's staff member a fresh random token; return role -> token."""
+    tokens = {role: "sbx_" + secrets.token_urlsafe(24) for role in ROLES}
+    store.tokens = {
+        token: store.data.role_staff[role] for role, token in tokens.items()
+    }
+    return tokens
+
+
+def start(
+    *,
+    seed: int = 1,
+    scale: str = "small",
+    port: int = 0,
+    check_contract: bool = False,
+    store: SeededStore | None = None,
+) -> Sandbox:
+    """Seed (unless ``store`` is given) and start a sandbox in a daemon thread.
+
+    Args:
+        seed: Seed of the generated data.
+        scale: ``tiny``, ``small`` or ``medium``.
+        port: Port on 127.0.0.1; 0 picks a free one.
+        check_contract: Check every reply against the contract and collect
+            violations in ``Sandbox.violations``.
+        store: An already seeded store to serve instead.
+    """
+    from preo_nb.sandbox.web import serving
+    from preo_nb.sandbox.web.contract_check import ContractChecker
+
+    store = store or build(seed, scale)
+    faults = Faults()
+    # Checking replies is for tests; it costs a schema validation per reply.
+    checker = ContractChecker() if check_contract else None
+    server = serving.server(store, faults, port, checker=checker)
+    violations = checker.violations if checker else []
+    return Sandbox(store, faults, server, issue_tokens(store), violations)
+
+
+@contextmanager
+def running(
+    *, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False
+) -> Iterator[Sandbox]:
+    """Run a sandbox for the duration of a ``with`` block."""
+    sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract)
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+def serve(
+    *,
+    port: int = 8765,
+    seed: int = 1,
+    scale: str = "small",
+    announce: Callable[[str], Any] = print,
+) -> None:
+    """Serve a sandbox in the foreground until interrupted (``preo-nb sandbox``).
+
+    Announces the base URL, one token per role and the two ``.env`` lines that
+    connect a notebook as the admin, before serving.
+    """
+    from preo_nb.sandbox.web import serving
+
+    store = build(seed, scale)
+    tokens = issue_tokens(store)
+    server = serving.server(store, Faults(), port, quiet=False)
+    url = f"http://{HOST}:{server.server_port}"
+    announce(f"Preo sandbox (seed {seed}, scale {scale}) on {url}")
+    for role, token in tokens.items():
+        announce(f"  {role} token: {token}")
+    announce("Connect from a notebook with these two lines in a .env file next to it:")
+    announce(f"PREO_BASE_URL={url}")
+    announce(f"PREO_API_TOKEN={tokens['admin']}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,44 @@
+"""Serving the app on loopback with Werkzeug's threaded server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from preo_nb.sandbox.core.faults import Faults
+from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.web.app import create_app
+from preo_nb.sandbox.web.contract_check import ContractChecker
+
+HOST = "127.0.0.1"
+
+
+class _ClockHandler(WSGIRequestHandler):
+    """Leaves the ``Date`` header to the app, which sends the sandbox clock's time.
+
+    (The standard library would add the wall clock's as a second one, and a client
+    comparing ``created`` with ``Date`` would see two clocks.)
+    """
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Start the answer with the status and ``Server``; no wall-clock ``Date``."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
+
+class _QuietHandler(_ClockHandler):
+    """Request handler that does not log every request (tests run thousands)."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Skip the access log line."""
+
+
+def server(
+    store: Store, faults: Faults, port: int, *, checker: ContractChecker | None = None, quiet: bool = True
+) -> BaseWSGIServer:
+    """Return a threaded server of the app on ``HOST:port`` (0: a free port), not yet serving."""
+    app = create_app(store, faults=faults, checker=checker)
+    handler = _QuietHandler if quiet else _ClockHandler
+    return make_server(HOST, port, app, threaded=True, request_handler=handler)

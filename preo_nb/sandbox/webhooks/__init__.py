@@ -1,0 +1,1 @@
+"""Webhook endpoints, the deliveries of emitted events, and a receiver to rehearse with."""

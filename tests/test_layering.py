@@ -1,0 +1,167 @@
+"""The package's layers, checked from its source: who may import what.
+
+* The sandbox's ``core`` and its domains' rules, models, renderers and seeders
+  import no web framework (Flask, Werkzeug), neither directly nor through
+  another module; only ``sandbox/web/`` and the domains' ``views*`` modules do.
+  Checked twice: on the import statements (``ast``), and by importing those
+  modules in a fresh interpreter where Flask and Werkzeug cannot be imported.
+* No import circle anywhere in ``preo_nb``.
+
+"Imports" are the import statements at a module's top level, also inside a
+top-level ``try`` or ``if``, ``if TYPE_CHECKING:`` included: a circle of
+type-only imports is still a circle a reader must untangle. Imports inside
+functions (deferred on purpose, e.g. the sandbox's web app) are not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "preo_nb"
+WEB_FRAMEWORKS = ("flask", "werkzeug")
+DOMAINS = ("commerce", "files", "marketing", "emails", "webhooks")
+
+
+def module_name(path: Path) -> str:
+    """``preo_nb/sandbox/core/store.py`` -> ``preo_nb.sandbox.core.store`` (packages by their name)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The import statements among ``body`` and its ``if``/``try`` blocks."""
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If):
+            yield from _top_level(node.body)
+            yield from _top_level(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                yield from _top_level(block)
+
+
+@functools.cache
+def imported(module: str) -> frozenset[str]:
+    """Every module ``module`` imports at its top level, by full name (``a.b`` for ``from a import b``)."""
+    tree = ast.parse(MODULES[module].read_text(), str(MODULES[module]))
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _top_level(tree.body):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+            base = ".".join([*anchor, base] if base else anchor)
+        for alias in node.names:
+            candidate = f"{base}.{alias.name}"
+            found.add(candidate if candidate in MODULES else base)
+    return frozenset(found)
+
+
+@functools.cache
+def internal_graph() -> dict[str, set[str]]:
+    """Module -> the modules of ``preo_nb`` it imports."""
+    return {module: {name for name in imported(module) if name in MODULES} for module in MODULES}
+
+
+def without_web_framework() -> list[str]:
+    """The sandbox modules that must work without Flask: core, and each domain's non-view modules."""
+    chosen = []
+    for module in MODULES:
+        parts = module.split(".")
+        layer = parts[2] if parts[:2] == ["preo_nb", "sandbox"] and len(parts) > 2 else None
+        if layer == "core" or (layer in DOMAINS and not parts[-1].startswith("views")):
+            chosen.append(module)
+    return chosen
+
+
+def reachable(start: str, graph: dict[str, set[str]]) -> list[str]:
+    """``start`` and every module of the package it imports, directly or not."""
+    seen, todo = [start], [start]
+    while todo:
+        for name in sorted(graph[todo.pop()]):
+            if name not in seen:
+                seen.append(name)
+                todo.append(name)
+    return seen
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """Return one import circle as ``[a, b, ..., a]``, or None when the graph has none."""
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        path.append(node)
+        for name in sorted(graph[node]):
+            if state.get(name) == "open":
+                return [*path[path.index(name) :], name]
+            if name not in state and (cycle := visit(name)):
+                return cycle
+        state[node] = "done"
+        path.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_checked_modules_are_the_sandbox_layers() -> None:
+    chosen = without_web_framework()
+    assert "preo_nb.sandbox.core.store" in chosen
+    assert "preo_nb.sandbox.commerce.rules_refunds" in chosen
+    assert "preo_nb.sandbox.marketing.seed" in chosen
+    assert not [m for m in chosen if m.rpartition(".")[2].startswith("views") or m.split(".")[2] == "web"]
+    assert len(chosen) > 30
+
+
+@pytest.mark.parametrize("module", without_web_framework())
+def test_core_and_domain_rules_import_no_web_framework(module: str) -> None:
+    culprits = {
+        name: sorted(f for f in imported(name) if f.split(".")[0] in WEB_FRAMEWORKS)
+        for name in reachable(module, internal_graph())
+    }
+    assert {name: found for name, found in culprits.items() if found} == {}
+
+
+def test_those_modules_import_with_flask_and_werkzeug_blocked() -> None:
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in WEB_FRAMEWORKS)
+    script = (
+        f"import importlib, sys; {blocked}\n"
+        f"for name in {without_web_framework()!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"assert not [m for m in sys.modules if m.split('.')[0] in {WEB_FRAMEWORKS!r} and sys.modules[m]]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_check_sees_a_web_import() -> None:
+    assert "flask" in imported("preo_nb.sandbox.web.views")
+    assert "werkzeug.serving" in imported("preo_nb.sandbox.web.serving")
+
+
+def test_no_import_circle_in_the_package() -> None:
+    assert find_cycle(internal_graph()) is None
+
+
+def test_the_circle_finder_reports_the_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None

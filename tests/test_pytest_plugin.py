@@ -1,0 +1,50 @@
+"""The preo_sandbox and preo_client fixtures, as a user's own test suite sees them (run with pytester)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+USER_TESTS = '''
+def test_a_seeded_sandbox_and_a_client_in_one_line(preo_sandbox, preo_client):
+    assert {org["role"] for org in preo_client.auth.me()["organizations"]} == {"admin"}
+    purchase = preo_sandbox.store.find_purchase(status="paid", refundable=True)
+    filed = preo_client.purchases.refund(purchase["api_id"], reason="customer_request")
+    assert filed["status"] == "requested"
+
+
+def test_each_test_starts_from_the_seeded_state(preo_sandbox, preo_client):
+    purchase = preo_sandbox.store.find_purchase(status="paid", refundable=True)
+    assert preo_sandbox.store.is_refundable(purchase["api_id"])  # the refund filed above is gone
+    assert not preo_sandbox.faults.state()["fail_next"]
+
+
+def test_the_seed_and_scale_come_from_the_ini(preo_sandbox):
+    assert len(preo_sandbox.store.data.orders) == 200  # tiny
+'''
+
+
+def test_a_users_tests_get_a_seeded_sandbox_and_a_connected_client(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\npreo_sandbox_scale = tiny\n")
+    pytester.makepyfile(test_mine=USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_without_the_sandbox_extra_the_fixture_fails_with_the_pip_command(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("import sys\nsys.modules['flask'] = None  # as if the sandbox extra were missing\n")
+    pytester.makepyfile(test_mine="def test_uses_it(preo_client):\n    pass\n\ndef test_other():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*preo_sandbox needs the sandbox extra (flask is missing): pip install*"])
+
+
+def test_loading_the_plugin_imports_neither_the_sandbox_nor_flask() -> None:
+    code = ("import sys, preo_nb.pytest_plugin; "
+            "print(sorted(m for m in sys.modules if m.startswith(('preo_nb.sandbox', 'flask', 'faker'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
