@@ -45,6 +45,7 @@ from preo_nb.errors import (
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]
 
+Session = requests.Session  # the client's type for a caller-supplied session
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
 MAX_REDIRECTS = 5

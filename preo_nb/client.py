@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from preo_nb._http import HTTP
+from preo_nb._http import HTTP, Session
 from preo_nb.config import Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
 from preo_nb.resources.auth import Auth
@@ -22,9 +22,6 @@ from preo_nb.resources.segments import Segments
 from preo_nb.resources.users import Users
 from preo_nb.resources.webhooks import Webhooks
 
-if TYPE_CHECKING:
-    import requests
-
 
 class Client:
     """A connection to the Preo Management API.
@@ -35,7 +32,7 @@ class Client:
             operation ``<group>_<verb>`` of the contract is ``client.<group>.<verb>``.
     """
 
-    def __init__(self, settings: Settings, *, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: Settings, *, session: Session | None = None) -> None:
         self.settings = settings
         self._http = HTTP(settings, session=session)
         self.auth = Auth(self._http)

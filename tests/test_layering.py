@@ -165,3 +165,30 @@ def test_the_circle_finder_reports_the_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
     assert find_cycle(graph) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def anywhere(module: str) -> set[str]:
+    """Every module ``module`` imports, at any depth of its source (functions included)."""
+    tree = ast.parse(MODULES[module].read_text(), str(MODULES[module]))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_only_the_http_module_touches_requests() -> None:
+    """One narrow seam to the network (httpx's lesson): ``preo_nb._http`` alone imports requests or urllib3."""
+    users = {module for module in MODULES if {n.split(".")[0] for n in anywhere(module)} & {"requests", "urllib3"}}
+    assert users == {"preo_nb._http"}
+
+
+def test_the_client_layers_import_one_way() -> None:
+    """frames never reaches _http; resources never reach widgets; nothing below widgets imports ipywidgets."""
+    graph = internal_graph()
+    assert "preo_nb._http" not in reachable("preo_nb.frames", graph)
+    below_widgets = [m for m in MODULES if not m.startswith(("preo_nb.widgets", "preo_nb.sandbox"))]
+    assert not [m for m in below_widgets if any(n.startswith("preo_nb.widgets") for n in imported(m))]
+    assert not [m for m in below_widgets if "ipywidgets" in {n.split(".")[0] for n in imported(m)}]

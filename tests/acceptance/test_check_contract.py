@@ -38,7 +38,8 @@ def sb(sandbox):
     return sandbox
 
 
-def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys):
+def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PREO_API_TOKEN", sb.token)  # the token comes from the usual places, never an argument
     report = tmp_path / "report.json"
     code = cli.main(["check-contract", "--base-url", sb.url, "--writes", "--report", str(report)])
     printed = capsys.readouterr().out

@@ -7,20 +7,72 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
 from preo_nb import _values, contract
 
-if TYPE_CHECKING:
-    from preo_nb.sandbox.drift import Drift, Proxy
-
 NOT_FILTERS = {"page", "page_size", "ordering", "cursor"}
 ID_VALUE = re.compile(r"^[a-z]{3}_[0-9a-f]{6,}$")
 Forward = Callable[..., tuple[int, list[tuple[str, str]], bytes]]
+Hook = Callable[[str, str, dict[str, str]], None]
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How the server behind the proxy differs from the contract (everything off by default).
+
+    Attributes:
+        ignore_filters: Query parameters dropped before forwarding (``"*"``: every
+            filter but ``page``, ``page_size`` and ``ordering``), as DRF drops unknown ones.
+        string_money: Numbers the contract declares as ``number`` are sent as ``"12.50"``.
+        integer_ids: Ids are sent as integers (and read back on the way in).
+        odd_ids: Ids carry a suffix (``~v2``) outside the client's rule for typed ids.
+        page_size_max: ``page_size`` is clamped to this.
+        no_count: List envelopes have no ``count``.
+        plain_array: Lists are answered as one bare JSON array.
+        cursor_links: ``next``/``previous`` links carry an opaque cursor, not a page number.
+        endless_links: The last page links to an empty page that links on, forever.
+        count_offset: ``count`` is reported this much too high.
+        trailing_slash: A path without a trailing slash is redirected (301) to one with it.
+        redirect_writes_to: Writes are answered 307 to this other origin.
+        auth_scheme: The scheme the server wants (``Token``: a Bearer header is a 401).
+        strict_accept: 406 unless ``Accept`` names the operation's declared media type.
+        bad_datetimes: Datetimes are sent as ``01/09/2026 10:00``.
+        drop_fields: Fields removed from every object answered.
+        extra_fields: An undocumented field is added to every object answered.
+        before: Called with (method, path, query) before each request is forwarded.
+    """
+
+    ignore_filters: tuple[str, ...] = ()
+    string_money: bool = False
+    integer_ids: bool = False
+    odd_ids: bool = False
+    page_size_max: int | None = None
+    no_count: bool = False
+    plain_array: bool = False
+    cursor_links: bool = False
+    endless_links: bool = False
+    count_offset: int = 0
+    trailing_slash: bool = False
+    redirect_writes_to: str | None = None
+    auth_scheme: str = "Bearer"
+    strict_accept: bool = False
+    bad_datetimes: bool = False
+    drop_fields: tuple[str, ...] = ()
+    extra_fields: bool = False
+    before: Hook | None = field(default=None, compare=False)
+
+
+class Proxy(Protocol):
+    """What the rewrites need of the proxy: its address and its id table."""
+
+    url: str
+    ids: IdTable
 
 
 class IdTable:
