@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from preo_nb import _progress, contract
+from preo_nb import _progress, refund_rules
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
 from preo_nb.journal import Journal, Row, exclusive, summary
@@ -123,7 +123,7 @@ def refund_purchases(
             book.add(valid, invalid)
             todo = book.todo()
             if todo:
-                effective = body.get("scope") or contract.DEFAULT_REFUND_SCOPE[body["reason"]]
+                effective = body.get("scope") or refund_rules.DEFAULT_SCOPE[body["reason"]]
                 _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
             return book.frame()
         finally:

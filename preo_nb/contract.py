@@ -20,21 +20,6 @@ Kind = Literal["string", "datetime", "float", "int", "bool", "category", "object
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head")
 
-#: The scope Preo derives from each refund reason when none is given (contract README 4.2).
-DEFAULT_REFUND_SCOPE: dict[str, str] = {
-    "deposit_reclaim": "purchase_deposit",
-    "rental_return": "purchase_deposit",
-    "sold_out": "purchase_full",
-    "event_cancelled": "purchase_full",
-    "duplicate_purchase": "purchase_full",
-    "product_defect": "purchase_price",
-    "customer_request": "purchase_price",
-    "compensation": "purchase_custom",
-    "overcharge": "purchase_custom",
-    "other": "purchase_custom",
-}
-#: The scopes whose amount the caller gives (every other one is computed by Preo).
-CUSTOM_REFUND_SCOPES = ("purchase_custom", "transaction_custom")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from preo_nb import contract
+from preo_nb import contract, refund_rules
 from preo_nb.resources import refunds
 
 
@@ -17,8 +17,8 @@ def test_list_operations_are_paginated():
 
 
 def test_client_enums_match_the_contract():
-    assert set(refunds.DEFAULT_SCOPE) == set(contract.enum("RefundReason"))
-    assert set(refunds.DEFAULT_SCOPE.values()) <= set(contract.enum("RefundScope"))
+    assert set(refund_rules.DEFAULT_SCOPE) == set(contract.enum("RefundReason"))
+    assert set(refund_rules.DEFAULT_SCOPE.values()) <= set(contract.enum("RefundScope"))
     for literal, name in [(refunds.Reason, "RefundReason"), (refunds.Scope, "RefundScope"),
                           (refunds.Status, "RefundStatus")]:
         assert literal.__args__ == contract.enum(name)
@@ -44,3 +44,8 @@ def test_equality_filters_map_to_the_columns_that_must_match():
         "status": "status"}
     assert "search" not in contract.filter_columns("orders_list")
     assert contract.media_types("segments_export_csv") == ("text/csv",)
+
+
+def test_the_refund_rules_are_the_contracts():
+    assert set(refund_rules.OPEN_STATES) | set(refund_rules.FINAL_STATES) == set(contract.enum("RefundStatus"))
+    assert set(refund_rules.CUSTOM_SCOPES) | set(refund_rules.TRANSACTION_SCOPES) <= set(contract.enum("RefundScope"))

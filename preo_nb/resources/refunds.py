@@ -15,6 +15,7 @@ from preo_nb._answers import Unprovable
 from preo_nb._http import Reconcile
 from preo_nb.checks import check_amount, check_enum, check_id
 from preo_nb.errors import AwaitingApproval, PreoValidationError
+from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, FINAL_STATES
 from preo_nb.resources._base import Resource, filters_of, given
 
 Reason = Literal[
@@ -29,9 +30,6 @@ Status = Literal[
     "requested", "ready", "processing", "awaiting_gateway", "processed", "failed", "rejected", "invalid",
 ]
 
-DEFAULT_SCOPE = contract.DEFAULT_REFUND_SCOPE
-CUSTOM_SCOPES = contract.CUSTOM_REFUND_SCOPES
-OPEN_STATUSES = ("requested", "ready", "processing", "awaiting_gateway")
 
 
 def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]) -> Reconcile:
@@ -223,7 +221,7 @@ class Refunds(Resource):
                 rejecting) it moves it on, so waiting would only run out the timeout.
             WaitTimeout: Still open after ``timeout`` seconds (the payout goes on).
         """
-        final = ("processed", "failed", "rejected", "invalid")
+        final = FINAL_STATES
         # "requested" ends the wait too (nothing but a decision moves it), to be refused below.
         found = self._wait("retrieve", id, field="status", done=(*final, "requested"), timeout=timeout,
                            interval=interval, progress=progress)

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from preo_nb import contract
+from preo_nb import contract, refund_rules
 from preo_nb.checks import check_id
 from preo_nb.errors import PreoValidationError
+from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATES, TRANSACTION_SCOPES, ZERO
+from preo_nb.refund_rules import REFUNDABLE_PURCHASE_STATES as REFUNDABLE
 from preo_nb.resources.purchases import Purchases
-from preo_nb.resources.refunds import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATUSES, refund_body
+from preo_nb.resources.refunds import refund_body
 
-ZERO = Decimal("0")
 CENT = Decimal("0.01")
-REFUNDABLE = ("paid", "partially_refunded")
-TRANSACTION_SCOPES = ("transaction_full", "transaction_custom")
 SCOPE_LABELS = {
     "purchase_price": "the price",
     "purchase_deposit": "the deposit",
@@ -103,7 +102,7 @@ class PurchaseFacts:
             transaction_id=purchase.get("transaction_id"),
             transaction_available=_available_of(payment, purchase.get("transaction_id")),
             pickup_point=metadata.get("pickup_point") if isinstance(metadata, Mapping) else None,
-            open_requests=tuple(r for r in requests if r.get("status") in OPEN_STATUSES),
+            open_requests=tuple(r for r in requests if r.get("status") in OPEN_STATES),
             request_ids=frozenset(str(r.get("id")) for r in requests),
         )
 
@@ -120,21 +119,15 @@ class PurchaseFacts:
         return max(self.paid - self.refunded, ZERO)
 
     def available(self, scope: str) -> Decimal | None:
-        """The most a request of ``scope`` may refund now (``None`` when unknown)."""
+        """The most a request of ``scope`` may refund now (``None`` when unknown; ``refund_rules.cap``)."""
         if self.transaction_id is None:
             return ZERO
-        if self.transaction_available is None:
-            return None
-        if scope in TRANSACTION_SCOPES:
-            return max(self.transaction_available, ZERO)
-        return None if self.remaining is None else max(min(self.transaction_available, self.remaining), ZERO)
+        return refund_rules.cap(scope, available=self.transaction_available, remaining=self.remaining)
 
     def computed(self, scope: str) -> Decimal | None:
         """The amount Preo computes for a fixed scope (0 when nothing is left, ``None`` when unknown)."""
-        wanted = {"purchase_price": self.price, "purchase_deposit": self.deposit, "purchase_full": self.paid,
-                  "transaction_full": self.available(scope)}[scope]
-        cap = self.available(scope)
-        return None if wanted is None or cap is None else min(wanted, cap)
+        return refund_rules.computed(scope, price=self.price, deposit=self.deposit, fee=self.fee,
+                                     limit=self.available(scope))
 
     def unknown(self, scope: str) -> list[str]:
         """The values Preo did not send readably that a ``scope`` refund's amount or cap needs."""

@@ -19,7 +19,7 @@ import pytest
 
 from preo_nb import runbooks, runner, testing
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources.refunds import OPEN_STATUSES
+from preo_nb.refund_rules import OPEN_STATES
 from preo_nb.sandbox.webhooks.receiver import listening
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def test_cancelled_event_refunds_twice_refunds_each_candidate_once(run, sandbox,
     edition = sandbox.store.edition(org=2)["id"]
     purchases = live.orders.purchases(edition_id=edition)
     requests = live.refunds.list(edition_id=edition)
-    already = set(requests.loc[requests["status"].isin(OPEN_STATUSES), "purchase.api_id"])
+    already = set(requests.loc[requests["status"].isin(OPEN_STATES), "purchase.api_id"])
     burger = purchases.loc[purchases["product.name"] == "Burger", "product.api_id"].iloc[0]
     chosen = purchases["metadata"].str.get("product_type").eq("rental") | purchases["product.api_id"].eq(burger)
     refundable = purchases["status"].isin(["paid", "partially_refunded"]) & ~purchases["api_id"].isin(already)

@@ -12,8 +12,9 @@ import pytest
 import requests
 
 from preo_nb import contract
+from preo_nb.refund_rules import OPEN_STATES as OPEN_REFUND_STATES
 from preo_nb.sandbox import ANCHOR, Store, build, start
-from preo_nb.sandbox.commerce.models import OPEN_REFUND_STATES, PRODUCT_TYPES, RefundRequest
+from preo_nb.sandbox.commerce.models import PRODUCT_TYPES, RefundRequest
 
 ORDER_TO_PURCHASE = {"pending": "pending", "cancelled": "cancelled"}
 

@@ -7,7 +7,8 @@ import pytest
 
 from preo_nb import contract
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources.refunds import DEFAULT_SCOPE, refund_body
+from preo_nb.refund_rules import DEFAULT_SCOPE
+from preo_nb.resources.refunds import refund_body
 from preo_nb.widgets.refund_draft import PurchaseFacts, RefundDraft, read_money
 
 D = Decimal

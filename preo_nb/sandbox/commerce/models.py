@@ -15,8 +15,6 @@ from typing import Any
 
 from preo_nb.sandbox.core.values import ZERO
 
-OPEN_REFUND_STATES = ("requested", "ready", "processing", "awaiting_gateway")
-REFUNDABLE_PURCHASE_STATES = ("paid", "partially_refunded")
 PRODUCT_TYPES = ("ticket", "food", "drink", "deposit", "rental")
 
 

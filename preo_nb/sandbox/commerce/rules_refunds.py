@@ -12,14 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from preo_nb import contract
+from preo_nb import contract, refund_rules
+from preo_nb.refund_rules import CUSTOM_SCOPES, OPEN_STATES, REFUNDABLE_PURCHASE_STATES, TRANSACTION_SCOPES
 from preo_nb.sandbox.commerce import render
-from preo_nb.sandbox.commerce.models import (
-    OPEN_REFUND_STATES,
-    REFUNDABLE_PURCHASE_STATES,
-    Purchase,
-    RefundRequest,
-)
+from preo_nb.sandbox.commerce.models import Purchase, RefundRequest
 from preo_nb.sandbox.core import events
 from preo_nb.sandbox.core.errors import conflict, field_error, invalid, unknown_pk
 from preo_nb.sandbox.core.jobs import Machine
@@ -28,38 +24,23 @@ from preo_nb.sandbox.core.values import ZERO, money
 
 Json = dict[str, Any]
 
-DEFAULT_SCOPES = contract.DEFAULT_REFUND_SCOPE
-CUSTOM_SCOPES = contract.CUSTOM_REFUND_SCOPES
-TRANSACTION_SCOPES = ("transaction_full", "transaction_custom")
 STATES = contract.enum("RefundStatus")
 
 
 def refund_cap(store: Store, purchase: Purchase, scope: str) -> Decimal:
-    """Return the most a request of ``scope`` may refund now.
-
-    Transaction scopes are capped by the transaction's available amount;
-    purchase scopes also by what is left of the purchase, so one purchase's
-    money cannot be refunded twice.
-    """
+    """Return the most a request of ``scope`` may refund now (``refund_rules.cap``; 0 without a payment)."""
     payment = store.data.transactions.get(purchase.transaction_id or "")
     if payment is None:
         return ZERO
-    available = payment.available_refund_amount
-    if scope in TRANSACTION_SCOPES:
-        return max(available, ZERO)
-    return max(min(available, purchase.remaining), ZERO)
+    found = refund_rules.cap(scope, available=payment.available_refund_amount, remaining=purchase.remaining)
+    return found if found is not None else ZERO
 
 
 def computed_amount(store: Store, purchase: Purchase, scope: str) -> Decimal:
     """Return the amount of a non-custom scope (0 when nothing is left)."""
-    cap = refund_cap(store, purchase, scope)
-    wanted = {
-        "purchase_price": purchase.price,
-        "purchase_deposit": purchase.deposit,
-        "purchase_full": purchase.total,
-        "transaction_full": cap,
-    }[scope]
-    return min(wanted, cap)
+    found = refund_rules.computed(scope, price=purchase.price, deposit=purchase.deposit, fee=purchase.fee,
+                                  limit=refund_cap(store, purchase, scope))
+    return found if found is not None else ZERO
 
 
 def check_request(store: Store, purchase: Purchase, body: Json) -> tuple[str, Decimal]:
@@ -72,7 +53,7 @@ def check_request(store: Store, purchase: Purchase, body: Json) -> tuple[str, De
             a custom amount out of bounds; 409 duplicate_open_request or
             nothing_to_refund.
     """
-    scope = body.get("scope") or DEFAULT_SCOPES[body["reason"]]
+    scope = body.get("scope") or refund_rules.DEFAULT_SCOPE[body["reason"]]
     _check_fields(store, purchase, scope, body)
     if has_open_refund(store, purchase.id):
         detail = "This purchase already has an open refund request."
@@ -233,7 +214,7 @@ def product_type(store: Store, purchase: Purchase) -> str:
 def has_open_refund(store: Store, purchase_id: str) -> bool:
     """Whether a refund request for the purchase is still open."""
     return any(
-        r.purchase_id == purchase_id and r.status in OPEN_REFUND_STATES
+        r.purchase_id == purchase_id and r.status in OPEN_STATES
         for r in store.data.refunds.values()
     )
 

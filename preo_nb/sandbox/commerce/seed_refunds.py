@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from preo_nb import refund_rules
 from preo_nb.sandbox.commerce import rules_refunds as refunds
 from preo_nb.sandbox.commerce.models import Purchase, RefundRequest
 from preo_nb.sandbox.core.access import rank
@@ -89,7 +90,7 @@ def _file(
             "comment": rng.choice(COMMENTS),
             "pickup_point_id": _pickup_point_id(store, purchase),
         }
-        if refunds.DEFAULT_SCOPES[reason] in refunds.CUSTOM_SCOPES:
+        if refund_rules.DEFAULT_SCOPE[reason] in refund_rules.CUSTOM_SCOPES:
             body["amount"] = float(
                 max(Decimal("0.50"), money(purchase.total * Decimal("0.3")))
             )
