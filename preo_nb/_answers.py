@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from preo_nb._hints import token_hint
 from preo_nb._pool import loads
 from preo_nb.errors import APIError, PreoError, RateLimited, error_class
 
@@ -60,7 +61,6 @@ def where_to_look(path: str) -> str:
 
 def api_error(response: Any, method: str, token_source: object = None) -> APIError:
     """The error for an error status; a 401 names where the token came from (``token_source``)."""
-    from preo_nb.errors import token_hint  # here, so this change stays inside this function
 
     try:
         body: Any = response.json()

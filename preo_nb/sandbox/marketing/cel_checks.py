@@ -30,6 +30,7 @@ from typing import Any
 import cel
 
 from preo_nb.cel import (
+    BUILTINS,
     TYPE_NAMES,
     bound_variables,
     code_only,
@@ -55,12 +56,6 @@ from preo_nb.sandbox.marketing.cel_engine import (
 
 Json = dict[str, Any]
 SANDBOX_FUNCTIONS = ("has_purchased", "has_product_type", "total_spent", "days_since")
-BUILTINS = (
-    "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string",
-    "bytes", "timestamp", "duration", "type", "dyn", "getFullYear", "getMonth", "getDate",
-    "getDayOfMonth", "getDayOfYear", "getDayOfWeek", "getHours", "getMinutes", "getSeconds",
-    "getMilliseconds",
-)
 _USER_FIELD = re.compile(r"\buser\s*\.\s*([A-Za-z_]\w*)")
 _DATA_ERRORS = (IndexError, ZeroDivisionError, OverflowError, ValueError)
 
