@@ -57,8 +57,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         cassette.parent.mkdir(parents=True, exist_ok=True)
         cassette.unlink(missing_ok=True)
         with running(seed=1, scale="small", check_contract=True) as sb:
-            env = {"PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, testing.CASSETTE_ENV: str(cassette),
-                   testing.RECORD_ENV: "1"}
+            env = {
+                "PREO_BASE_URL": sb.url,
+                "PREO_API_TOKEN": sb.token,
+                testing.CASSETTE_ENV: str(cassette),
+                testing.RECORD_ENV: "1",
+            }
             with runner.environment(env), tempfile.TemporaryDirectory() as out:
                 runner.run_notebook(notebook, Path(out) / notebook.name, timeout=120)
             assert not sb.violations, "\n".join(sb.violations)

@@ -116,8 +116,12 @@ def measure(read: Callable[[], Any]) -> dict[str, Any]:
     result = read()
     seconds = time.perf_counter() - started
     growth = peak_rss() - before
-    line: dict[str, Any] = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": len(result),
-                            "rss_growth": growth}
+    line: dict[str, Any] = {
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "rows": len(result),
+        "rss_growth": growth,
+    }
     if hasattr(result, "memory_usage"):
         line["df_bytes"], line["df_bytes_nested"] = frame_bytes(result)
         line["columns"] = len(result.columns)

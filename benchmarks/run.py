@@ -78,16 +78,21 @@ class Server:
         """Change the fault switch (latency)."""
         import requests
 
-        reply = requests.post(f"{self.url}/_sandbox/faults", json=spec, timeout=30,
-                              headers={"Authorization": f"Bearer {self.token}"})
+        reply = requests.post(
+            f"{self.url}/_sandbox/faults", json=spec, timeout=30, headers={"Authorization": f"Bearer {self.token}"}
+        )
         reply.raise_for_status()
 
     def warm(self) -> None:
         """Read the first page once so no measured run pays for the list's first filter and sort."""
         import requests
 
-        requests.get(f"{self.url}/v1/orders", params={"edition_id": self.edition, "page_size": 1000}, timeout=120,
-                     headers={"Authorization": f"Bearer {self.token}"}).raise_for_status()
+        requests.get(
+            f"{self.url}/v1/orders",
+            params={"edition_id": self.edition, "page_size": 1000},
+            timeout=120,
+            headers={"Authorization": f"Bearer {self.token}"},
+        ).raise_for_status()
 
     def cpu(self) -> float:
         """CPU seconds the server process has used so far (Linux)."""
@@ -106,7 +111,10 @@ def run_client(name: str, server: Server, workers: int) -> dict[str, Any]:
     before = server.cpu()
     out = subprocess.run(  # noqa: S603 - our own argv
         [PYTHON, str(HERE / "programs.py"), name, server.url, server.token, server.edition, str(workers)],
-        capture_output=True, text=True, check=True, timeout=3600,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
     )
     found: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     found["server_cpu"] = server.cpu() - before  # includes the client's start-up, when the server idles
@@ -131,8 +139,9 @@ def compare(names: list[str], server: Server, workers: int, repeat: int) -> dict
 def import_times(repeat: int) -> dict[str, Any]:
     """Best-of import times in fresh processes, and which optional packages ``import preo_nb`` loaded."""
     times: dict[str, list[float]] = {name: [] for name in IMPORTS}
-    probe = ("import sys, time; t = time.perf_counter(); {stmt}; "
-             "print(time.perf_counter() - t); print(*sorted(sys.modules))")
+    probe = (
+        "import sys, time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t); print(*sorted(sys.modules))"
+    )
     loaded: list[str] = []
     for _ in range(repeat):
         for name, stmt in IMPORTS.items():
@@ -152,9 +161,11 @@ def row(scenario: str, client: str, line: dict[str, Any], ratio: str) -> str:
     if nested and nested != line.get("df_bytes"):
         df += f" ({nested / MB:.0f} with nested objects)"
     runs = ", ".join(f"{t:.2f}" for t in line["times"])
-    return (f"| {scenario} | {client} | {line['rows']:,} | {line['seconds']:.2f} ({runs}) | "
-            f"{line['rows'] / line['seconds']:,.0f} | {line['cpu_seconds']:.2f} / {line['server_cpu']:.2f} | "
-            f"{line['rss_growth'] / MB:.0f} | {df} | {ratio} |")
+    return (
+        f"| {scenario} | {client} | {line['rows']:,} | {line['seconds']:.2f} ({runs}) | "
+        f"{line['rows'] / line['seconds']:,.0f} | {line['cpu_seconds']:.2f} / {line['server_cpu']:.2f} | "
+        f"{line['rss_growth'] / MB:.0f} | {df} | {ratio} |"
+    )
 
 
 def main() -> int:
@@ -171,20 +182,23 @@ def main() -> int:
     if set(args.scenarios) & set("abc"):
         started = time.perf_counter()
         server = Server()
-        info["sandbox"] = (f"seed 1, scale large, its own process; seeded and serving in "
-                           f"{time.perf_counter() - started:.0f} s")
+        info["sandbox"] = (
+            f"seed 1, scale large, its own process; seeded and serving in {time.perf_counter() - started:.0f} s"
+        )
         try:
             server.warm()
             if "a" in args.scenarios:
                 print(f"(a) orders, {args.latency * 1000:.0f} ms latency", file=sys.stderr)
                 server.control({"latency": args.latency})
-                results["a"] = compare(["baseline_orders", "preo_orders", "floor_orders"], server, args.workers,
-                                       args.repeat)
+                results["a"] = compare(
+                    ["baseline_orders", "preo_orders", "floor_orders"], server, args.workers, args.repeat
+                )
                 server.control({"clear": True})
             if "b" in args.scenarios:
                 print("(b) orders, no added latency", file=sys.stderr)
-                results["b"] = compare(["baseline_orders", "preo_orders", "floor_orders"], server, args.workers,
-                                       args.repeat)
+                results["b"] = compare(
+                    ["baseline_orders", "preo_orders", "floor_orders"], server, args.workers, args.repeat
+                )
             if "c" in args.scenarios:
                 print("(c) purchases", file=sys.stderr)
                 results["c"] = compare(["baseline_purchases", "preo_purchases"], server, args.workers, args.repeat)
@@ -197,37 +211,57 @@ def main() -> int:
 
 def report(info: dict[str, str], results: dict[str, Any], args: argparse.Namespace) -> str:
     """The markdown: machine, results table, targets."""
-    lines = ["| machine | |", "|---|---|", *(f"| {k} | {v} |" for k, v in info.items()), "",
-             f"preo_nb with `page_workers={args.workers}`; the raw floor uses as many threads. "
-             f"Times in seconds: best of {args.repeat} (every run in brackets); RSS growth is the largest seen.", "",
-             "| scenario | client | rows | seconds | rows/s | CPU s: client / server | peak RSS growth (MB) "
-             "| DataFrame (MB) | ratio |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| machine | |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in info.items()),
+        "",
+        f"preo_nb with `page_workers={args.workers}`; the raw floor uses as many threads. "
+        f"Times in seconds: best of {args.repeat} (every run in brackets); RSS growth is the largest seen.",
+        "",
+        "| scenario | client | rows | seconds | rows/s | CPU s: client / server | peak RSS growth (MB) "
+        "| DataFrame (MB) | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     targets: list[str] = []
     if "a" in results:
         base, preo, floor = (results["a"][k] for k in ("baseline_orders", "preo_orders", "floor_orders"))
         speedup = base["seconds"] / preo["seconds"]
-        lines += [row(f"(a) orders, +{args.latency * 1000:.0f} ms", "baseline loop", base, ""),
-                  row("", "preo_nb", preo, f"**{speedup:.1f}x** faster than the baseline"),
-                  row("", "raw floor", floor, f"preo_nb takes {preo['seconds'] / floor['seconds']:.2f}x the floor")]
-        targets.append(_target("(a) preo_nb vs baseline, latency", f">= {TARGETS['a']}x faster", speedup,
-                               speedup >= TARGETS["a"]))
+        lines += [
+            row(f"(a) orders, +{args.latency * 1000:.0f} ms", "baseline loop", base, ""),
+            row("", "preo_nb", preo, f"**{speedup:.1f}x** faster than the baseline"),
+            row("", "raw floor", floor, f"preo_nb takes {preo['seconds'] / floor['seconds']:.2f}x the floor"),
+        ]
+        targets.append(
+            _target("(a) preo_nb vs baseline, latency", f">= {TARGETS['a']}x faster", speedup, speedup >= TARGETS["a"])
+        )
     if "b" in results:
         base, preo, floor = (results["b"][k] for k in ("baseline_orders", "preo_orders", "floor_orders"))
         speedup, over_floor = base["seconds"] / preo["seconds"], preo["seconds"] / floor["seconds"]
-        lines += [row("(b) orders, no added latency", "baseline loop", base, ""),
-                  row("", "preo_nb", preo, f"**{speedup:.2f}x** faster than the baseline"),
-                  row("", "raw floor", floor, f"preo_nb takes **{over_floor:.2f}x** the floor")]
-        targets.append(_target("(b) preo_nb vs baseline", f">= {TARGETS['b']}x faster", speedup,
-                               speedup >= TARGETS["b"]))
-        targets.append(_target("(b) preo_nb vs raw floor", f"<= {TARGETS['b_floor']}x the floor's time", over_floor,
-                               over_floor <= TARGETS["b_floor"]))
+        lines += [
+            row("(b) orders, no added latency", "baseline loop", base, ""),
+            row("", "preo_nb", preo, f"**{speedup:.2f}x** faster than the baseline"),
+            row("", "raw floor", floor, f"preo_nb takes **{over_floor:.2f}x** the floor"),
+        ]
+        targets.append(
+            _target("(b) preo_nb vs baseline", f">= {TARGETS['b']}x faster", speedup, speedup >= TARGETS["b"])
+        )
+        targets.append(
+            _target(
+                "(b) preo_nb vs raw floor",
+                f"<= {TARGETS['b_floor']}x the floor's time",
+                over_floor,
+                over_floor <= TARGETS["b_floor"],
+            )
+        )
     if "c" in results:
         base, preo = results["c"]["baseline_purchases"], results["c"]["preo_purchases"]
         growth = preo["rss_growth"] / preo["df_bytes"]  # pandas' figure: the stricter of the two
         nested = preo["rss_growth"] / preo["df_bytes_nested"]
-        summary = (f"{base['seconds'] / preo['seconds']:.1f}x faster; RSS growth **{growth:.2f}x** the "
-                   f"DataFrame ({nested:.2f}x with nested objects)")
+        summary = (
+            f"{base['seconds'] / preo['seconds']:.1f}x faster; RSS growth **{growth:.2f}x** the "
+            f"DataFrame ({nested:.2f}x with nested objects)"
+        )
         lines += [row("(c) purchases (order details)", "baseline loop", base, ""), row("", "preo_nb", preo, summary)]
         wanted = f"<= {TARGETS['c']}x the DataFrame's memory_usage"
         targets.append(_target("(c) preo_nb peak RSS growth", wanted, growth, growth <= TARGETS["c"]))
@@ -235,11 +269,15 @@ def report(info: dict[str, str], results: dict[str, Any], args: argparse.Namespa
         times = results["d"]["times"]
         ratio = times["preo_nb"] / times["pandas, requests"]
         loaded = ", ".join(results["d"]["loaded"]) or "none of " + ", ".join(LAZY)
-        lines += ["", f"(d) import, best of {results['d']['runs']} fresh processes: `import pandas, requests` "
-                      f"{times['pandas, requests'] * 1000:.0f} ms, `import preo_nb` {times['preo_nb'] * 1000:.0f} ms "
-                      f"(**{ratio:.2f}x**); optional packages loaded by `import preo_nb`: {loaded}."]
-        targets.append(_target("(d) import preo_nb", f"<= {TARGETS['d']}x pandas + requests", ratio,
-                               ratio <= TARGETS["d"]))
+        lines += [
+            "",
+            f"(d) import, best of {results['d']['runs']} fresh processes: `import pandas, requests` "
+            f"{times['pandas, requests'] * 1000:.0f} ms, `import preo_nb` {times['preo_nb'] * 1000:.0f} ms "
+            f"(**{ratio:.2f}x**); optional packages loaded by `import preo_nb`: {loaded}.",
+        ]
+        targets.append(
+            _target("(d) import preo_nb", f"<= {TARGETS['d']}x pandas + requests", ratio, ratio <= TARGETS["d"])
+        )
     lines += ["", "| target | wanted | measured | holds |", "|---|---|---:|---|", *targets]
     return "\n".join(lines)
 

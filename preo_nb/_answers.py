@@ -76,8 +76,14 @@ def api_error(response: Any, method: str, token_source: object = None) -> APIErr
         detail = str(body)
     cls = error_class(response.status_code, body)
     error = cls(
-        response.status_code, method=method, url=response.url, detail=detail, code=code,
-        field_errors=fields, request_id=response.headers.get("X-Request-ID"), body=body,
+        response.status_code,
+        method=method,
+        url=response.url,
+        detail=detail,
+        code=code,
+        field_errors=fields,
+        request_id=response.headers.get("X-Request-ID"),
+        body=body,
         hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
     )
     if isinstance(error, RateLimited):

@@ -12,13 +12,24 @@ import re
 #: Id prefixes and what they name: ``org_ evt_ edt_ usr_ trx_`` are documented, the rest are
 #: the sandbox's own (contract README section 3), so hints built on them say "looks like".
 ID_KINDS: dict[str, tuple[str, str | None]] = {
-    "org_": ("an organization", None), "evt_": ("an event", None), "edt_": ("an edition", "editions"),
-    "usr_": ("a user", "users"), "trx_": ("a payment transaction", None), "ord_": ("an order", "orders"),
-    "pur_": ("a purchase", "purchases"), "rfr_": ("a refund request", "refunds"), "fil_": ("a file", "files"),
-    "dim_": ("a data import", "data_imports"), "cmp_": ("a campaign", "campaigns"),
-    "cns_": ("a consent", "consents"), "eml_": ("an email message", "email_messages"),
-    "seg_": ("a segment", "segments"), "whk_": ("a webhook endpoint", "webhooks"),
-    "whd_": ("a webhook delivery", None), "whe_": ("a webhook event", None), "prd_": ("a product", None),
+    "org_": ("an organization", None),
+    "evt_": ("an event", None),
+    "edt_": ("an edition", "editions"),
+    "usr_": ("a user", "users"),
+    "trx_": ("a payment transaction", None),
+    "ord_": ("an order", "orders"),
+    "pur_": ("a purchase", "purchases"),
+    "rfr_": ("a refund request", "refunds"),
+    "fil_": ("a file", "files"),
+    "dim_": ("a data import", "data_imports"),
+    "cmp_": ("a campaign", "campaigns"),
+    "cns_": ("a consent", "consents"),
+    "eml_": ("an email message", "email_messages"),
+    "seg_": ("a segment", "segments"),
+    "whk_": ("a webhook endpoint", "webhooks"),
+    "whd_": ("a webhook delivery", None),
+    "whe_": ("a webhook event", None),
+    "prd_": ("a product", None),
     "pup_": ("a pickup point", None),
 }
 ORDER_NUMBER = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # e.g. NF26-000001: no prefix, no underscore
@@ -26,9 +37,10 @@ ORDER_NUMBER = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")  # e.g. NF26-000001
 
 def token_hint(source: object) -> str:
     """The hint of a 401: where the token came from (never the token itself)."""
-    return (f"the API token came from {source}; check it there (expired, revoked, "
-            "or meant for another Preo address than this base URL?)")
-
+    return (
+        f"the API token came from {source}; check it there (expired, revoked, "
+        "or meant for another Preo address than this base URL?)"
+    )
 
 
 def not_found(path: str) -> str | None:
@@ -38,8 +50,7 @@ def not_found(path: str) -> str | None:
         return None
     group, id = found
     kind, _ = next(((k, g) for k, g in ID_KINDS.values() if g == group), (f"a {group}", group))
-    return " ".join(filter(None, [f"No {kind.split(' ', 1)[1]} {id!r} that this token can see.",
-                                  _id_hint(group, id)]))
+    return " ".join(filter(None, [f"No {kind.split(' ', 1)[1]} {id!r} that this token can see.", _id_hint(group, id)]))
 
 
 def _id_hint(group: str, id: str) -> str | None:
@@ -51,11 +62,16 @@ def _id_hint(group: str, id: str) -> str | None:
             return f"{id!r} looks like {kind} id; to find its order use preo.orders.list(transaction_id={id!r}, ...)"
         where = f"; try preo.{home}.retrieve({id!r})" if home else ""
         return f"{id!r} looks like {kind} id (its prefix is {prefix}){where}"
-    if kind is None and group in ("orders", "purchases") and ORDER_NUMBER.fullmatch(id) and any(
-        ch.isdigit() for ch in id
+    if (
+        kind is None
+        and group in ("orders", "purchases")
+        and ORDER_NUMBER.fullmatch(id)
+        and any(ch.isdigit() for ch in id)
     ):
-        return (f"{id!r} looks like an order number; to find an order by its number use "
-                f"preo.orders.list(order_number={id!r}, organization_id=...)")
+        return (
+            f"{id!r} looks like an order number; to find an order by its number use "
+            f"preo.orders.list(order_number={id!r}, organization_id=...)"
+        )
     return None
 
 
@@ -76,8 +92,11 @@ def _contract_paths() -> tuple[tuple[re.Pattern[str], str | None], ...]:
     paths = {operation.path for operation in contract.operations().values()}
     fixed = [(re.compile(re.escape(path) + "$"), None) for path in paths if "{" not in path]
     objects = [
-        (re.compile(re.escape(path).replace(re.escape("{id}"), r"(?P<id>[^/]+)") + "$"),
-         path.split("/")[2].replace("-", "_"))
-        for path in sorted(paths) if path.count("{") == 1 and "{id}" in path
+        (
+            re.compile(re.escape(path).replace(re.escape("{id}"), r"(?P<id>[^/]+)") + "$"),
+            path.split("/")[2].replace("-", "_"),
+        )
+        for path in sorted(paths)
+        if path.count("{") == 1 and "{id}" in path
     ]
     return (*fixed, *objects)

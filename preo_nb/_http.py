@@ -149,8 +149,7 @@ class HTTP:
             if decision.action == "return":
                 return body
             if decision.action == "done":
-                log.warning("Preo API: %s %s answered 404 to a resend: the first one had worked", method,
-                            _path(url))
+                log.warning("Preo API: %s %s answered 404 to a resend: the first one had worked", method, _path(url))
                 return None
             assert error is not None  # every other action follows a failure
             if decision.action == "raise":
@@ -173,8 +172,15 @@ class HTTP:
         started = time.monotonic()
         try:
             response = self.session.request(
-                method, url, params=params, json=json, files=files, data=data, headers=headers,
-                timeout=self.settings.timeout, allow_redirects=False,
+                method,
+                url,
+                params=params,
+                json=json,
+                files=files,
+                data=data,
+                headers=headers,
+                timeout=self.settings.timeout,
+                allow_redirects=False,
             )
             for _ in range(MAX_REDIRECTS):
                 if not response.is_redirect:
@@ -185,7 +191,10 @@ class HTTP:
         self._seen.date = response.headers.get("Date")
         log.debug(
             "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
-            method, response.url, response.status_code, 1000 * (time.monotonic() - started),
+            method,
+            response.url,
+            response.status_code,
+            1000 * (time.monotonic() - started),
         )
         if response.is_redirect:
             raise UnexpectedRedirect.of(response, method, f"more than {MAX_REDIRECTS} redirects")
@@ -199,10 +208,14 @@ class HTTP:
         if urlsplit(target)[:2] != urlsplit(self.settings.base_url)[:2]:
             raise UnexpectedRedirect.of(response, method, "it leads away from the API's address", target)
         if _path(target) == _path(response.url) + "/":
-            log.warning("Preo API: %s redirects to %s; connect(..., trailing_slash=True) saves a request",
-                        _path(response.url), _path(target))
-        return self.session.request(method, target, headers=headers, timeout=self.settings.timeout,
-                                    allow_redirects=False)
+            log.warning(
+                "Preo API: %s redirects to %s; connect(..., trailing_slash=True) saves a request",
+                _path(response.url),
+                _path(target),
+            )
+        return self.session.request(
+            method, target, headers=headers, timeout=self.settings.timeout, allow_redirects=False
+        )
 
     def _pause(self, method: str, url: str, error: PreoError, seconds: float) -> None:
         log.warning("Preo API: %s %s %s; trying again in %.1f s", method, _path(url), cause_of(error), seconds)
@@ -213,8 +226,9 @@ class HTTP:
         where = _path(url)
         if reconcile is None:
             raise UnknownOutcome(method, url, cause, check=where_to_look(where))
-        log.warning("Preo API: %s %s %s; checking whether %s %s took effect", method, where, cause_of(cause),
-                    method, where)
+        log.warning(
+            "Preo API: %s %s %s; checking whether %s %s took effect", method, where, cause_of(cause), method, where
+        )
         try:
             found = reconcile()
         except Unprovable as exc:
@@ -225,8 +239,16 @@ class HTTP:
             log.warning("Preo API: %s %s had taken effect; using its result", method, where)
         return found
 
-    def probe(self, method: str, path: str, *, params: dict[str, Any] | None = None, accept: str = JSON,
-              scheme: str = "Bearer", json: Any = None) -> Reply:
+    def probe(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        accept: str = JSON,
+        scheme: str = "Bearer",
+        json: Any = None,
+    ) -> Reply:
         """Send once and return the answer as it came: no retry, no redirect followed, any status.
 
         For ``preo-nb check-contract``, which wants to see what the server does.
@@ -240,8 +262,14 @@ class HTTP:
         url = path if "://" in path else self.url(path)
         try:
             response = self.session.request(
-                method.upper(), url, params=params, json=json, headers={"Accept": accept},
-                auth=_BearerAuth(self.settings.token, scheme), timeout=self.settings.timeout, allow_redirects=False,
+                method.upper(),
+                url,
+                params=params,
+                json=json,
+                headers={"Accept": accept},
+                auth=_BearerAuth(self.settings.token, scheme),
+                timeout=self.settings.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             raise TransportError(_describe(exc), method=method.upper(), url=url) from exc
@@ -296,8 +324,9 @@ def _decode(response: requests.Response, raw: bool) -> Any:
     try:
         return loads(response.content)
     except ValueError:
-        error = TransportError(f"the {status} answer is not valid JSON (cut off?)", method=response.request.method
-                               or "", url=response.url)
+        error = TransportError(
+            f"the {status} answer is not valid JSON (cut off?)", method=response.request.method or "", url=response.url
+        )
         raise _NoAnswer(Outcome("cut_off", status), error) from None
 
 
@@ -319,5 +348,3 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "could not reach the Preo API (connection failed or was reset)"
     return f"the request failed: {type(exc).__name__}"
-
-

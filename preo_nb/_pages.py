@@ -53,8 +53,11 @@ def parse(body: Any, path: str) -> Page:
     if isinstance(body, list):
         return Page(body, len(body))
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        shape = f"an object with {', '.join(sorted(body)) or 'no fields'}" if isinstance(body, dict) else (
-            type(body).__name__)
+        shape = (
+            f"an object with {', '.join(sorted(body)) or 'no fields'}"
+            if isinstance(body, dict)
+            else (type(body).__name__)
+        )
         raise IncompleteList(path, f"the answer is not a list page (it is {shape}, with no 'results' list)")
     count = body.get("count")
     if isinstance(count, str) and count.isdigit():
@@ -101,16 +104,18 @@ class Reading:
         if not self.counts or self.unique.kept == self.counts[-1]:
             return
         changed = len(set(self.counts)) > 1
-        why = (f"the server reported {self.counts[-1]} records but {self.unique.kept} distinct ones arrived"
-               + (f" (the count changed from {self.counts[0]} while it was read)" if changed else ""))
+        why = f"the server reported {self.counts[-1]} records but {self.unique.kept} distinct ones arrived" + (
+            f" (the count changed from {self.counts[0]} while it was read)" if changed else ""
+        )
         error = IncompleteList(self.path, why, expected=self.counts[-1], received=self.unique.kept)
         error.retryable = True
         raise error
 
     def fail(self, why: str) -> None:
         """Stop reading: the pages cannot be trusted."""
-        raise IncompleteList(self.path, why, expected=self.counts[-1] if self.counts else None,
-                             received=self.unique.kept)
+        raise IncompleteList(
+            self.path, why, expected=self.counts[-1] if self.counts else None, received=self.unique.kept
+        )
 
 
 def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
@@ -124,8 +129,13 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
 
 
 def read(
-    http: HTTP, path: str, params: dict[str, Any], *, progress: bool | None = None,
-    first: dict[str, Any] | None = None, page_size: int | None = None,
+    http: HTTP,
+    path: str,
+    params: dict[str, Any],
+    *,
+    progress: bool | None = None,
+    first: dict[str, Any] | None = None,
+    page_size: int | None = None,
 ) -> Iterator[Records]:
     """Yield the records of every page of a list in order, pages read concurrently where links allow.
 

@@ -42,9 +42,7 @@ def loads(content: bytes) -> Any:
     return json.loads(content)
 
 
-def ordered_map(
-    func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int
-) -> Generator[R, None, None]:
+def ordered_map(func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int) -> Generator[R, None, None]:
     """Yield ``func(item)`` for each item, in order, from ``workers`` threads.
 
     At most ``window`` calls are submitted ahead of the consumer. With one worker

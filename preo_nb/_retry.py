@@ -75,8 +75,16 @@ class Decision:
     wait: float = 0.0
 
 
-def decide(method: str, outcome: Outcome, attempt: int, policy: Policy, *, safe: bool = False,
-           reached_before: bool = False, jitter: float | None = None) -> Decision:
+def decide(
+    method: str,
+    outcome: Outcome,
+    attempt: int,
+    policy: Policy,
+    *,
+    safe: bool = False,
+    reached_before: bool = False,
+    jitter: float | None = None,
+) -> Decision:
     """Decide what follows ``outcome`` of attempt number ``attempt`` (0 for the first send).
 
     Args:
@@ -94,8 +102,9 @@ def decide(method: str, outcome: Outcome, attempt: int, policy: Policy, *, safe:
     return Decision("reconcile")
 
 
-def _after_answer(method: str, outcome: Outcome, policy: Policy, repeatable: bool, last: bool, pause: float,
-                  reached_before: bool) -> Decision:
+def _after_answer(
+    method: str, outcome: Outcome, policy: Policy, repeatable: bool, last: bool, pause: float, reached_before: bool
+) -> Decision:
     status = outcome.status
     if status < 400:
         return Decision("return")

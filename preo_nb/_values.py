@@ -99,8 +99,9 @@ def _scalar(kind: str, value: Any, operation_id: str, field: str) -> Any:
         return str(value)
     if _mismatch(kind, value):
         warnings.warn(
-            f"{operation_id}: field {field} is {value!r}, which is not a {kind} as the contract declares; "
-            "kept as sent", ContractDriftWarning, stacklevel=6,
+            f"{operation_id}: field {field} is {value!r}, which is not a {kind} as the contract declares; kept as sent",
+            ContractDriftWarning,
+            stacklevel=6,
         )
     return value
 

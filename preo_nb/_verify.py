@@ -42,15 +42,19 @@ def frame(operation_id: str, query: dict[str, Any], found: pd.DataFrame) -> pd.D
         wrong = ~same.fillna(False).astype(bool)
         if wrong.any():
             example = values[wrong].iloc[0]
-            raise IgnoredFilter(operation_id, name, query[name], column, int(wrong.sum()),
-                                None if pd.isna(example) else example)
+            raise IgnoredFilter(
+                operation_id, name, query[name], column, int(wrong.sum()), None if pd.isna(example) else example
+            )
     return found
 
 
 def records(operation_id: str, query: dict[str, Any], batch: Iterable[dict[str, Any]]) -> None:
     """Raise ``IgnoredFilter`` if a record of ``batch`` contradicts an equality filter of ``query``."""
-    checks = [(name, column.split("."), _expected(operation_id, name, query[name]))
-              for name, column in contract.filter_columns(operation_id).items() if name in query]
+    checks = [
+        (name, column.split("."), _expected(operation_id, name, query[name]))
+        for name, column in contract.filter_columns(operation_id).items()
+        if name in query
+    ]
     if not checks:
         return
     rows = list(batch)

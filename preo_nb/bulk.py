@@ -111,9 +111,12 @@ def refund_purchases(
             use by another run; nothing was sent.
     """
     body = refund_body(reason, scope, amount, comment, None)
-    binding = {"api": preo.settings.base_url, "body": body,
-               "edition_id": None if edition_id is None else check_id(edition_id, "edition_id"),
-               "organization_id": None if organization_id is None else check_id(organization_id, "organization_id")}
+    binding = {
+        "api": preo.settings.base_url,
+        "body": body,
+        "edition_id": None if edition_id is None else check_id(edition_id, "edition_id"),
+        "organization_id": None if organization_id is None else check_id(organization_id, "organization_id"),
+    }
     valid, invalid = _checked(purchase_ids)
     with exclusive(journal):
         book = Journal(journal)
@@ -209,8 +212,12 @@ def _send(job: _Job, pid: str, before: list[str]) -> None:
         return
     if made["id"] in before or not _alike(job, pid, made):
         # The answer was lost and the client found a request that is not this job's; the next run settles it.
-        job.book.mark(pid, "sent", problem="answer lost",
-                      error=f"the answer was lost, and the request found ({made['id']}) is not this job's")
+        job.book.mark(
+            pid,
+            "sent",
+            problem="answer lost",
+            error=f"the answer was lost, and the request found ({made['id']}) is not this job's",
+        )
         return
     job.book.mark(pid, "done", refund_id=made["id"], amount=made["amount"], problem=None, error=None)
 
@@ -237,9 +244,13 @@ def _settled(job: _Job, row: Row, listing: list[dict[str, Any]]) -> bool:
         job.book.mark(pid, "done", refund_id=mine[0]["id"], amount=mine[0]["amount"], problem=None, error=None)
     else:
         ids = ", ".join(r["id"] for r in alike)
-        job.book.mark(pid, "sent", problem="outcome unknown",
-                      error=f"outcome unknown: check GET /v1/refunds?purchase_id={pid} before running again "
-                            f"(it may be {ids}); then record it with Journal.settle or preo-nb bulk-refund --settle")
+        job.book.mark(
+            pid,
+            "sent",
+            problem="outcome unknown",
+            error=f"outcome unknown: check GET /v1/refunds?purchase_id={pid} before running again "
+            f"(it may be {ids}); then record it with Journal.settle or preo-nb bulk-refund --settle",
+        )
     return True
 
 

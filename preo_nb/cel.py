@@ -40,10 +40,37 @@ characters, so 10,000 leaves room for hand-written ones and stays far from that.
 
 #: Functions and methods every CEL program may call (the standard definitions).
 BUILTINS = (
-    "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string", "bytes",
-    "bool", "timestamp", "duration", "type", "dyn", "has", "exists", "all", "exists_one", "map", "filter",
-    "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfYear", "getDayOfWeek", "getHours",
-    "getMinutes", "getSeconds", "getMilliseconds",
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "timestamp",
+    "duration",
+    "type",
+    "dyn",
+    "has",
+    "exists",
+    "all",
+    "exists_one",
+    "map",
+    "filter",
+    "getFullYear",
+    "getMonth",
+    "getDate",
+    "getDayOfMonth",
+    "getDayOfYear",
+    "getDayOfWeek",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
 )
 TYPE_NAMES = ("int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type")
 _SYNTAX = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
@@ -149,11 +176,13 @@ def name_problems(source: str, references: Mapping[str, list[str]], context: Map
     known_variables = set(fields) | set(TYPE_NAMES) | bound
     problems = [
         Problem(f"unknown variable '{name}'", *position(code, name))
-        for name in references["variables"] if name not in known_variables
+        for name in references["variables"]
+        if name not in known_variables
     ]
     problems += [
         Problem(f"unknown function '{name}'", *position(code, name))
-        for name in references["functions"] if name[0].isalpha() and name not in known_functions
+        for name in references["functions"]
+        if name[0].isalpha() and name not in known_functions
     ]
     for root, allowed in fields.items():
         if not allowed or root in bound:

@@ -150,6 +150,5 @@ def _slash_readings(text: str) -> list[tuple[str, str]]:
             date = dt.date(year, month, day)
         except ValueError:
             continue
-        readings.append((date.isoformat() + (" " + rest.strip() if rest.strip() else ""),
-                         f"{date.day} {date:%B}"))
+        readings.append((date.isoformat() + (" " + rest.strip() if rest.strip() else ""), f"{date.day} {date:%B}"))
     return readings

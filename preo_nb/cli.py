@@ -50,21 +50,41 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, default=Path("preo-demo"), help="folder for the results")
     demo.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
     demo.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
-    demo.add_argument("--check-contract", action="store_true",
-                      help="fail if any sandbox response breaks the API contract (needs jsonschema)")
+    demo.add_argument(
+        "--check-contract",
+        action="store_true",
+        help="fail if any sandbox response breaks the API contract (needs jsonschema)",
+    )
     demo.set_defaults(handler=_demo)
 
     run = commands.add_parser("run", help="run one runbook headless with papermill")
     run.add_argument("notebook", help="a runbook name (see `preo-nb runbooks`) or a notebook path")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a parameter; VALUE may be JSON (numbers, true/false, null, lists, dicts)")
-    run.add_argument("--output", type=Path, default=None,
-                     help="the executed notebook (default runs/NAME.ipynb, preo-rehearsal/NAME.ipynb with --sandbox)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter; VALUE may be JSON (numbers, true/false, null, lists, dicts)",
+    )
+    run.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="the executed notebook (default runs/NAME.ipynb, preo-rehearsal/NAME.ipynb with --sandbox)",
+    )
     run.add_argument("--html", action="store_true", help="also write an HTML export next to it")
-    run.add_argument("--no-input", action="store_true",
-                     help="leave the code out of the HTML export: a report to forward (implies --html)")
-    run.add_argument("--sandbox", action="store_true",
-                     help="rehearse against a fresh local sandbox; outputs (journal included) go under preo-rehearsal/")
+    run.add_argument(
+        "--no-input",
+        action="store_true",
+        help="leave the code out of the HTML export: a report to forward (implies --html)",
+    )
+    run.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="rehearse against a fresh local sandbox; outputs (journal included) go under preo-rehearsal/",
+    )
     _sandbox_options(run, port=0)
     run.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
@@ -77,8 +97,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-contract", help="probe an API: does it do what the bundled contract assumes?")
     check.add_argument("--base-url", help="the API to probe (default: PREO_BASE_URL from the environment or .env)")
-    check.add_argument("--writes", action="store_true",
-                       help="also file and reject one refund request (only against a sandbox on this machine)")
+    check.add_argument(
+        "--writes",
+        action="store_true",
+        help="also file and reject one refund request (only against a sandbox on this machine)",
+    )
     check.add_argument("--report", type=Path, help="write the findings as JSON to this file")
     check.add_argument("--record", type=Path, help="record every request and answer into this cassette")
     check.add_argument("--sandbox", action="store_true", help="probe a fresh local sandbox instead")
@@ -86,8 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check_contract)
 
     bulk = commands.add_parser("bulk-refund", help="refund many purchases exactly once, resumable")
-    bulk.add_argument("--purchases", type=Path, required=True,
-                      help="a CSV whose header names the id column (api_id, purchase_id or id), or one id per line")
+    bulk.add_argument(
+        "--purchases",
+        type=Path,
+        required=True,
+        help="a CSV whose header names the id column (api_id, purchase_id or id), or one id per line",
+    )
     bulk.add_argument("--reason", required=True)
     bulk.add_argument("--scope")
     bulk.add_argument("--amount", type=float)
@@ -95,9 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     bulk.add_argument("--edition-id", help="the purchases' edition, when known (the journal refuses another)")
     bulk.add_argument("--organization-id", help="their organization, when known (the journal refuses another)")
     bulk.add_argument("--journal", type=Path, required=True, help="SQLite journal; run again with it to resume")
-    bulk.add_argument("--settle", nargs=2, action="append", default=[], metavar=("PURCHASE_ID", "REFUND_ID"),
-                      help="settle an 'outcome unknown' row by hand first: the refund request that is this job's, "
-                           "or 'none' to send it again")
+    bulk.add_argument(
+        "--settle",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("PURCHASE_ID", "REFUND_ID"),
+        help="settle an 'outcome unknown' row by hand first: the refund request that is this job's, "
+        "or 'none' to send it again",
+    )
     bulk.add_argument("--workers", type=int, default=4)
     bulk.set_defaults(handler=_bulk_refund)
     return parser
@@ -186,15 +219,18 @@ def _run(args: argparse.Namespace) -> int:
     parameters = runbooks.resolve_paths(book, given, known, here=here, outputs=base, confined=args.sandbox)
     target = (args.output or (REHEARSAL if args.sandbox else Path("runs")) / book.path.name).resolve()
     if args.sandbox:
-        print(f"Rehearsal against a fresh sandbox: everything it writes goes under {base}, never where a real run "
-              "writes.")
+        print(
+            f"Rehearsal against a fresh sandbox: everything it writes goes under {base}, never where a real run writes."
+        )
     error = _execute(book.path, target, parameters, base, args)
     if error:
         print(f"preo-nb run: {error}\nThe executed notebook is {target}", file=sys.stderr)
         return 1
     print(f"Done: {target}")
-    for name, path in [("HTML", target.with_suffix(".html") if args.html else None),
-                       *((name, Path(parameters[name])) for name in book.outputs if name in parameters)]:
+    for name, path in [
+        ("HTML", target.with_suffix(".html") if args.html else None),
+        *((name, Path(parameters[name])) for name in book.outputs if name in parameters),
+    ]:
         if path is not None and path.exists():
             print(f"  {name}: {path}")
     return 0
@@ -231,8 +267,12 @@ def _connection_env() -> dict[str, str | None]:
     if os.environ.get(testing.CASSETTE_ENV):
         return {"PREO_NB_PROGRESS": "off"}
     settings = load_settings()
-    return {"PREO_BASE_URL": settings.base_url, "PREO_API_TOKEN": settings.token,
-            "PREO_TIMEOUT": str(settings.timeout), "PREO_NB_PROGRESS": "off"}
+    return {
+        "PREO_BASE_URL": settings.base_url,
+        "PREO_API_TOKEN": settings.token,
+        "PREO_TIMEOUT": str(settings.timeout),
+        "PREO_NB_PROGRESS": "off",
+    }
 
 
 def parse_value(text: str) -> Any:
@@ -263,8 +303,15 @@ def _check_contract(args: argparse.Namespace) -> int:
 
     if args.sandbox:
         require("sandbox")
-    return check_contract(base_url=args.base_url, writes=args.writes, report=args.report, record=args.record,
-                          sandbox=args.sandbox, seed=args.seed, scale=args.scale)
+    return check_contract(
+        base_url=args.base_url,
+        writes=args.writes,
+        report=args.report,
+        record=args.record,
+        sandbox=args.sandbox,
+        seed=args.seed,
+        scale=args.scale,
+    )
 
 
 def _bulk_refund(args: argparse.Namespace) -> int:
@@ -276,20 +323,31 @@ def _bulk_refund(args: argparse.Namespace) -> int:
         _settle_by_hand(args.journal, args.settle)
     print(f"Refunding {len(ids)} purchases ({args.reason}) on {preo.settings.base_url}; journal {args.journal}")
     journal = bulk.refund_purchases(
-        preo, ids, reason=args.reason, scope=args.scope, amount=args.amount, comment=args.comment,
-        edition_id=args.edition_id, organization_id=args.organization_id, journal=args.journal,
+        preo,
+        ids,
+        reason=args.reason,
+        scope=args.scope,
+        amount=args.amount,
+        comment=args.comment,
+        edition_id=args.edition_id,
+        organization_id=args.organization_id,
+        journal=args.journal,
         workers=args.workers,
     )
     print(*bulk.summary(journal), sep="\n")
     unfinished = int(journal["state"].isin(["pending", "sent"]).sum())
     failed = int((journal["state"] == "failed").sum())
     if unfinished:
-        print(f"Not finished: {unfinished} of {len(journal)} purchases. See the reasons above, then run the same "
-              "command again to continue; the journal makes sure nothing is refunded twice.")
+        print(
+            f"Not finished: {unfinished} of {len(journal)} purchases. See the reasons above, then run the same "
+            "command again to continue; the journal makes sure nothing is refunded twice."
+        )
         return 2
     if failed:
-        print(f"Not refunded: {failed} of {len(journal)} purchases, refused by Preo for the reasons above (each "
-              f"row's error is in the journal). Running again will not change them.")
+        print(
+            f"Not refunded: {failed} of {len(journal)} purchases, refused by Preo for the reasons above (each "
+            f"row's error is in the journal). Running again will not change them."
+        )
         return 3
     return 0
 
@@ -343,18 +401,25 @@ def _id_column(path: Path, header: list[str]) -> int | None:
     names = [name.lower() for name in header]
     for wanted in ID_COLUMNS:
         found = [n for n, name in enumerate(names) if name == wanted]
-        others = [h for h, name in zip(header, names, strict=True) if name != wanted and
-                  name.endswith(("api_id", "purchase_id"))]
+        others = [
+            h
+            for h, name in zip(header, names, strict=True)
+            if name != wanted and name.endswith(("api_id", "purchase_id"))
+        ]
         if len(found) > 1 or (found and wanted == "id" and others):
             clash = ", ".join(header[n] for n in found) + "".join(f", {h}" for h in others)
-            raise UsageError(f"{path}: more than one column could hold the purchase ids ({clash}); "
-                             "keep one, or name the right one purchase_id")
+            raise UsageError(
+                f"{path}: more than one column could hold the purchase ids ({clash}); "
+                "keep one, or name the right one purchase_id"
+            )
         if found:
             return found[0]
     if len(header) == 1 and ID_PATTERN.fullmatch(header[0]):
         return None
-    raise UsageError(f"{path}: no purchase id column; the columns found are {', '.join(header)}. "
-                     "Name the column of purchase ids api_id, purchase_id or id, or give one id per line.")
+    raise UsageError(
+        f"{path}: no purchase id column; the columns found are {', '.join(header)}. "
+        "Name the column of purchase ids api_id, purchase_id or id, or give one id per line."
+    )
 
 
 if __name__ == "__main__":

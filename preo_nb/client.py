@@ -108,15 +108,27 @@ def connect(
     replaying = testing.activate_from_env()
     try:
         settings = load_settings(
-            base_url=base_url, token=token, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers, trailing_slash=trailing_slash, auth_scheme=auth_scheme,
+            base_url=base_url,
+            token=token,
+            timeout=timeout,
+            env_file=env_file,
+            page_size=page_size,
+            page_workers=page_workers,
+            trailing_slash=trailing_slash,
+            auth_scheme=auth_scheme,
         )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
             raise
         settings = load_settings(
-            base_url=base_url, token=testing.REPLAY_TOKEN, timeout=timeout, env_file=env_file, page_size=page_size,
-            page_workers=page_workers, trailing_slash=trailing_slash, auth_scheme=auth_scheme,
+            base_url=base_url,
+            token=testing.REPLAY_TOKEN,
+            timeout=timeout,
+            env_file=env_file,
+            page_size=page_size,
+            page_workers=page_workers,
+            trailing_slash=trailing_slash,
+            auth_scheme=auth_scheme,
             token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
     return Client(settings)

@@ -170,8 +170,10 @@ def _warn_if_mixed(settings: Settings) -> None:
     url_source, token_source = settings.base_url_source, settings.token_source
     if url_source is None or "replay" in (url_source.kind, token_source.kind) or url_source.kind == token_source.kind:
         return
-    _warn(f"the base URL {settings.base_url} comes from {url_source}, but the API token from {token_source}; "
-          "make sure they belong together (set both in one place)")
+    _warn(
+        f"the base URL {settings.base_url} comes from {url_source}, but the API token from {token_source}; "
+        "make sure they belong together (set both in one place)"
+    )
 
 
 def _warn(message: str) -> None:
@@ -247,8 +249,7 @@ def check_base_url(url: str) -> str:
     if path.lower().endswith("/v1"):
         path = path[:-3].rstrip("/")
         corrected = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-        _warn(f"base_url {url.strip()!r} ends in /v1, which preo_nb puts in front of every path; "
-              f"using {corrected!r}")
+        _warn(f"base_url {url.strip()!r} ends in /v1, which preo_nb puts in front of every path; using {corrected!r}")
         return corrected
     return url.strip().rstrip("/")
 
@@ -287,7 +288,5 @@ def _check_page_workers(value: int | None) -> int:
     if value is None:
         return DEFAULT_PAGE_WORKERS
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_WORKERS:
-        raise ConfigurationError(
-            "page_workers", f"must be a whole number from 1 to {MAX_PAGE_WORKERS}, not {value!r}"
-        )
+        raise ConfigurationError("page_workers", f"must be a whole number from 1 to {MAX_PAGE_WORKERS}, not {value!r}")
     return value

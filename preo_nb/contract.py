@@ -21,7 +21,6 @@ Kind = Literal["string", "datetime", "float", "int", "bool", "category", "object
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head")
 
 
-
 @dataclass(frozen=True)
 class Column:
     """One DataFrame column a schema declares: dotted name, kind and enum values."""
@@ -93,10 +92,7 @@ def operations() -> dict[str, Operation]:
             params = [resolve(p) for p in shared + op.get("parameters", [])]
             query = {p["name"]: p.get("schema", {}) for p in params if p["in"] == "query"}
             body = op.get("requestBody", {}).get("content", {})
-            responses = {
-                status: _response_schema(resolve(reply))
-                for status, reply in op.get("responses", {}).items()
-            }
+            responses = {status: _response_schema(resolve(reply)) for status, reply in op.get("responses", {}).items()}
             found[op["operationId"]] = Operation(
                 operation_id=op["operationId"],
                 method=method.upper(),
@@ -273,8 +269,9 @@ def provenance(operation_id: str) -> Provenance:
     success = next((s for code, s in op.responses.items() if code.startswith("2") and s), None)
     if success:
         _sources(success, "answer.", fields)
-    return Provenance(operation_id, raw.get("x-source", "inferred"), raw.get("x-path-source", "inferred"),
-                      parameters, fields)
+    return Provenance(
+        operation_id, raw.get("x-source", "inferred"), raw.get("x-path-source", "inferred"), parameters, fields
+    )
 
 
 def _sources(node: dict[str, Any], prefix: str, out: dict[str, str], depth: int = 0) -> None:
@@ -309,9 +306,12 @@ def provenance_table() -> str:
     for operation_id, op in operations().items():
         found = provenance(operation_id)
         counts = rows.setdefault(op.tag, [{}, {}, {}, {}])
-        marks = ([found.operation], [found.path],
-                 [s for n, s in found.parameters.items() if n not in ("id", "page", "page_size")],
-                 list(found.fields.values()))
+        marks = (
+            [found.operation],
+            [found.path],
+            [s for n, s in found.parameters.items() if n not in ("id", "page", "page_size")],
+            list(found.fields.values()),
+        )
         for column, sources in zip(counts, marks, strict=True):
             for source in sources:
                 column[source] = column.get(source, 0) + 1

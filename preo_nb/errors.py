@@ -269,7 +269,9 @@ class UnexpectedRedirect(APIError):
         if target.rstrip("/") == response.url.split("?")[0] and target.endswith("/"):
             hint = " The API wants a trailing slash: connect(..., trailing_slash=True)."
         error = cls(
-            response.status_code, method=method, url=response.url,
+            response.status_code,
+            method=method,
+            url=response.url,
             detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
             request_id=response.headers.get("X-Request-ID"),
         )

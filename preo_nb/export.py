@@ -112,8 +112,9 @@ def to_parquet(
     rows = 0
     try:
         for chunk in chunks:
-            table = pa.Table.from_pandas(_as_json_text(chunk), preserve_index=False,
-                                         schema=None if writer is None else writer.schema)
+            table = pa.Table.from_pandas(
+                _as_json_text(chunk), preserve_index=False, schema=None if writer is None else writer.schema
+            )
             writer = writer or pq.ParquetWriter(partial, table.schema)
             writer.write_table(table)
             rows += len(chunk)
@@ -136,8 +137,7 @@ def _as_json_text(chunk: pd.DataFrame) -> pd.DataFrame:
         return chunk
     text = chunk.copy(deep=False)
     for name in objects:
-        text[name] = pd.array([None if v is None else json.dumps(v, default=str) for v in chunk[name]],
-                              dtype="string")
+        text[name] = pd.array([None if v is None else json.dumps(v, default=str) for v in chunk[name]], dtype="string")
     return text
 
 

@@ -232,7 +232,8 @@ class Builder:
             warnings.warn(
                 f"the API sent no {', '.join(absent)} field in any of the {self.rows} records; the contract "
                 "declares it, so its column is kept but holds only missing values (a sum over it reads 0)",
-                ContractDriftWarning, stacklevel=3,
+                ContractDriftWarning,
+                stacklevel=3,
             )
         if self._waiting.rows:
             self._convert()
@@ -289,8 +290,9 @@ def convert(values: list[Any], column: Column, types: set[type] | None = None) -
     if kind == "bool":
         return pd.array(values if types <= {bool, NONE} else [_TRUTH.get(_lower(v)) for v in values], dtype="boolean")
     if kind == "category":
-        return _categorical(values if types <= _TEXTS else [None if v is None else str(v) for v in values],
-                            column.categories)
+        return _categorical(
+            values if types <= _TEXTS else [None if v is None else str(v) for v in values], column.categories
+        )
     return pd.array(values, dtype=object) if values else pd.array([], dtype=object)
 
 
@@ -300,7 +302,9 @@ def _warn_unread(column: Column, raw: pd.Series, read: pd.Series, kind: str) -> 
     if lost.any():
         warnings.warn(
             f"{int(lost.sum())} value(s) of column {column.name} are not {kind} (e.g. {raw[lost].iloc[0]!r}); "
-            "they are shown as missing", ContractDriftWarning, stacklevel=2,
+            "they are shown as missing",
+            ContractDriftWarning,
+            stacklevel=2,
         )
 
 

@@ -116,8 +116,12 @@ class Journal:
                 " WHERE state IN ('pending', 'sent') ORDER BY rowid"
             ).fetchall()
         return [
-            Row(pid, state, None if before is None else json.loads(before),
-                None if sent is None else datetime.fromisoformat(sent))
+            Row(
+                pid,
+                state,
+                None if before is None else json.loads(before),
+                None if sent is None else datetime.fromisoformat(sent),
+            )
             for pid, state, before, sent in rows
         ]
 
@@ -130,8 +134,10 @@ class Journal:
             columns["sent_at"] = columns["sent_at"].isoformat()
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._lock:
-            self._db.execute(f"UPDATE items SET {assignments} WHERE purchase_id = ?",  # noqa: S608 - fixed names
-                             [*columns.values(), purchase_id])
+            self._db.execute(
+                f"UPDATE items SET {assignments} WHERE purchase_id = ?",  # noqa: S608 - fixed names
+                [*columns.values(), purchase_id],
+            )
 
     def settle(self, purchase_id: str, refund_id: str | None) -> None:
         """Settle a ``sent`` row by hand, after looking at its refund requests.
@@ -162,8 +168,14 @@ class Journal:
         with self._lock:
             rows = self._db.execute(f"SELECT {', '.join(FRAME_COLUMNS)} FROM items ORDER BY rowid").fetchall()  # noqa: S608
         frame = pd.DataFrame(rows, columns=FRAME_COLUMNS).astype(
-            {"purchase_id": "string", "state": pd.CategoricalDtype(list(STATES)), "refund_id": "string",
-             "amount": "float64", "problem": "string", "error": "string"}
+            {
+                "purchase_id": "string",
+                "state": pd.CategoricalDtype(list(STATES)),
+                "refund_id": "string",
+                "amount": "float64",
+                "problem": "string",
+                "error": "string",
+            }
         )
         frame["updated"] = pd.to_datetime(frame["updated"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
         return frame
@@ -229,8 +241,9 @@ def exclusive(path: str | Path) -> Iterator[None]:
         lock.acquire()
     except filelock.Timeout:
         raise PreoValidationError(
-            "journal", f"journal {path} is in use by another run ({_holder(Path(path))}); wait for it to "
-            "finish or stop it, then run again (a second run at once would refund against the same rows)"
+            "journal",
+            f"journal {path} is in use by another run ({_holder(Path(path))}); wait for it to "
+            "finish or stop it, then run again (a second run at once would refund against the same rows)",
         ) from None
     try:
         yield

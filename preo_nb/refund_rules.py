@@ -56,10 +56,12 @@ def cap(scope: str, *, available: Decimal | None, remaining: Decimal | None) -> 
     return None if remaining is None else max(min(available, remaining), ZERO)
 
 
-def computed(scope: str, *, price: Decimal | None, deposit: Decimal | None, fee: Decimal | None,
-             limit: Decimal | None) -> Decimal | None:
+def computed(
+    scope: str, *, price: Decimal | None, deposit: Decimal | None, fee: Decimal | None, limit: Decimal | None
+) -> Decimal | None:
     """The amount Preo computes for a scope that takes none, at most ``limit`` (see ``cap``)."""
     whole = None if None in (price, deposit, fee) else price + deposit + fee  # type: ignore[operator]
-    wanted = {"purchase_price": price, "purchase_deposit": deposit, "purchase_full": whole,
-              "transaction_full": limit}[scope]
+    wanted = {"purchase_price": price, "purchase_deposit": deposit, "purchase_full": whole, "transaction_full": limit}[
+        scope
+    ]
     return None if wanted is None or limit is None else min(wanted, limit)

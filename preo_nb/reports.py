@@ -58,8 +58,9 @@ def count(number: Any) -> str:
 
 def currency_of(*frames: pd.DataFrame, default: str = DEFAULT_CURRENCY) -> str:
     """The most common ``currency`` of the frames' rows, upper case (Preo sends ``eur``), else ``default``."""
-    found = pd.concat([f["currency"].dropna().astype(str) for f in frames if "currency" in f.columns] or
-                      [pd.Series([], dtype=str)])
+    found = pd.concat(
+        [f["currency"].dropna().astype(str) for f in frames if "currency" in f.columns] or [pd.Series([], dtype=str)]
+    )
     return str(found.str.upper().mode().iloc[0]) if len(found) else default
 
 
@@ -82,8 +83,9 @@ def table(
     """
     formats: dict[Any, Any] = {name: partial(_money, currency=currency) for name in money}
     formats.update({name: _percent for name in percent})
-    whole = [name for name, dtype in frame.dtypes.items()
-             if name not in formats and pd.api.types.is_integer_dtype(dtype)]
+    whole = [
+        name for name, dtype in frame.dtypes.items() if name not in formats and pd.api.types.is_integer_dtype(dtype)
+    ]
     formats.update({name: count for name in whole})
     return frame.style.format(formats, na_rep="")
 

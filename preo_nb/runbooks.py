@@ -70,9 +70,14 @@ def load(path: Path) -> Runbook:
     """Read one notebook's runbook metadata (a plain notebook gets its file name as title)."""
     meta = _meta(path)
     paths = meta.get("paths", {})
-    return Runbook(path.stem, path, meta.get("title", path.stem), meta.get("summary", ""),
-                   tuple(n for n, kind in paths.items() if kind == "input"),
-                   tuple(n for n, kind in paths.items() if kind == "output"))
+    return Runbook(
+        path.stem,
+        path,
+        meta.get("title", path.stem),
+        meta.get("summary", ""),
+        tuple(n for n, kind in paths.items() if kind == "input"),
+        tuple(n for n, kind in paths.items() if kind == "output"),
+    )
 
 
 def discover(where: Path) -> list[Runbook]:
@@ -104,8 +109,9 @@ def flag(name: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     raise PreoValidationError(
-        name, f"must be True or False, not {value!r} ({type(value).__name__}); the runbook stopped before "
-              f"doing anything. Pass -p {name} True or -p {name} False"
+        name,
+        f"must be True or False, not {value!r} ({type(value).__name__}); the runbook stopped before "
+        f"doing anything. Pass -p {name} True or -p {name} False",
     )
 
 
@@ -152,8 +158,9 @@ def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     known = parameters(book.path)
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise PreoValidationError(unknown[0], f"{book.name} has no parameter {', '.join(unknown)}; "
-                                              "`preo-nb runbooks` lists them")
+        raise PreoValidationError(
+            unknown[0], f"{book.name} has no parameter {', '.join(unknown)}; `preo-nb runbooks` lists them"
+        )
     for name, value in given.items():
         if known[name]["type"] == "bool":
             flag(name, value)
@@ -161,7 +168,12 @@ def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def resolve_paths(
-    book: Runbook, given: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]], *, here: Path, outputs: Path,
+    book: Runbook,
+    given: Mapping[str, Any],
+    known: Mapping[str, Mapping[str, Any]],
+    *,
+    here: Path,
+    outputs: Path,
     confined: bool = False,
 ) -> dict[str, Any]:
     """The parameters to run with: input paths made absolute against ``here``, output paths against ``outputs``.
@@ -186,8 +198,9 @@ def resolve_paths(
             continue
         target = (outputs / value).resolve()
         if confined and not target.is_relative_to(outputs.resolve()):
-            raise PreoValidationError(name, f"a rehearsal writes only under {outputs}, and {value!r} is outside it; "
-                                            "give a relative path")
+            raise PreoValidationError(
+                name, f"a rehearsal writes only under {outputs}, and {value!r} is outside it; give a relative path"
+            )
         resolved[name] = str(target)
     return resolved
 
@@ -200,10 +213,15 @@ def _edition(sb: Any) -> str:
 
 
 DEMO: dict[str, DemoParameters] = {
-    "orders_report": lambda sb, out: {"edition_id": _edition(sb), "since": sb.store.recent_since(_edition(sb)),
-                                      "output_dir": str(out / "exports")},
-    "cancelled_event_refunds": lambda sb, out: {"edition_id": sb.store.edition(org=2)["id"],
-                                                "journal": str(out / "exports" / "cancelled-event-refunds.sqlite")},
+    "orders_report": lambda sb, out: {
+        "edition_id": _edition(sb),
+        "since": sb.store.recent_since(_edition(sb)),
+        "output_dir": str(out / "exports"),
+    },
+    "cancelled_event_refunds": lambda sb, out: {
+        "edition_id": sb.store.edition(org=2)["id"],
+        "journal": str(out / "exports" / "cancelled-event-refunds.sqlite"),
+    },
     "import_external_orders": lambda sb, out: {"edition_id": _edition(sb)},
     "campaign_report": lambda sb, out: {"edition_id": _edition(sb)},
     "refund_queue_daily": lambda sb, out: {"edition_id": _edition(sb)},
@@ -235,7 +253,8 @@ def write_index(out: Path, results: list[tuple[Runbook, Path, str | None]]) -> P
         "<style>body{font-family:sans-serif;margin:2em}td{padding:.4em .8em;border-bottom:1px solid #ddd}"
         ".failed{color:#b00}.ok{color:#070}</style></head><body><h1>preo_nb demo: runbooks run against the sandbox"
         "</h1><table><tr><th>runbook</th><th>what it does</th><th>notebook</th><th>outcome</th></tr>"
-        + "".join(rows) + "</table></body></html>",
+        + "".join(rows)
+        + "</table></body></html>",
         encoding="utf-8",
     )
     return index

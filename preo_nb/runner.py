@@ -75,8 +75,13 @@ def run_notebook(
     folder.mkdir(parents=True, exist_ok=True)
     try:
         papermill.execute_notebook(
-            str(source), str(output), parameters=dict(parameters or {}), kernel_name=kernel,
-            progress_bar=False, execution_timeout=timeout, cwd=str(folder),
+            str(source),
+            str(output),
+            parameters=dict(parameters or {}),
+            kernel_name=kernel,
+            progress_bar=False,
+            execution_timeout=timeout,
+            cwd=str(folder),
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"

@@ -1,4 +1,4 @@
-'''Check that a webhook POST really comes from Preo (and sign test payloads).
+"""Check that a webhook POST really comes from Preo (and sign test payloads).
 
 Preo signs every delivery with the endpoint's secret (``whsec_...``, shown by
 ``preo.webhooks.retrieve(id)["secret"].reveal()``)::
@@ -35,7 +35,7 @@ A Flask receiver::
 Deliveries can be retried, so handle an event id (``event["id"]``) you have
 already processed as done. ``sign`` builds the header for your own tests of a
 receiver. This module needs nothing but the standard library.
-'''
+"""
 
 from __future__ import annotations
 

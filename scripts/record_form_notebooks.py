@@ -33,8 +33,13 @@ def record(notebook: Path, cassette: Path) -> None:
     cassette.parent.mkdir(parents=True, exist_ok=True)
     cassette.unlink(missing_ok=True)
     with running(seed=1, scale="small", check_contract=True) as sb:
-        env = {**CLEAN, "PREO_BASE_URL": sb.url, "PREO_API_TOKEN": sb.token, testing.CASSETTE_ENV: str(cassette),
-               testing.RECORD_ENV: "1"}
+        env = {
+            **CLEAN,
+            "PREO_BASE_URL": sb.url,
+            "PREO_API_TOKEN": sb.token,
+            testing.CASSETTE_ENV: str(cassette),
+            testing.RECORD_ENV: "1",
+        }
         with runner.environment(env), tempfile.TemporaryDirectory() as out:
             runner.run_notebook(notebook, Path(out) / notebook.name, timeout=120)
         if sb.violations:
@@ -43,9 +48,19 @@ def record(notebook: Path, cassette: Path) -> None:
 
 def store_outputs(notebook: Path, cassette: Path) -> None:
     """Execute ``notebook`` in place, answered from ``cassette`` only."""
-    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-               "--ExecutePreprocessor.timeout=120",
-               "--ExecutePreprocessor.store_widget_state=False", str(notebook)]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--inplace",
+        "--ExecutePreprocessor.timeout=120",
+        "--ExecutePreprocessor.store_widget_state=False",
+        str(notebook),
+    ]
     with runner.environment({**CLEAN, testing.CASSETTE_ENV: str(cassette)}):
         subprocess.run(command, check=True, cwd=notebook.parent, timeout=600)  # noqa: S603 - our own argv
 

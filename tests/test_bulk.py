@@ -91,8 +91,20 @@ def test_a_refused_post_is_sent_again_but_a_refusal_of_the_refund_is_final(fresh
 def run_in_background(sandbox, ids, journal, tmp_path):
     (tmp_path / "ids.txt").write_text("\n".join(ids))
     env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, "PREO_NB_PROGRESS": "off"}
-    command = [sys.executable, "-m", "preo_nb.cli", "bulk-refund", "--purchases", "ids.txt",
-               "--reason", "event_cancelled", "--journal", str(journal), "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "preo_nb.cli",
+        "bulk-refund",
+        "--purchases",
+        "ids.txt",
+        "--reason",
+        "event_cancelled",
+        "--journal",
+        str(journal),
+        "--workers",
+        "1",
+    ]
     return subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -251,8 +263,9 @@ def journal_of_0_1(path, pid, job_body):
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(OLD_SCHEMA)
         db.execute("INSERT INTO job VALUES ('body', ?)", (json.dumps(job_body, sort_keys=True),))
-        db.execute("INSERT INTO items VALUES (?, 'sent', NULL, NULL, NULL, 'reset', '2026-09-01T00:00:00+00:00')",
-                   (pid,))
+        db.execute(
+            "INSERT INTO items VALUES (?, 'sent', NULL, NULL, NULL, 'reset', '2026-09-01T00:00:00+00:00')", (pid,)
+        )
 
 
 def test_without_a_snapshot_a_lookalike_is_not_adopted_and_the_row_says_where_to_look(fresh, tmp_path):
@@ -281,8 +294,7 @@ def test_a_request_older_than_the_send_is_not_adopted(fresh, tmp_path):
     pid = paid(sandbox, 1)[0]
     older = preo.purchases.refund(pid, reason="event_cancelled")
     with Journal(tmp_path / "j.sqlite") as book:
-        book.bind({"api": sandbox.url, "organization_id": None, "edition_id": None,
-                   "body": body("event_cancelled")})
+        book.bind({"api": sandbox.url, "organization_id": None, "edition_id": None, "body": body("event_cancelled")})
         book.add([pid], {})
         later = sandbox.store.now() + bulk.CLOCK_SLACK * 10
         book.mark(pid, "sent", before_ids=[], sent_at=later)

@@ -13,13 +13,16 @@ CONTEXT = {
 }
 
 
-@pytest.mark.parametrize("source", [
-    'has_product_type("drink") && total_spent() > 50.0',
-    'purchases.exists(p, p.status == "paid" && p.price > 10.0)',
-    'orders.all(o, o.type == "online") || size(orders) == 0',
-    'user.email.endsWith("@example.org") && days_since(user.created) < 30',
-    'user.email.matches("user.bogus") && "unknown_fn(" != edition_id',   # names inside strings are text
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'has_product_type("drink") && total_spent() > 50.0',
+        'purchases.exists(p, p.status == "paid" && p.price > 10.0)',
+        'orders.all(o, o.type == "online") || size(orders) == 0',
+        'user.email.endsWith("@example.org") && days_since(user.created) < 30',
+        'user.email.matches("user.bogus") && "unknown_fn(" != edition_id',  # names inside strings are text
+    ],
+)
 def test_conditions_using_known_names_pass(source):
     assert cel.check(source, CONTEXT) == []
 
@@ -33,12 +36,15 @@ def test_a_syntax_error_has_its_line_column_and_caret():
     assert problem.where().startswith("line 2, column 20: Syntax error")
 
 
-@pytest.mark.parametrize(("source", "message", "line", "column"), [
-    ("spent > 5", "unknown variable 'spent'", 1, 1),
-    ("size(orders) > 1 &&\n  has_bought(\"x\")", "unknown function 'has_bought'", 2, 3),
-    ('user.emial == ""', "user has no field 'emial'", 1, 6),
-    ("orders.exists(o, o.amount > 1.0) && p.status == 1", "unknown variable 'p'", 1, 37),
-])
+@pytest.mark.parametrize(
+    ("source", "message", "line", "column"),
+    [
+        ("spent > 5", "unknown variable 'spent'", 1, 1),
+        ('size(orders) > 1 &&\n  has_bought("x")', "unknown function 'has_bought'", 2, 3),
+        ('user.emial == ""', "user has no field 'emial'", 1, 6),
+        ("orders.exists(o, o.amount > 1.0) && p.status == 1", "unknown variable 'p'", 1, 37),
+    ],
+)
 def test_unknown_names_are_pointed_at(source, message, line, column):
     assert cel.check(source, CONTEXT) == [cel.Problem(message, line, column)]
 
@@ -63,8 +69,10 @@ def test_a_problem_without_a_position_has_no_caret():
 
 
 def test_the_checks_need_neither_the_sandbox_nor_widgets():
-    code = "import sys, preo_nb, preo_nb.cel; print(sorted(m for m in sys.modules " \
-           "if m.startswith(('preo_nb.sandbox', 'flask', 'ipywidgets', 'preo_nb.widgets'))))"
+    code = (
+        "import sys, preo_nb, preo_nb.cel; print(sorted(m for m in sys.modules "
+        "if m.startswith(('preo_nb.sandbox', 'flask', 'ipywidgets', 'preo_nb.widgets'))))"
+    )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert found.stdout.strip() == "[]"
 

@@ -22,12 +22,19 @@ def preo_nb_command(*args, cwd, timeout=240, sandbox=None):
     env.pop(testing.CASSETTE_ENV, None)
     if sandbox is not None:
         env.update(PREO_BASE_URL=sandbox.url, PREO_API_TOKEN=sandbox.token)
-    return subprocess.run([sys.executable, "-m", "preo_nb.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "preo_nb.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
-RUNBOOKS = ["campaign_report", "cancelled_event_refunds", "import_external_orders", "orders_report",
-            "refund_queue_daily", "webhook_health"]
+RUNBOOKS = [
+    "campaign_report",
+    "cancelled_event_refunds",
+    "import_external_orders",
+    "orders_report",
+    "refund_queue_daily",
+    "webhook_health",
+]
 
 
 def outputs_of(notebook):
@@ -71,8 +78,18 @@ def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
 
 def test_run_takes_parameters_and_a_sandbox(tmp_path):
     parameters = ["-p", "max_amount", "2.5", "-p", "approve_reasons", '["overcharge"]']
-    done = preo_nb_command("run", "refund_queue_daily", "--sandbox", "--scale", "tiny", *parameters,
-                           "--output", "daily.ipynb", "--html", cwd=tmp_path)
+    done = preo_nb_command(
+        "run",
+        "refund_queue_daily",
+        "--sandbox",
+        "--scale",
+        "tiny",
+        *parameters,
+        "--output",
+        "daily.ipynb",
+        "--html",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     notebook = nbformat.read(tmp_path / "daily.ipynb", as_version=4)
     assert notebook.metadata.papermill.parameters == {"max_amount": 2.5, "approve_reasons": ["overcharge"]}
@@ -95,8 +112,18 @@ def test_run_without_a_token_says_where_to_put_it(tmp_path):
 def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(tmp_path, sandbox, live, value):
     edition = sandbox.store.edition(org=2)["id"]  # hundreds of refundable tickets
     before = live.refunds.list(edition_id=edition)
-    done = preo_nb_command("run", "cancelled_event_refunds", "-p", "edition_id", edition, "-p", "dry_run", value,
-                           cwd=tmp_path, sandbox=sandbox)
+    done = preo_nb_command(
+        "run",
+        "cancelled_event_refunds",
+        "-p",
+        "edition_id",
+        edition,
+        "-p",
+        "dry_run",
+        value,
+        cwd=tmp_path,
+        sandbox=sandbox,
+    )
     assert done.returncode == 1
     assert "preo-nb: dry_run: must be True or False" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no kernel ran, nothing was written
@@ -104,27 +131,52 @@ def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(tm
 
 
 def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path):
-    done = preo_nb_command("run", "cancelled_event_refunds", "--sandbox", "--scale", "tiny", "-p", "dry_run", "false",
-                           cwd=tmp_path)
+    done = preo_nb_command(
+        "run", "cancelled_event_refunds", "--sandbox", "--scale", "tiny", "-p", "dry_run", "false", cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     rehearsal = tmp_path / "preo-rehearsal"
     journal = rehearsal / "exports" / "cancelled-event-refunds.sqlite"
     assert f"everything it writes goes under {rehearsal}" in done.stdout
     assert f"journal: {journal}" in done.stdout and journal.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["preo-rehearsal"]  # nowhere a real run writes
-    refused = preo_nb_command("run", "cancelled_event_refunds", "--sandbox", "-p", "dry_run", "false",
-                              "-p", "journal", str(tmp_path / "exports" / "real.sqlite"), cwd=tmp_path)
+    refused = preo_nb_command(
+        "run",
+        "cancelled_event_refunds",
+        "--sandbox",
+        "-p",
+        "dry_run",
+        "false",
+        "-p",
+        "journal",
+        str(tmp_path / "exports" / "real.sqlite"),
+        cwd=tmp_path,
+    )
     assert refused.returncode == 1 and "journal: a rehearsal writes only under" in refused.stderr
 
 
 def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_path, sandbox, live):
     edition = sandbox.store.busiest_edition()["id"]
     since = sandbox.store.recent_since(edition)
-    done = preo_nb_command("run", "orders_report", "-p", "edition_id", edition, "-p", "since", since,
-                           "-p", "output_dir", "reports", "--no-input", cwd=tmp_path, sandbox=sandbox)
+    done = preo_nb_command(
+        "run",
+        "orders_report",
+        "-p",
+        "edition_id",
+        edition,
+        "-p",
+        "since",
+        since,
+        "-p",
+        "output_dir",
+        "reports",
+        "--no-input",
+        cwd=tmp_path,
+        sandbox=sandbox,
+    )
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "runs" / "orders_report.html").read_text(encoding="utf-8")
-    body = page[page.index("<body"):]
+    body = page[page.index("<body") :]
     assert "preo_nb.connect()" not in body and "highlight" not in body  # no code
     assert "NBVAL" not in body.upper().replace("CELLTAG_NBVAL", "")  # no test markers (tags stay in class names)
     assert STDERR_BOX not in body
@@ -138,12 +190,31 @@ def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_p
 
 def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(tmp_path, sandbox, live):
     edition = sandbox.store.busiest_edition()["id"]
-    pd.DataFrame({"Ref": ["BO-1", "BO-2"], "Mail": ["a@box.example", "b@box.example"],
-                  "Item": ["Day ticket", "Burger"], "Count": [2, 1]}).to_csv(tmp_path / "box-office.csv", index=False)
+    pd.DataFrame(
+        {
+            "Ref": ["BO-1", "BO-2"],
+            "Mail": ["a@box.example", "b@box.example"],
+            "Item": ["Day ticket", "Burger"],
+            "Count": [2, 1],
+        }
+    ).to_csv(tmp_path / "box-office.csv", index=False)
     overrides = {"Ref": "order_id", "Mail": "customer_email", "Item": "product_code", "Count": "quantity"}
-    done = preo_nb_command("run", "import_external_orders", "-p", "csv_path", "box-office.csv",
-                           "-p", "edition_id", edition, "-p", "mapping_overrides", json.dumps(overrides), "--no-input",
-                           cwd=tmp_path, sandbox=sandbox)
+    done = preo_nb_command(
+        "run",
+        "import_external_orders",
+        "-p",
+        "csv_path",
+        "box-office.csv",
+        "-p",
+        "edition_id",
+        edition,
+        "-p",
+        "mapping_overrides",
+        json.dumps(overrides),
+        "--no-input",
+        cwd=tmp_path,
+        sandbox=sandbox,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(live.orders.list(edition_id=edition, type="imported")["order_number"]) == ["BO-1", "BO-2"]
     assert not [o for o in outputs_of(tmp_path / "runs" / "import_external_orders.ipynb") if o.get("name") == "stderr"]
@@ -160,12 +231,24 @@ def test_runbooks_lists_six_with_their_parameters(tmp_path):
 
 def test_parameter_values_are_typed():
     assert [cli.parse_value(v) for v in ("2.5", "3", "true", "False", "None", '["a"]', "2026-08-27", "text")] == [
-        2.5, 3, True, False, None, ["a"], "2026-08-27", "text"]
+        2.5,
+        3,
+        True,
+        False,
+        None,
+        ["a"],
+        "2026-08-27",
+        "text",
+    ]
 
 
 def test_sandbox_command_prints_url_and_a_token_per_role(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "preo_nb.cli", "sandbox", "--port", "0", "--scale", "tiny"],
-                               stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "preo_nb.cli", "sandbox", "--port", "0", "--scale", "tiny"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         lines = [process.stdout.readline() for _ in range(5)]
         url = lines[0].split(" on ")[1].strip()
@@ -195,36 +278,61 @@ def test_no_runbooks_found_is_explained(tmp_path, capsys):
 
 
 def bulk_refund(sandbox, tmp_path, *args, token=None):
-    env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": token or sandbox.token,
-           "PREO_NB_PROGRESS": "off"}
+    env = {
+        **os.environ,
+        "PREO_BASE_URL": sandbox.url,
+        "PREO_API_TOKEN": token or sandbox.token,
+        "PREO_NB_PROGRESS": "off",
+    }
     env.pop(testing.CASSETTE_ENV, None)
-    return subprocess.run([sys.executable, "-m", "preo_nb.cli", "bulk-refund", "--reason", "event_cancelled",
-                           "--journal", "j.sqlite", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=240)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "preo_nb.cli",
+            "bulk-refund",
+            "--reason",
+            "event_cancelled",
+            "--journal",
+            "j.sqlite",
+            *args,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def refund_requests_of(sandbox, ids):
     return [r for r in sandbox.store.refunds() if r["purchase"]["api_id"] in ids]
 
 
-@pytest.mark.parametrize(("text", "ids"), [
-    ('api_id,product.name,price\npur_1,"Burger, large",5.50\npur_2,Day ticket,40\n', ["pur_1", "pur_2"]),
-    ("\ufeffname,Purchase_ID\nA,pur_1\nB, pur_2 \nC,\n", ["pur_1", "pur_2"]),
-    ("id,price\npur_1,5\n", ["pur_1"]),
-    ("pur_1\n\n pur_2\npur_3\n", ["pur_1", "pur_2", "pur_3"]),
-])
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ('api_id,product.name,price\npur_1,"Burger, large",5.50\npur_2,Day ticket,40\n', ["pur_1", "pur_2"]),
+        ("\ufeffname,Purchase_ID\nA,pur_1\nB, pur_2 \nC,\n", ["pur_1", "pur_2"]),
+        ("id,price\npur_1,5\n", ["pur_1"]),
+        ("pur_1\n\n pur_2\npur_3\n", ["pur_1", "pur_2", "pur_3"]),
+    ],
+)
 def test_bulk_refund_reads_the_id_column_or_a_plain_list(tmp_path, text, ids):
     (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
     assert cli.read_ids(tmp_path / "ids.csv") == ids
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("product.name,price\nBurger,5\n", "no purchase id column; the columns found are product.name, price"),
-    ("Purchase ID\npur_1\n", "the columns found are Purchase ID"),
-    ("id,purchase.api_id\nrfr_1,pur_1\n", "more than one column could hold the purchase ids (id, purchase.api_id)"),
-    ("api_id\n\n", "holds no purchase ids"),
-    ("", "holds no purchase ids"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("product.name,price\nBurger,5\n", "no purchase id column; the columns found are product.name, price"),
+        ("Purchase ID\npur_1\n", "the columns found are Purchase ID"),
+        ("id,purchase.api_id\nrfr_1,pur_1\n", "more than one column could hold the purchase ids (id, purchase.api_id)"),
+        ("api_id\n\n", "holds no purchase ids"),
+        ("", "holds no purchase ids"),
+    ],
+)
 def test_bulk_refund_refuses_a_file_without_a_clear_id_column(tmp_path, text, says):
     (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
     with pytest.raises(cli.UsageError) as info:
@@ -241,8 +349,11 @@ def test_bulk_refund_takes_what_orders_purchases_gives(sandbox, tmp_path):
     done = bulk_refund(sandbox, tmp_path, "--purchases", "p.csv")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "done: 5" in done.stdout and len(done.stdout.splitlines()) == 2
-    assert sorted(r["purchase"]["api_id"] for r in refund_requests_of(sandbox, set(purchases["api_id"])) if
-                  r["reason"] == "event_cancelled") == sorted(purchases["api_id"])
+    assert sorted(
+        r["purchase"]["api_id"]
+        for r in refund_requests_of(sandbox, set(purchases["api_id"]))
+        if r["reason"] == "event_cancelled"
+    ) == sorted(purchases["api_id"])
 
 
 def test_bulk_refund_says_what_is_left_and_exits_non_zero_until_done(sandbox, tmp_path):

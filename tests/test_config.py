@@ -42,8 +42,10 @@ def test_malformed_dotenv_names_the_line(clean_env):
         load_settings()
 
 
-@pytest.mark.parametrize("url", ["http://api.preo.dev", "http://10.0.0.5:8000", "ftp://127.0.0.1", "not a url",
-                                 "https://user:pw@api.preo.dev"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://api.preo.dev", "http://10.0.0.5:8000", "ftp://127.0.0.1", "not a url", "https://user:pw@api.preo.dev"],
+)
 def test_unsafe_or_malformed_base_urls_are_refused(clean_env, url):
     with pytest.raises(ConfigurationError) as info:
         load_settings(base_url=url, token=TOKEN)
@@ -142,19 +144,24 @@ def test_a_base_url_from_a_parent_env_file_and_a_token_from_the_environment_warn
         preo_nb.connect()
     [warning] = caught
     text = str(warning.message)
-    assert f"the base URL https://staging.example comes from PREO_BASE_URL in the .env file at " \
-           f"{(clean_env / '.env').resolve()}" in text
+    assert (
+        f"the base URL https://staging.example comes from PREO_BASE_URL in the .env file at "
+        f"{(clean_env / '.env').resolve()}" in text
+    )
     assert "but the API token from the environment variable PREO_API_TOKEN" in text
     assert TOKEN not in text
     assert warning.filename == __file__  # shown at the notebook's own line, not inside preo_nb
 
 
-@pytest.mark.parametrize(("env", "dotenv", "arguments"), [
-    ({"PREO_API_TOKEN": TOKEN, "PREO_BASE_URL": "https://env.example"}, "", {}),
-    ({}, f"PREO_API_TOKEN={TOKEN}\nPREO_BASE_URL=https://dotenv.example\n", {}),
-    ({}, "", {"token": TOKEN, "base_url": "https://arg.example"}),
-    ({"PREO_API_TOKEN": TOKEN}, "", {}),  # the default base URL is no source
-])
+@pytest.mark.parametrize(
+    ("env", "dotenv", "arguments"),
+    [
+        ({"PREO_API_TOKEN": TOKEN, "PREO_BASE_URL": "https://env.example"}, "", {}),
+        ({}, f"PREO_API_TOKEN={TOKEN}\nPREO_BASE_URL=https://dotenv.example\n", {}),
+        ({}, "", {"token": TOKEN, "base_url": "https://arg.example"}),
+        ({"PREO_API_TOKEN": TOKEN}, "", {}),  # the default base URL is no source
+    ],
+)
 def test_one_source_for_both_gives_no_warning(clean_env, monkeypatch, recwarn, env, dotenv, arguments):
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -55,9 +55,7 @@ def test_a_conforming_reply_has_no_problems() -> None:
 
 def test_reply_problems_name_the_operation_status_and_place() -> None:
     assert check_response("auth_me", 401, JSON, {"detail": 5}) == ["auth_me 401: at detail: 5 is not of type 'string'"]
-    assert check_response("auth_me", 418, JSON, UNAUTHORIZED) == [
-        "auth_me 418: status not declared for this operation"
-    ]
+    assert check_response("auth_me", 418, JSON, UNAUTHORIZED) == ["auth_me 418: status not declared for this operation"]
     assert check_response("auth_me", 401, JSON, b"{not json")[0].startswith("auth_me 401: body is not JSON")
     assert check_response("no_such_operation", 200, JSON, {}) == ["no_such_operation: not an operation of the contract"]
 

@@ -19,8 +19,11 @@ def test_list_operations_are_paginated():
 def test_client_enums_match_the_contract():
     assert set(refund_rules.DEFAULT_SCOPE) == set(contract.enum("RefundReason"))
     assert set(refund_rules.DEFAULT_SCOPE.values()) <= set(contract.enum("RefundScope"))
-    for literal, name in [(refunds.Reason, "RefundReason"), (refunds.Scope, "RefundScope"),
-                          (refunds.Status, "RefundStatus")]:
+    for literal, name in [
+        (refunds.Reason, "RefundReason"),
+        (refunds.Scope, "RefundScope"),
+        (refunds.Status, "RefundStatus"),
+    ]:
         assert literal.__args__ == contract.enum(name)
 
 
@@ -40,8 +43,12 @@ def test_provenance_names_the_source_of_every_part_of_an_operation():
 
 def test_equality_filters_map_to_the_columns_that_must_match():
     assert contract.filter_columns("refunds_list") == {
-        "edition_id": "edition_id", "purchase_id": "purchase.api_id", "reason": "reason", "scope": "scope",
-        "status": "status"}
+        "edition_id": "edition_id",
+        "purchase_id": "purchase.api_id",
+        "reason": "reason",
+        "scope": "scope",
+        "status": "status",
+    }
     assert "search" not in contract.filter_columns("orders_list")
     assert contract.media_types("segments_export_csv") == ("text/csv",)
 

@@ -26,12 +26,23 @@ def test_status_table(status, body, cls):
 
 
 def test_message_holds_detail_code_fields_and_request_id():
-    error = errors.Conflict(409, method="POST", url="http://127.0.0.1/v1/x", detail="Open request exists.",
-                            code="duplicate_open_request", field_errors={"amount": ["Too big.", "Really."]},
-                            request_id="abc123")
+    error = errors.Conflict(
+        409,
+        method="POST",
+        url="http://127.0.0.1/v1/x",
+        detail="Open request exists.",
+        code="duplicate_open_request",
+        field_errors={"amount": ["Too big.", "Really."]},
+        request_id="abc123",
+    )
     text = str(error)
-    for part in ("409 Conflict on POST http://127.0.0.1/v1/x", "Open request exists.", "duplicate_open_request",
-                 "amount: Too big.; Really.", "abc123"):
+    for part in (
+        "409 Conflict on POST http://127.0.0.1/v1/x",
+        "Open request exists.",
+        "duplicate_open_request",
+        "amount: Too big.; Really.",
+        "abc123",
+    ):
         assert part in text
 
 
@@ -53,18 +64,28 @@ def not_found(path, method="GET"):
 @pytest.mark.parametrize(
     ("path", "says"),
     [
-        ("/v1/orders/pur_1a2b", "No order 'pur_1a2b' that this token can see. 'pur_1a2b' looks like a purchase id "
-                                "(its prefix is pur_); try preo.purchases.retrieve('pur_1a2b')"),
-        ("/v1/purchases/ord_9",
-         "'ord_9' looks like an order id (its prefix is ord_); try preo.orders.retrieve('ord_9')"),
-        ("/v1/orders/NF26-000123", "'NF26-000123' looks like an order number; to find an order by its number use "
-                                   "preo.orders.list(order_number='NF26-000123'"),
+        (
+            "/v1/orders/pur_1a2b",
+            "No order 'pur_1a2b' that this token can see. 'pur_1a2b' looks like a purchase id "
+            "(its prefix is pur_); try preo.purchases.retrieve('pur_1a2b')",
+        ),
+        (
+            "/v1/purchases/ord_9",
+            "'ord_9' looks like an order id (its prefix is ord_); try preo.orders.retrieve('ord_9')",
+        ),
+        (
+            "/v1/orders/NF26-000123",
+            "'NF26-000123' looks like an order number; to find an order by its number use "
+            "preo.orders.list(order_number='NF26-000123'",
+        ),
         ("/v1/purchases/NF26-000123", "to find an order by its number use preo.orders.list(order_number="),
         ("/v1/orders/trx_77", "to find its order use preo.orders.list(transaction_id='trx_77'"),
         ("/v1/refunds/pur_1/approve", "No refund request 'pur_1'"),
-        ("/v1/data-imports/edt_1/start-import",
-         "No data import 'edt_1' that this token can see. 'edt_1' looks like an edition id (its prefix is edt_); "
-         "try preo.editions.retrieve('edt_1')"),
+        (
+            "/v1/data-imports/edt_1/start-import",
+            "No data import 'edt_1' that this token can see. 'edt_1' looks like an edition id (its prefix is edt_); "
+            "try preo.editions.retrieve('edt_1')",
+        ),
         ("/api/v1/users/usr_1", "No user 'usr_1' that this token can see."),
     ],
 )
@@ -78,8 +99,9 @@ def test_an_id_of_the_right_kind_gets_no_guess(path):
     assert "that this token can see." in text and "looks like" not in text
 
 
-@pytest.mark.parametrize("path", ["/v1/orders?page=999", "/v1/segments/cel-context",
-                                  "/v1/webhooks/whk_1/deliveries/whd_2"])
+@pytest.mark.parametrize(
+    "path", ["/v1/orders?page=999", "/v1/segments/cel-context", "/v1/webhooks/whk_1/deliveries/whd_2"]
+)
 def test_a_404_that_is_not_one_object_gets_no_hint(path):
     assert "--" not in not_found(path)
 
@@ -90,8 +112,9 @@ def test_id_hints_never_claim_certainty():
 
 
 def test_a_404_from_the_sandbox_hints_at_the_purchase(live):
-    order = live.orders.retrieve(live.orders.list(organization_id=live.auth.me()["organizations"][0]["id"],
-                                                  progress=False)["id"][0])
+    order = live.orders.retrieve(
+        live.orders.list(organization_id=live.auth.me()["organizations"][0]["id"], progress=False)["id"][0]
+    )
     purchase = order["purchases"][0]["api_id"]
     with pytest.raises(errors.NotFound) as info:
         live.orders.retrieve(purchase)

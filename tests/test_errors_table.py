@@ -39,11 +39,17 @@ def scope(sandbox, connect_to, tmp_path, monkeypatch):
         return path
 
     return {
-        "preo_nb": preo_nb, "bulk": bulk, "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
-        "E": sandbox.store.busiest_edition()["id"], "ORG": sandbox.store.org_id(1), "URL": sandbox.url,
+        "preo_nb": preo_nb,
+        "bulk": bulk,
+        "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
+        "E": sandbox.store.busiest_edition()["id"],
+        "ORG": sandbox.store.org_id(1),
+        "URL": sandbox.url,
         "P": sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"],
         "R": sandbox.store.find_refund(org=1, status="requested")["id"],
-        "env_file": lambda text: write(".env", text), "tmp": write, "MB": 1024 * 1024,
+        "env_file": lambda text: write(".env", text),
+        "tmp": write,
+        "MB": 1024 * 1024,
     }
 
 
@@ -52,8 +58,11 @@ def test_bad_input(scope, monkeypatch, where, call, outcome, says):
     sent = []
     if where == "client":
         original = requests.adapters.HTTPAdapter.send
-        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send",
-                            lambda self, request, **kw: sent.append(request) or original(self, request, **kw))
+        monkeypatch.setattr(
+            requests.adapters.HTTPAdapter,
+            "send",
+            lambda self, request, **kw: sent.append(request) or original(self, request, **kw),
+        )
     if outcome == "returns":
         result = eval(call, scope)
         assert eval(says, {**scope, "result": result}), result

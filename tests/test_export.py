@@ -84,17 +84,20 @@ INJECTED = '=HYPERLINK("http://x")'
 def customer_typed():
     """Text customers typed, starting with each character a spreadsheet treats as a formula, and numbers."""
     names = [INJECTED, "+31 6 1234", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "Ann Smith", None]
-    return pd.DataFrame({
-        "customer.full_name": pd.array(names, dtype="string"),
-        "comment": pd.Series(names, dtype=object),
-        "status": pd.Categorical(["completed", "=cmd", "completed", "pending", "pending", "pending", "pending",
-                                  None]),
-        "amount": [-12.5, 1234.5, 0.0, -1.0, 2.0, 3.0, 4.0, float("nan")],
-        "quantity": pd.array([-1, 2, 3, 4, 5, 6, 7, None], dtype="Int64"),
-        "metadata": [{"pickup_point": "=bar"}, {}, None, {"a": [1, 2]}, {}, {}, {}, None],
-        "events": [["order.created"], [], None, ["*"], [], [], [], None],
-        "created": pd.date_range("2026-08-30 12:00", periods=8, freq="h", tz="Europe/Amsterdam"),
-    })
+    return pd.DataFrame(
+        {
+            "customer.full_name": pd.array(names, dtype="string"),
+            "comment": pd.Series(names, dtype=object),
+            "status": pd.Categorical(
+                ["completed", "=cmd", "completed", "pending", "pending", "pending", "pending", None]
+            ),
+            "amount": [-12.5, 1234.5, 0.0, -1.0, 2.0, 3.0, 4.0, float("nan")],
+            "quantity": pd.array([-1, 2, 3, 4, 5, 6, 7, None], dtype="Int64"),
+            "metadata": [{"pickup_point": "=bar"}, {}, None, {"a": [1, 2]}, {}, {}, {}, None],
+            "events": [["order.created"], [], None, ["*"], [], [], [], None],
+            "created": pd.date_range("2026-08-30 12:00", periods=8, freq="h", tz="Europe/Amsterdam"),
+        }
+    )
 
 
 def test_csv_export_keeps_customer_text_as_text_and_numbers_as_numbers(tmp_path):
@@ -102,7 +105,15 @@ def test_csv_export_keeps_customer_text_as_text_and_numbers_as_numbers(tmp_path)
     path = preo_nb.to_csv(frame, tmp_path / "orders.csv")
     text = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert text["customer.full_name"].tolist() == [
-        "'" + INJECTED, "'+31 6 1234", "'-2+3", "'@SUM(A1)", "'\tcmd", "'\rcmd", "Ann Smith", ""]
+        "'" + INJECTED,
+        "'+31 6 1234",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tcmd",
+        "'\rcmd",
+        "Ann Smith",
+        "",
+    ]
     assert text["comment"].tolist() == text["customer.full_name"].tolist()
     assert text["status"].tolist()[:2] == ["completed", "'=cmd"]
     numbers = pd.read_csv(path)

@@ -5,10 +5,18 @@ from preo_nb import contract, frames
 from preo_nb.contract import Column
 
 ORDER = {
-    "id": "ord_1", "order_number": "A-1", "status": "completed", "type": "online", "amount": 12.5,
-    "currency": "eur", "edition_id": "edt_1", "organization_id": "org_1",
+    "id": "ord_1",
+    "order_number": "A-1",
+    "status": "completed",
+    "type": "online",
+    "amount": 12.5,
+    "currency": "eur",
+    "edition_id": "edt_1",
+    "organization_id": "org_1",
     "customer": {"api_id": "usr_1", "full_name": "Ann", "email": "a@example.com", "phone_number": None},
-    "transaction_id": "trx_1", "created": "2026-06-01T10:00:00Z", "modified": "2026-06-01T10:00:00Z",
+    "transaction_id": "trx_1",
+    "created": "2026-06-01T10:00:00Z",
+    "modified": "2026-06-01T10:00:00Z",
 }
 
 
@@ -19,8 +27,12 @@ ORDER = {
         ("float", [1, 2.5, None], "float64", [1.0, 2.5, float("nan")]),
         ("int", [1, None], "Int64", [1, pd.NA]),
         ("bool", [True, "false", "TRUE", None], "boolean", [True, False, True, pd.NA]),
-        ("datetime", ["2026-06-01T10:00:00Z", "2026-06-01T12:00:00+02:00", None],
-         "datetime64[ns, UTC]", [pd.Timestamp("2026-06-01T10:00Z")] * 2 + [pd.NaT]),
+        (
+            "datetime",
+            ["2026-06-01T10:00:00Z", "2026-06-01T12:00:00+02:00", None],
+            "datetime64[ns, UTC]",
+            [pd.Timestamp("2026-06-01T10:00Z")] * 2 + [pd.NaT],
+        ),
     ],
 )
 def test_each_kind_gets_its_dtype(kind, values, dtype, expected):
@@ -69,8 +81,13 @@ def test_null_nested_object_leaves_its_columns_empty():
 
 
 def test_free_form_objects_stay_whole():
-    purchase = {"api_id": "pur_1", "status": "paid", "product": {"api_id": "prd_1", "name": "Beer"},
-                "user": {"api_id": "usr_1"}, "metadata": {"product_type": "drink"}}
+    purchase = {
+        "api_id": "pur_1",
+        "status": "paid",
+        "product": {"api_id": "prd_1", "name": "Beer"},
+        "user": {"api_id": "usr_1"},
+        "metadata": {"product_type": "drink"},
+    }
     df = frames.to_frame([purchase], frames.schema_columns("Purchase"))
     assert df["metadata"].str.get("product_type").tolist() == ["drink"]
     assert df.loc[0, "product.name"] == "Beer"
@@ -148,10 +165,16 @@ def test_python_string_storage_is_respected():
 
 def test_equal_strings_inside_free_form_objects_are_kept_once():
     """250,000 purchases hold a few hundred distinct image URLs, not a million copies."""
+
     def purchase(i):  # decoded afresh, as from JSON: equal strings, distinct objects
         url = "".join(["https://media.example/p1.jpg", "?size=large"])
-        return {"api_id": f"pur_{i}", "status": "paid", "product": {"api_id": "prd_1", "images": [{"large": url}]},
-                "user": {"api_id": "usr_1"}, "metadata": {"product_type": "".join(["dr", "ink"])}}
+        return {
+            "api_id": f"pur_{i}",
+            "status": "paid",
+            "product": {"api_id": "prd_1", "images": [{"large": url}]},
+            "user": {"api_id": "usr_1"},
+            "metadata": {"product_type": "".join(["dr", "ink"])},
+        }
 
     df = frames.build([[purchase(0), purchase(1)], [purchase(2)]], frames.schema_columns("Purchase"))
     urls = [images[0]["large"] for images in df["product.images"]]

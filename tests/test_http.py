@@ -94,7 +94,8 @@ def test_iterate_reads_lazily(fast, sandbox, monkeypatch):
 def test_next_links_never_leave_the_base_url():
     http = HTTP(Settings(base_url="https://api.preo.dev/prefix", token="t0k3n-value"))
     assert http.same_origin("http://evil.example:8000/prefix/v1/orders?page=2") == (
-        "https://api.preo.dev/prefix/v1/orders?page=2")
+        "https://api.preo.dev/prefix/v1/orders?page=2"
+    )
 
 
 def test_no_threads_while_a_cassette_is_active(tmp_path):
@@ -109,15 +110,31 @@ def test_no_threads_while_a_cassette_is_active(tmp_path):
     ("role", "call", "cls", "words"),
     [
         ("admin", lambda p, sb: p.orders.retrieve("ord_doesnotexist"), preo_nb.NotFound, "Not found"),
-        ("guest", lambda p, sb: p.editions.retrieve(sb.store.first_edition()["id"]), preo_nb.PermissionDenied,
-         "permission"),
-        ("staff", lambda p, sb: p.refunds.approve(sb.store.find_refund(status="requested")["id"]),
-         preo_nb.PermissionDenied, "permission"),
+        (
+            "guest",
+            lambda p, sb: p.editions.retrieve(sb.store.first_edition()["id"]),
+            preo_nb.PermissionDenied,
+            "permission",
+        ),
+        (
+            "staff",
+            lambda p, sb: p.refunds.approve(sb.store.find_refund(status="requested")["id"]),
+            preo_nb.PermissionDenied,
+            "permission",
+        ),
         ("admin", lambda p, sb: p._http.request("GET", "/v1/orders"), preo_nb.BadRequest, "non_field_errors"),
-        ("admin", lambda p, sb: p.refunds.approve(sb.store.find_refund(status="processed")["id"]),
-         preo_nb.Conflict, "invalid_state"),
-        ("admin", lambda p, sb: p.refunds.create("pur_doesnotexist", reason="sold_out"), preo_nb.BadRequest,
-         "purchase_id"),
+        (
+            "admin",
+            lambda p, sb: p.refunds.approve(sb.store.find_refund(status="processed")["id"]),
+            preo_nb.Conflict,
+            "invalid_state",
+        ),
+        (
+            "admin",
+            lambda p, sb: p.refunds.create("pur_doesnotexist", reason="sold_out"),
+            preo_nb.BadRequest,
+            "purchase_id",
+        ),
     ],
 )
 def test_server_errors_arrive_as_their_classes(sandbox, connect_to, role, call, cls, words):

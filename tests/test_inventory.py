@@ -13,7 +13,7 @@ CLIENT = Client(Settings(base_url="http://127.0.0.1:9", token="not-used"))
 
 def group_and_verb(operation_id):
     group = next(g for g in sorted(vars(CLIENT), key=len, reverse=True) if operation_id.startswith(g + "_"))
-    return group, operation_id[len(group) + 1:]
+    return group, operation_id[len(group) + 1 :]
 
 
 def test_the_contract_has_81_operations():
@@ -31,4 +31,5 @@ def test_operation_is_a_method(operation_id):
     assert len(positional) >= path_ids, f"{group}.{verb} takes the {path_ids} path id(s) positionally"
     extra = positional[path_ids:]
     assert all(p.name.endswith("_id") or p.name in ("file", "data", "orders", "condition") for p in extra), (
-        f"{group}.{verb}: only ids (and the uploaded content) are positional, the rest keyword-only")
+        f"{group}.{verb}: only ids (and the uploaded content) are positional, the rest keyword-only"
+    )

@@ -9,7 +9,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-USER_TESTS = '''
+USER_TESTS = """
 def test_a_seeded_sandbox_and_a_client_in_one_line(preo_sandbox, preo_client):
     assert {org["role"] for org in preo_client.auth.me()["organizations"]} == {"admin"}
     purchase = preo_sandbox.store.find_purchase(status="paid", refundable=True)
@@ -25,7 +25,7 @@ def test_each_test_starts_from_the_seeded_state(preo_sandbox, preo_client):
 
 def test_the_seed_and_scale_come_from_the_ini(preo_sandbox):
     assert len(preo_sandbox.store.data.orders) == 200  # tiny
-'''
+"""
 
 
 def test_a_users_tests_get_a_seeded_sandbox_and_a_connected_client(pytester: pytest.Pytester) -> None:
@@ -44,7 +44,9 @@ def test_without_the_sandbox_extra_the_fixture_fails_with_the_pip_command(pytest
 
 
 def test_loading_the_plugin_imports_neither_the_sandbox_nor_flask() -> None:
-    code = ("import sys, preo_nb.pytest_plugin; "
-            "print(sorted(m for m in sys.modules if m.startswith(('preo_nb.sandbox', 'flask', 'faker'))))")
+    code = (
+        "import sys, preo_nb.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('preo_nb.sandbox', 'flask', 'faker'))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

@@ -49,11 +49,23 @@ def test_the_decision_table(method, outcome, attempt, extra, action, wait):
     assert (decision.action, decision.wait) == (action, pytest.approx(wait))
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("3", 3.0), (" 1.5 ", 1.5), ("0", 0.0), (None, None), ("", None), ("nan", None), ("inf", None),
-    ("-1", None), ("1e400", None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
-    ("Tue, 01 Dec 2026 10:00:20 GMT", 20.0),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("3", 3.0),
+        (" 1.5 ", 1.5),
+        ("0", 0.0),
+        (None, None),
+        ("", None),
+        ("nan", None),
+        ("inf", None),
+        ("-1", None),
+        ("1e400", None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Tue, 01 Dec 2026 10:00:20 GMT", 20.0),
+    ],
+)
 def test_retry_after_values(value, seconds):
     now = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC)
     assert retry_after(value, 30.0, now) == seconds

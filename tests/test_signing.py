@@ -127,6 +127,7 @@ def test_a_header_given_as_bytes_is_read_as_ascii():
 
 def test_a_flask_receiver_answers_400_to_a_malformed_header():
     import flask  # the sandbox extra, part of the test install
+
     app = flask.Flask(__name__)
 
     @app.post("/hook")
@@ -141,8 +142,9 @@ def test_a_flask_receiver_answers_400_to_a_malformed_header():
     assert answer.status_code == 400 and b"malformed_header" in answer.data
 
 
-@pytest.mark.parametrize(("secret", "body", "field"), [("", BODY, "secret"), (None, BODY, "secret"),
-                                                        (SECRET, {"id": 1}, "raw_body")])
+@pytest.mark.parametrize(
+    ("secret", "body", "field"), [("", BODY, "secret"), (None, BODY, "secret"), (SECRET, {"id": 1}, "raw_body")]
+)
 def test_programming_errors_are_validation_errors(secret, body, field):
     with pytest.raises(PreoValidationError) as info:
         verify(secret, KNOWN, body, now=T)

@@ -9,8 +9,11 @@ OTHER = "whsec_fedcba9876543210fedcba9876543210"
 
 
 def recorded(body):
-    return {"status": {"code": 200}, "headers": {"Set-Cookie": ["a=b"], "Content-Type": ["application/json"]},
-            "body": {"string": body}}
+    return {
+        "status": {"code": 200},
+        "headers": {"Set-Cookie": ["a=b"], "Content-Type": ["application/json"]},
+        "body": {"string": body},
+    }
 
 
 def test_webhook_secrets_are_replaced_with_fakes_of_the_same_length():
@@ -37,8 +40,9 @@ def _upload(content: bytes):
     import requests
     from vcr.request import Request
 
-    prepared = requests.Request("POST", "http://127.0.0.1:9/v1/files", data={"organization_id": "org_1"},
-                                files={"file": ("a.png", content)}).prepare()
+    prepared = requests.Request(
+        "POST", "http://127.0.0.1:9/v1/files", data={"organization_id": "org_1"}, files={"file": ("a.png", content)}
+    ).prepare()
     return Request("POST", prepared.url, prepared.body, dict(prepared.headers))
 
 

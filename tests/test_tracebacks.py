@@ -31,12 +31,16 @@ def stacks(monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize("call", [
-    lambda preo, sb: preo.orders.list(edition_id=sb.store.busiest_edition()["id"]),
-    lambda preo, sb: preo.refunds.retrieve(sb.store.find_refund(status="requested")["id"]),
-    lambda preo, sb: preo.purchases.refund(sb.store.find_purchase(status="paid", refundable=True)["api_id"],
-                                           reason="sold_out"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda preo, sb: preo.orders.list(edition_id=sb.store.busiest_edition()["id"]),
+        lambda preo, sb: preo.refunds.retrieve(sb.store.find_refund(status="requested")["id"]),
+        lambda preo, sb: preo.purchases.refund(
+            sb.store.find_purchase(status="paid", refundable=True)["api_id"], reason="sold_out"
+        ),
+    ],
+)
 def test_at_most_six_library_frames_between_a_call_and_requests(live, sandbox, stacks, call):
     stacks.clear()
     call(live, sandbox)

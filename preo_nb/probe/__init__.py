@@ -69,8 +69,13 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable report (the format is documented in the README)."""
-        return {"base_url": self.base_url, "when": self.when, "contract": contract.spec()["info"]["version"],
-                "summary": self.summary(), "findings": [asdict(f) for f in self.findings]}
+        return {
+            "base_url": self.base_url,
+            "when": self.when,
+            "contract": contract.spec()["info"]["version"],
+            "summary": self.summary(),
+            "findings": [asdict(f) for f in self.findings],
+        }
 
     def write(self, path: str | Path) -> Path:
         """Write the JSON report to ``path``."""
@@ -84,8 +89,9 @@ class Report:
         lines = [f"{'RESULT':7} {'SOURCE':9} {'ASSUMPTION':{width}} DETAIL"]
         lines += [f"{f.result:7} {f.source:9} {f.name:{width}} {f.detail}" for f in self.findings]
         counts = self.summary()
-        lines.append(f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['UNKNOWN']} unknown "
-                     f"against {self.base_url}")
+        lines.append(
+            f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['UNKNOWN']} unknown against {self.base_url}"
+        )
         return "\n".join(lines)
 
 
@@ -103,11 +109,17 @@ class Probe:
         """Record one finding."""
         self.report.findings.append(Finding(name, result, source, detail))
 
-    def get(self, operation_id: str, path: str | None = None, params: dict[str, Any] | None = None,
-            accept: str = "application/json") -> Reply:
+    def get(
+        self,
+        operation_id: str,
+        path: str | None = None,
+        params: dict[str, Any] | None = None,
+        accept: str = "application/json",
+    ) -> Reply:
         """GET an operation's path, remembering the answer for the body checks."""
-        reply = self.http.probe("GET", path or contract.operations()[operation_id].path, params=params,
-                                accept=accept, scheme=self.scheme)
+        reply = self.http.probe(
+            "GET", path or contract.operations()[operation_id].path, params=params, accept=accept, scheme=self.scheme
+        )
         self.seen.append((operation_id, reply))
         return reply
 

@@ -153,8 +153,12 @@ def _report_kind(probe: Probe, tally: Tally, kind: str, name: str, good: str) ->
     if not tally.checked[kind]:
         probe.add(name, "UNKNOWN", source, "no such value seen")
     elif broken:
-        probe.add(name, "FAIL", source, f"{len(broken)} of {tally.checked[kind]} values are not {good}, e.g. "
-                                        + "; ".join(broken[:2]))
+        probe.add(
+            name,
+            "FAIL",
+            source,
+            f"{len(broken)} of {tally.checked[kind]} values are not {good}, e.g. " + "; ".join(broken[:2]),
+        )
     else:
         probe.add(name, "PASS", source, f"{tally.checked[kind]} values, all {good}")
 
@@ -167,8 +171,12 @@ def _report_fields(probe: Probe, tally: Tally) -> None:
     else:
         probe.add("fields.present", "PASS", "docs", "every declared top-level field was sent")
     if unknown:
-        probe.add("fields.unknown", "FAIL", "docs", "fields the contract does not know (kept by preo_nb): "
-                                                    + "; ".join(unknown[:3]))
+        probe.add(
+            "fields.unknown",
+            "FAIL",
+            "docs",
+            "fields the contract does not know (kept by preo_nb): " + "; ".join(unknown[:3]),
+        )
     else:
         probe.add("fields.unknown", "PASS", "docs", "no field outside the contract")
 
@@ -177,6 +185,5 @@ def _schema(operation_id: str, reply: Any) -> list[str]:
     """What the contract's JSON schema says of one answer (``preo_nb.conformance``)."""
     from preo_nb.conformance import check_response
 
-    found: list[str] = check_response(operation_id, reply.status, reply.headers.get("content-type"),
-                                                  reply.content)
+    found: list[str] = check_response(operation_id, reply.status, reply.headers.get("content-type"), reply.content)
     return found

@@ -11,8 +11,16 @@ from preo_nb import probe
 from preo_nb.errors import PreoValidationError
 
 
-def check_contract(*, base_url: str | None, writes: bool, report: Path | None, record: Path | None,
-                   sandbox: bool = False, seed: int = 1, scale: str = "small") -> int:
+def check_contract(
+    *,
+    base_url: str | None,
+    writes: bool,
+    report: Path | None,
+    record: Path | None,
+    sandbox: bool = False,
+    seed: int = 1,
+    scale: str = "small",
+) -> int:
     """Probe the API (or a fresh sandbox), print the findings; 1 when any assumption fails.
 
     The token comes from the usual places (``PREO_API_TOKEN`` in the environment or

@@ -28,14 +28,22 @@ def reachable(probe: Probe) -> bool:
         return False
     slash_source = contract.provenance("auth_me").path
     if reply.status in REDIRECTS and reply.headers.get("location", "").split("?")[0].endswith(path + "/"):
-        probe.add("paths.trailing_slash", "FAIL", slash_source,
-                  f"GET {path} is redirected ({reply.status}) to {path}/: connect with trailing_slash=True; "
-                  "without it every write to this API is refused (UnexpectedRedirect)")
+        probe.add(
+            "paths.trailing_slash",
+            "FAIL",
+            slash_source,
+            f"GET {path} is redirected ({reply.status}) to {path}/: connect with trailing_slash=True; "
+            "without it every write to this API is refused (UnexpectedRedirect)",
+        )
         probe.http.use_trailing_slash()
         reply = probe.http.probe("GET", path)
     elif reply.status in REDIRECTS:
-        probe.add("paths.trailing_slash", "FAIL", slash_source,
-                  f"GET {path} is redirected ({reply.status}) to {reply.headers.get('location')}")
+        probe.add(
+            "paths.trailing_slash",
+            "FAIL",
+            slash_source,
+            f"GET {path} is redirected ({reply.status}) to {reply.headers.get('location')}",
+        )
         return False
     else:
         probe.add("paths.trailing_slash", "PASS", slash_source, f"GET {path} answered {reply.status}, not a redirect")
@@ -48,14 +56,22 @@ def _auth(probe: Probe, path: str, status: int) -> bool:
         return True
     for scheme in ("Token", "JWT"):
         if probe.http.probe("GET", path, scheme=scheme).status == 200:
-            probe.add("auth.scheme", "FAIL", auth_source(),
-                      f"the server refuses Bearer ({status}) and accepts 'Authorization: {scheme} <token>': "
-                      f"connect with auth_scheme={scheme!r}")
+            probe.add(
+                "auth.scheme",
+                "FAIL",
+                auth_source(),
+                f"the server refuses Bearer ({status}) and accepts 'Authorization: {scheme} <token>': "
+                f"connect with auth_scheme={scheme!r}",
+            )
             probe.scheme = scheme
             probe.http.use_scheme(scheme)
             return True
-    probe.add("auth.scheme", "UNKNOWN", auth_source(),
-              f"GET {path} answered {status} with Bearer, Token and JWT: is the token right? Nothing else was probed")
+    probe.add(
+        "auth.scheme",
+        "UNKNOWN",
+        auth_source(),
+        f"GET {path} answered {status} with Bearer, Token and JWT: is the token right? Nothing else was probed",
+    )
     return False
 
 
@@ -76,8 +92,12 @@ def media(probe: Probe) -> None:
     if reply.status == 200 and reply.media_type in contract.media_types(operation):
         probe.add(f"media.{operation}", "PASS", source, f"Accept: {declared} gets {reply.media_type}{strict}")
     else:
-        probe.add(f"media.{operation}", "FAIL", source,
-                  f"Accept: {declared} got {reply.status} {reply.media_type or 'no content type'}")
+        probe.add(
+            f"media.{operation}",
+            "FAIL",
+            source,
+            f"Accept: {declared} got {reply.status} {reply.media_type or 'no content type'}",
+        )
 
 
 def refund_write(probe: Probe) -> None:
@@ -93,22 +113,28 @@ def refund_write(probe: Probe) -> None:
     probe.seen.append(("purchases_refund", reply))
     made = reply.json() if reply.media_type == "application/json" and reply.content else {}
     if reply.status != 201 or (made.get("purchase") or {}).get("api_id") != purchase:
-        probe.add("writes.purchases_refund", "FAIL", source,
-                  f"POST {path} answered {reply.status}: {reply.content[:200]!r}")
+        probe.add(
+            "writes.purchases_refund", "FAIL", source, f"POST {path} answered {reply.status}: {reply.content[:200]!r}"
+        )
         return
     probe.add("writes.purchases_refund", "PASS", source, f"POST {path} answered 201 with the request for it")
     reject = contract.operations()["refunds_reject"].path.format(id=made["id"])
     undone = probe.http.probe("POST", reject, json={"comment": "preo-nb check-contract"}, scheme=probe.scheme)
     probe.seen.append(("refunds_reject", undone))
-    probe.add("writes.refunds_reject", "PASS" if undone.status == 200 else "FAIL",
-              contract.provenance("refunds_reject").operation, f"POST {reject} answered {undone.status}")
+    probe.add(
+        "writes.refunds_reject",
+        "PASS" if undone.status == 200 else "FAIL",
+        contract.provenance("refunds_reject").operation,
+        f"POST {reject} answered {undone.status}",
+    )
 
 
 def _paid_purchase(probe: Probe) -> str | None:
     editions = _records(probe.json("editions_list", params={"page_size": 20}))
     for edition in editions:
-        orders = _records(probe.json("orders_list", params={"edition_id": edition.get("id"), "page_size": 20,
-                                                            "status": "completed"}))
+        orders = _records(
+            probe.json("orders_list", params={"edition_id": edition.get("id"), "page_size": 20, "status": "completed"})
+        )
         for order in orders:
             path = contract.operations()["orders_retrieve"].path.format(id=order.get("id"))
             detail = probe.json("orders_retrieve", path) or {}

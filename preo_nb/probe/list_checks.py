@@ -32,8 +32,9 @@ def run(probe: Probe) -> None:
     """Read the first page of every list, then check envelopes, links, page sizes and filters."""
     lists = _first_pages(probe)
     _envelope(probe, lists)
-    longest = max((x for x in lists if (x.count or len(x.rows)) >= 3), key=lambda x: x.count or len(x.rows),
-                  default=None)
+    longest = max(
+        (x for x in lists if (x.count or len(x.rows)) >= 3), key=lambda x: x.count or len(x.rows), default=None
+    )
     _next_links(probe, longest)
     _page_size(probe, longest)
     for listed in lists:
@@ -83,12 +84,18 @@ def _envelope(probe: Probe, lists: list[Listed]) -> None:
             if missing:
                 odd.append(f"{listed.operation_id}: no {', '.join(missing)}")
     if odd:
-        probe.add("pagination.envelope", "FAIL", source,
-                  "lists are not all {count, next, previous, results}: " + "; ".join(odd[:4])
-                  + (f" (and {len(odd) - 4} more)" if len(odd) > 4 else ""))
+        probe.add(
+            "pagination.envelope",
+            "FAIL",
+            source,
+            "lists are not all {count, next, previous, results}: "
+            + "; ".join(odd[:4])
+            + (f" (and {len(odd) - 4} more)" if len(odd) > 4 else ""),
+        )
     else:
-        probe.add("pagination.envelope", "PASS", source,
-                  f"{len(lists)} lists answer {{count, next, previous, results}}")
+        probe.add(
+            "pagination.envelope", "PASS", source, f"{len(lists)} lists answer {{count, next, previous, results}}"
+        )
 
 
 def _next_links(probe: Probe, listed: Listed | None) -> None:
@@ -109,12 +116,20 @@ def _next_links(probe: Probe, listed: Listed | None) -> None:
         probe.add("pagination.next_links", "FAIL", source, f"{listed.operation_id} read {size} per page: {exc}")
         return
     if shape != "page numbers":
-        probe.add("pagination.next_links", "FAIL", source,
-                  f"{listed.operation_id}: next links are {shape}, not page numbers; preo_nb follows them one "
-                  f"page at a time ({got} records read whole)")
+        probe.add(
+            "pagination.next_links",
+            "FAIL",
+            source,
+            f"{listed.operation_id}: next links are {shape}, not page numbers; preo_nb follows them one "
+            f"page at a time ({got} records read whole)",
+        )
     else:
-        probe.add("pagination.next_links", "PASS", source,
-                  f"{listed.operation_id}: page-number links; {got} records read whole at {size} per page")
+        probe.add(
+            "pagination.next_links",
+            "PASS",
+            source,
+            f"{listed.operation_id}: page-number links; {got} records read whole at {size} per page",
+        )
 
 
 def _link_shape(link: Any, path: str, query: dict[str, Any]) -> str:
@@ -143,15 +158,23 @@ def _page_size(probe: Probe, listed: Listed | None) -> None:
     if len(two) != 2:
         probe.add("pagination.page_size", "FAIL", source, f"{name}: page_size=2 gave {len(two)} records")
     elif total is not None and got < min(total, MAX_PAGE_SIZE):
-        probe.add("pagination.page_size", "FAIL", source,
-                  f"{name}: page_size={MAX_PAGE_SIZE} gave {got} of {total} records: the server caps pages at "
-                  f"{got}, not {MAX_PAGE_SIZE} (preo_nb follows the links, so lists stay whole)")
+        probe.add(
+            "pagination.page_size",
+            "FAIL",
+            source,
+            f"{name}: page_size={MAX_PAGE_SIZE} gave {got} of {total} records: the server caps pages at "
+            f"{got}, not {MAX_PAGE_SIZE} (preo_nb follows the links, so lists stay whole)",
+        )
     elif total is not None and total > MAX_PAGE_SIZE:
         probe.add("pagination.page_size", "PASS", source, f"{name}: pages of {MAX_PAGE_SIZE} of {total} records")
     else:
-        probe.add("pagination.page_size", "UNKNOWN", source,
-                  f"{name}: page_size 2 and {MAX_PAGE_SIZE} honoured, but no list is longer than "
-                  f"{MAX_PAGE_SIZE} here, so the maximum cannot be measured")
+        probe.add(
+            "pagination.page_size",
+            "UNKNOWN",
+            source,
+            f"{name}: page_size 2 and {MAX_PAGE_SIZE} honoured, but no list is longer than "
+            f"{MAX_PAGE_SIZE} here, so the maximum cannot be measured",
+        )
 
 
 def _filter(probe: Probe, listed: Listed, name: str, column: str) -> None:
@@ -173,8 +196,12 @@ def _filter(probe: Probe, listed: Listed, name: str, column: str) -> None:
     kept = _records(found)
     wrong = [r for r in kept if _text(_dig(r, column.split("."))) != value]
     if wrong:
-        probe.add(finding, "FAIL", source, f"{name}={value} is ignored: {len(wrong)} of {len(kept)} rows have "
-                                           f"another {column}")
+        probe.add(
+            finding,
+            "FAIL",
+            source,
+            f"{name}={value} is ignored: {len(wrong)} of {len(kept)} rows have another {column}",
+        )
     elif len(present) == 1:
         probe.add(finding, "UNKNOWN", source, f"every record read has {column} = {value}; cannot tell")
     elif len(kept) >= len(rows):

@@ -30,8 +30,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 Finish = Callable[[pd.DataFrame], pd.DataFrame]
 
 
-
-
 def _reject_unknown_keywords(method: F) -> F:
     """Turn a misspelt keyword into a ``PreoValidationError`` that suggests the right one."""
     names = [p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY]
@@ -78,8 +76,14 @@ class Resource:
         return self.PATHS[verb].format(**{n: check_id(i, n) for n, i in zip(names, ids, strict=False)})
 
     def _list(
-        self, operation_id: str, params: dict[str, Any], progress: bool | None, *, path: str | None = None,
-        finish: Finish | None = None, first: dict[str, Any] | None = None,
+        self,
+        operation_id: str,
+        params: dict[str, Any],
+        progress: bool | None,
+        *,
+        path: str | None = None,
+        finish: Finish | None = None,
+        first: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         """Read every page of a list into a DataFrame (or chunks of one, under ``iter_frames``).
 
@@ -129,8 +133,9 @@ class Resource:
         chunks = frames.chunked(batches, columns, rows)
         return map(finish, chunks) if finish else chunks  # type: ignore[return-value]
 
-    def _iterate(self, operation_id: str, params: dict[str, Any], *, path: str | None = None
-                 ) -> Iterator[dict[str, Any]]:
+    def _iterate(
+        self, operation_id: str, params: dict[str, Any], *, path: str | None = None
+    ) -> Iterator[dict[str, Any]]:
         query = check_query(operation_id, params)
         path = path or contract.operations()[operation_id].path
         for records in _pages.iterate(self._http, path, query):
@@ -143,7 +148,11 @@ class Resource:
         return _typed("GET", path, found)
 
     def _post(
-        self, path: str, body: dict[str, Any] | None = None, *, reconcile: Reconcile | None = None,
+        self,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        reconcile: Reconcile | None = None,
         safe: bool = False,
     ) -> dict[str, Any]:
         """POST; see ``HTTP.request`` for ``reconcile`` (how to tell it took effect) and ``safe``."""
@@ -162,7 +171,14 @@ class Resource:
         return check
 
     def _wait(
-        self, verb: str, id: str, *, field: str, done: tuple[str, ...], timeout: float, interval: float,
+        self,
+        verb: str,
+        id: str,
+        *,
+        field: str,
+        done: tuple[str, ...],
+        timeout: float,
+        interval: float,
         progress: bool | None,
     ) -> dict[str, Any]:
         """Retrieve ``id`` until ``field`` reaches one of ``done``; note each change of state."""

@@ -14,8 +14,15 @@ from typing import Any
 from preo_nb.checks import timestamp
 from preo_nb.errors import PreoValidationError
 
-ORDER_KEYS = ("order_id", "customer_email", "customer_phone", "customer_first_name", "customer_last_name",
-              "created", "items")
+ORDER_KEYS = (
+    "order_id",
+    "customer_email",
+    "customer_phone",
+    "customer_first_name",
+    "customer_last_name",
+    "created",
+    "items",
+)
 ITEM_KEYS = ("product_code", "quantity", "unit_price", "item_id", "product_name")
 
 

@@ -16,8 +16,16 @@ from preo_nb.resources.consents import check_text
 Channel = Literal["email", "sms"]
 Status = Literal["draft", "scheduled", "calculating", "sending", "sent", "failed", "cancelled"]
 Ordering = Literal[
-    "created", "-created", "modified", "-modified", "name", "-name", "scheduled_at", "-scheduled_at",
-    "total_recipients", "-total_recipients",
+    "created",
+    "-created",
+    "modified",
+    "-modified",
+    "name",
+    "-name",
+    "scheduled_at",
+    "-scheduled_at",
+    "total_recipients",
+    "-total_recipients",
 ]
 CHANNELS = ("email", "sms")
 SMS_MAX = 1600
@@ -124,10 +132,17 @@ class Campaigns(Resource):
         An ``email`` campaign needs ``email_message_id`` and an ``sms`` one an
         ``sms_body`` (set with ``update``) before it can be scheduled or sent.
         """
-        _content(channel=channel, segment_id=segment_id, email_message_id=email_message_id, name=name,
-                 edition_id=edition_id)
-        body = given(organization_id=check_id(organization_id, "organization_id"), edition_id=edition_id,
-                     segment_id=segment_id, name=name, channel=channel, email_message_id=email_message_id)
+        _content(
+            channel=channel, segment_id=segment_id, email_message_id=email_message_id, name=name, edition_id=edition_id
+        )
+        body = given(
+            organization_id=check_id(organization_id, "organization_id"),
+            edition_id=edition_id,
+            segment_id=segment_id,
+            name=name,
+            channel=channel,
+            email_message_id=email_message_id,
+        )
         return self._post(self.PATHS["create"], body)
 
     def update(
@@ -141,8 +156,11 @@ class Campaigns(Resource):
         sms_body: str | None = NOT_GIVEN,
     ) -> dict[str, Any]:
         """Change a draft or scheduled campaign; the only way to set ``sms_body`` (at most 1600 characters)."""
-        body = changes(**_content(name=name, segment_id=segment_id, channel=channel,
-                                  email_message_id=email_message_id, sms_body=sms_body))
+        body = changes(
+            **_content(
+                name=name, segment_id=segment_id, channel=channel, email_message_id=email_message_id, sms_body=sms_body
+            )
+        )
         return self._patch(self._path("update", id), body)
 
     def delete(self, id: str) -> None:
@@ -155,8 +173,10 @@ class Campaigns(Resource):
 
     def cancel(self, id: str) -> dict[str, Any]:
         """Stop a campaign that has not finished: it becomes ``cancelled``."""
-        return self._post(self._path("cancel", id), reconcile=self._when(
-            self._path("retrieve", id), lambda campaign: campaign["status"] == "cancelled"))
+        return self._post(
+            self._path("cancel", id),
+            reconcile=self._when(self._path("retrieve", id), lambda campaign: campaign["status"] == "cancelled"),
+        )
 
     def schedule(self, id: str, *, scheduled_at: dt.datetime | pd.Timestamp | str) -> dict[str, Any]:
         """Set (or move) the send time of a draft or scheduled campaign.
@@ -171,13 +191,20 @@ class Campaigns(Resource):
             The campaign, ``scheduled``; ``scheduled_at`` is shown with the edition's offset.
         """
         when = send_time(scheduled_at)
-        return self._post(self._path("schedule", id), {"scheduled_at": when}, reconcile=self._when(
-            self._path("retrieve", id), lambda campaign: _scheduled_for(campaign, when)))
+        return self._post(
+            self._path("schedule", id),
+            {"scheduled_at": when},
+            reconcile=self._when(self._path("retrieve", id), lambda campaign: _scheduled_for(campaign, when)),
+        )
 
     def send_now(self, id: str) -> dict[str, Any]:
         """Start sending at once: the campaign becomes ``calculating``; follow it with ``wait``."""
-        return self._post(self._path("send_now", id), reconcile=self._when(
-            self._path("retrieve", id), lambda campaign: campaign["status"] not in ("draft", "scheduled")))
+        return self._post(
+            self._path("send_now", id),
+            reconcile=self._when(
+                self._path("retrieve", id), lambda campaign: campaign["status"] not in ("draft", "scheduled")
+            ),
+        )
 
     def stats(self, id: str) -> dict[str, Any]:
         """Return the counters and 0-1 rates: ``sent``, ``delivered``, ``delivery_rate``, ``open_rate``..."""
@@ -195,8 +222,9 @@ class Campaigns(Resource):
             WaitTimeout: Not finished after ``timeout`` seconds (it goes on).
         """
         done = ("sent", "failed", "cancelled", "draft")
-        return self._wait("retrieve", id, field="status", done=done, timeout=timeout, interval=interval,
-                          progress=progress)
+        return self._wait(
+            "retrieve", id, field="status", done=done, timeout=timeout, interval=interval, progress=progress
+        )
 
 
 def _scheduled_for(campaign: dict[str, Any], when: str) -> bool:

@@ -112,8 +112,14 @@ class Consents(Resource):
             The new consent.
         """
         check_fields(title=title, order=order, enabled=enabled, edition_id=edition_id)
-        body = given(organization_id=check_id(organization_id, "organization_id"), title=title,
-                     edition_id=edition_id, description=description, order=order, enabled=enabled)
+        body = given(
+            organization_id=check_id(organization_id, "organization_id"),
+            title=title,
+            edition_id=edition_id,
+            description=description,
+            order=order,
+            enabled=enabled,
+        )
         return self._post(self.PATHS["create"], body)
 
     def update(

@@ -24,11 +24,26 @@ from preo_nb.resources._import_checks import check_orders
 from preo_nb.resources.files import FileSource, read_pages, read_source
 
 Stage = Literal[
-    "uploaded", "needs_column_mapping", "needs_product_mapping", "importing", "completed", "failed", "cancelled",
+    "uploaded",
+    "needs_column_mapping",
+    "needs_product_mapping",
+    "importing",
+    "completed",
+    "failed",
+    "cancelled",
 ]
 ColumnType = Literal[
-    "customer_email", "product_code", "quantity", "customer_phone", "customer_first_name", "customer_last_name",
-    "customer_full_name", "product_name", "unit_price", "order_id", "item_id",
+    "customer_email",
+    "product_code",
+    "quantity",
+    "customer_phone",
+    "customer_first_name",
+    "customer_last_name",
+    "customer_full_name",
+    "product_name",
+    "unit_price",
+    "order_id",
+    "item_id",
 ]
 CountryCode = Literal["+43", "+32", "+45", "+358", "+33", "+49", "+31", "+47", "+48", "+46", "+41", "+44", "+1"]
 Ordering = Literal["created", "-created", "modified", "-modified", "stage", "-stage"]
@@ -153,8 +168,11 @@ class DataImports(Resource):
         """
         if default_country_code is not None:
             check_enum(default_country_code, "default_country_code", contract.enum("CountryCode"))
-        body = {"edition_id": check_id(edition_id, "edition_id"), **_file_body(file, data_file_name),
-                **given(name=name, default_country_code=default_country_code)}
+        body = {
+            "edition_id": check_id(edition_id, "edition_id"),
+            **_file_body(file, data_file_name),
+            **given(name=name, default_country_code=default_country_code),
+        }
         return self._post(self.PATHS["create"], body)
 
     def update(
@@ -202,9 +220,12 @@ class DataImports(Resource):
             check_enum(default_country_code, "default_country_code", contract.enum("CountryCode"))
         if not isinstance(service, str) or not service.strip():
             raise PreoValidationError("service", "must name the source system, e.g. 'ticketmaster'")
-        body = {"edition_id": check_id(edition_id, "edition_id"), "service": service,
-                "orders": check_orders(orders),
-                **given(name=name, default_country_code=default_country_code)}
+        body = {
+            "edition_id": check_id(edition_id, "edition_id"),
+            "service": service,
+            "orders": check_orders(orders),
+            **given(name=name, default_country_code=default_country_code),
+        }
         return self._post(self.PATHS["import_external_orders"], body)
 
     def list_column_mappings(self, id: str, *, progress: bool | None = None) -> pd.DataFrame:
@@ -237,8 +258,10 @@ class DataImports(Resource):
             BadRequest: The mapping is incomplete (``field_errors["mappings"]``) or rows are
                 invalid (``field_errors["rows"]``); nothing changed.
         """
-        return self._post(self._path("process_column_mappings", id),
-                          reconcile=self._stage_is(id, "needs_product_mapping", "importing", "completed", "failed"))
+        return self._post(
+            self._path("process_column_mappings", id),
+            reconcile=self._stage_is(id, "needs_product_mapping", "importing", "completed", "failed"),
+        )
 
     def list_product_mappings(self, id: str, *, progress: bool | None = None) -> pd.DataFrame:
         """List the product codes found: ``product_code``, ``product_name``, ``row_count``, ``product_id``."""
@@ -286,5 +309,6 @@ class DataImports(Resource):
             WaitTimeout: Still running after ``timeout`` seconds (it goes on).
         """
         settled = tuple(s for s in contract.enum("DataImportStage") if s not in RUNNING_STAGES)
-        return self._wait("retrieve", id, field="stage", done=settled, timeout=timeout, interval=interval,
-                          progress=progress)
+        return self._wait(
+            "retrieve", id, field="stage", done=settled, timeout=timeout, interval=interval, progress=progress
+        )

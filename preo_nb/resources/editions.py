@@ -14,8 +14,16 @@ EditionStatus = Literal["upcoming", "current", "past", "no_dates"]
 Language = Literal["en", "da", "se", "nl", "pl"]
 TaxType = Literal["none", "vat", "sales"]
 Ordering = Literal[
-    "created", "-created", "modified", "-modified", "start_date", "-start_date",
-    "end_date", "-end_date", "name", "-name",
+    "created",
+    "-created",
+    "modified",
+    "-modified",
+    "start_date",
+    "-start_date",
+    "end_date",
+    "-end_date",
+    "name",
+    "-name",
 ]
 
 
@@ -92,9 +100,14 @@ class Editions(Resource):
         Dates may be dates, datetimes or ISO strings (naive values count as UTC).
         """
         body = given(
-            organization_id=check_id(organization_id, "organization_id"), name=name, event_id=event_id,
-            timezone=timezone, default_country_code=default_country_code, default_language=default_language,
-            enabled_languages=enabled_languages, tax_type=tax_type,
+            organization_id=check_id(organization_id, "organization_id"),
+            name=name,
+            event_id=event_id,
+            timezone=timezone,
+            default_country_code=default_country_code,
+            default_language=default_language,
+            enabled_languages=enabled_languages,
+            tax_type=tax_type,
             **_dates(start_date=start_date, end_date=end_date),
         )
         return self._post(self.PATHS["create"], body)
@@ -122,12 +135,21 @@ class Editions(Resource):
     ) -> dict[str, Any]:
         """Change the fields you pass (``None`` clears a nullable one); returns the edition."""
         body = changes(
-            name=name, slug=slug, timezone=timezone, default_country_code=default_country_code,
-            default_language=default_language, enabled_languages=enabled_languages, tax_type=tax_type,
-            fee_rule_id=fee_rule_id, merchant_account_id=merchant_account_id, meta_image_id=meta_image_id,
+            name=name,
+            slug=slug,
+            timezone=timezone,
+            default_country_code=default_country_code,
+            default_language=default_language,
+            enabled_languages=enabled_languages,
+            tax_type=tax_type,
+            fee_rule_id=fee_rule_id,
+            merchant_account_id=merchant_account_id,
+            meta_image_id=meta_image_id,
             transaction_receipt_email_id=transaction_receipt_email_id,
-            refund_confirmation_email_id=refund_confirmation_email_id, is_draft=is_draft,
-            is_archived=is_archived, **_dates(start_date=start_date, end_date=end_date),
+            refund_confirmation_email_id=refund_confirmation_email_id,
+            is_draft=is_draft,
+            is_archived=is_archived,
+            **_dates(start_date=start_date, end_date=end_date),
         )
         return self._patch(self._path("update", id), body)
 

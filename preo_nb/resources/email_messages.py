@@ -13,7 +13,13 @@ from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import Resource, changes, filters_of, given
 
 MessageType = Literal[
-    "receipt", "receipt_online", "reminder", "refund_confirmation", "user_portal_access", "campaign", "other",
+    "receipt",
+    "receipt_online",
+    "reminder",
+    "refund_confirmation",
+    "user_portal_access",
+    "campaign",
+    "other",
 ]
 Scope = Literal["platform", "template", "edition"]
 WritableScope = Literal["template", "edition"]
@@ -129,9 +135,14 @@ class EmailMessages(Resource):
             raise PreoValidationError("edition_id", "is required for scope='edition'")
         if scope == "template" and edition_id is not None:
             raise PreoValidationError("edition_id", "a template belongs to no edition; leave edition_id out")
-        body = given(organization_id=check_id(organization_id, "organization_id"), title=_title(title), type=type,
-                     edition_id=None if edition_id is None else check_id(edition_id, "edition_id"), scope=scope,
-                     template=template)
+        body = given(
+            organization_id=check_id(organization_id, "organization_id"),
+            title=_title(title),
+            type=type,
+            edition_id=None if edition_id is None else check_id(edition_id, "edition_id"),
+            scope=scope,
+            template=template,
+        )
         return self._post(self.PATHS["create"], body)
 
     def update(
@@ -152,8 +163,9 @@ class EmailMessages(Resource):
             _title(title)
         _enum(type, "type", "EmailMessageType")
         _enum(template, "template", "EmailLayoutTemplate")
-        return self._patch(self._path("update", id), changes(title=title, subject=subject, type=type,
-                                                             template=template))
+        return self._patch(
+            self._path("update", id), changes(title=title, subject=subject, type=type, template=template)
+        )
 
     def delete(self, id: str) -> None:
         """Delete a template or edition message.
@@ -183,8 +195,10 @@ class EmailMessages(Resource):
         Raises:
             Conflict: ``read_only`` for platform messages (use ``adopt``).
         """
-        body = given(title=None if title is None else _title(title),
-                     edition_id=None if edition_id is None else check_id(edition_id, "edition_id"))
+        body = given(
+            title=None if title is None else _title(title),
+            edition_id=None if edition_id is None else check_id(edition_id, "edition_id"),
+        )
         return self._post(self._path("duplicate", id), body)
 
     def preview(

@@ -134,11 +134,21 @@ class Files(Resource):
         query = self._query(organization_id, file_name, tags, created_after, created_before, ordering)
         return self._iterate("files_list", query)
 
-    def _query(self, organization_id: Any, file_name: Any, tags: Any, after: Any, before: Any,
-               ordering: Any) -> dict[str, Any]:
+    def _query(
+        self, organization_id: Any, file_name: Any, tags: Any, after: Any, before: Any, ordering: Any
+    ) -> dict[str, Any]:
         joined = None if tags is None else ",".join(check_tags(tags) or []) or None
-        return check_query("files_list", given(organization_id=organization_id, file_name=file_name, tags=joined,
-                                               created_after=after, created_before=before, ordering=ordering))
+        return check_query(
+            "files_list",
+            given(
+                organization_id=organization_id,
+                file_name=file_name,
+                tags=joined,
+                created_after=after,
+                created_before=before,
+                ordering=ordering,
+            ),
+        )
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one file, with ``usages``: the editions, products... that use it."""

@@ -17,8 +17,18 @@ from preo_nb.resources._base import Resource, filters_of
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 OrderType = Literal["online", "in-person", "imported"]
 Ordering = Literal[
-    "created", "-created", "modified", "-modified", "order_number", "-order_number",
-    "status", "-status", "type", "-type", "amount", "-amount",
+    "created",
+    "-created",
+    "modified",
+    "-modified",
+    "order_number",
+    "-order_number",
+    "status",
+    "-status",
+    "type",
+    "-type",
+    "amount",
+    "-amount",
 ]
 When = str | dt.date | dt.datetime | pd.Timestamp
 SCOPES = ("edition_id", "organization_id", "customer_id")
@@ -26,9 +36,7 @@ SCOPES = ("edition_id", "organization_id", "customer_id")
 
 def _scoped(filters: dict[str, Any]) -> dict[str, Any]:
     if not any(filters.get(name) for name in SCOPES):
-        raise PreoValidationError(
-            "edition_id", "orders need a scope: pass edition_id, organization_id or customer_id"
-        )
+        raise PreoValidationError("edition_id", "orders need a scope: pass edition_id, organization_id or customer_id")
     return filters
 
 
@@ -122,8 +130,10 @@ class Orders(Resource):
         filters = _scoped(filters_of(locals()))
         query = check_query("orders_list", filters)
         pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
-        batches = (_purchases_of(self._http, [self._path("retrieve", o["id"], trusted=True) for o in page])
-                   for page in _checked(query, pages))
+        batches = (
+            _purchases_of(self._http, [self._path("retrieve", o["id"], trusted=True) for o in page])
+            for page in _checked(query, pages)
+        )
         return self._frames(batches, frames.schema_columns("Purchase"))
 
 

@@ -19,17 +19,35 @@ from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, FINAL_STATES
 from preo_nb.resources._base import Resource, filters_of, given
 
 Reason = Literal[
-    "deposit_reclaim", "sold_out", "event_cancelled", "product_defect", "duplicate_purchase",
-    "customer_request", "compensation", "overcharge", "other", "rental_return",
+    "deposit_reclaim",
+    "sold_out",
+    "event_cancelled",
+    "product_defect",
+    "duplicate_purchase",
+    "customer_request",
+    "compensation",
+    "overcharge",
+    "other",
+    "rental_return",
 ]
 Scope = Literal[
-    "purchase_price", "purchase_deposit", "purchase_full", "purchase_custom",
-    "transaction_full", "transaction_custom",
+    "purchase_price",
+    "purchase_deposit",
+    "purchase_full",
+    "purchase_custom",
+    "transaction_full",
+    "transaction_custom",
 ]
 Status = Literal[
-    "requested", "ready", "processing", "awaiting_gateway", "processed", "failed", "rejected", "invalid",
+    "requested",
+    "ready",
+    "processing",
+    "awaiting_gateway",
+    "processed",
+    "failed",
+    "rejected",
+    "invalid",
 ]
-
 
 
 def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]) -> Reconcile:
@@ -49,26 +67,36 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
     check = f"GET /v1/refunds?purchase_id={purchase_id}"
 
     def find() -> dict[str, Any] | None:
-        found = [r for page in _pages.iterate(resource._http, "/v1/refunds", {"purchase_id": purchase_id})
-                 for r in page]
+        found = [
+            r for page in _pages.iterate(resource._http, "/v1/refunds", {"purchase_id": purchase_id}) for r in page
+        ]
         strangers = [r for r in found if (r.get("purchase") or {}).get("api_id") != purchase_id]
         if strangers:
-            raise Unprovable(f"the server ignored purchase_id: it listed {len(strangers)} request(s) of other "
-                             "purchases", check=check)
+            raise Unprovable(
+                f"the server ignored purchase_id: it listed {len(strangers)} request(s) of other purchases", check=check
+            )
         since = _server_time(resource, started)
         recent = [r for r in found if _maybe_after(r, since)]
         if not recent:
             return None  # nothing was created since the POST began: it did not take effect
         if since is None:
-            raise Unprovable("the server sent no Date header, so the age of its refund requests is unknown",
-                             check=check)
-        ours = [r for r in recent if r.get("reason") == body["reason"] and r.get("scope") == scope and (
-            amount is None or _values.decimal_of(r.get("amount")) == amount)]
+            raise Unprovable(
+                "the server sent no Date header, so the age of its refund requests is unknown", check=check
+            )
+        ours = [
+            r
+            for r in recent
+            if r.get("reason") == body["reason"]
+            and r.get("scope") == scope
+            and (amount is None or _values.decimal_of(r.get("amount")) == amount)
+        ]
         if len(ours) == 1 and len(recent) == 1:
             return dict(ours[0])
-        raise Unprovable(f"{len(recent)} request(s) were created since the POST began and {len(ours)} match it "
-                         f"(reason {body['reason']}, scope {scope}"
-                         + (f", amount {amount}" if amount is not None else "") + ")", check=check)
+        raise Unprovable(
+            f"{len(recent)} request(s) were created since the POST began and {len(ours)} match it "
+            f"(reason {body['reason']}, scope {scope}" + (f", amount {amount}" if amount is not None else "") + ")",
+            check=check,
+        )
 
     return find
 
@@ -101,9 +129,7 @@ def _maybe_after(request: dict[str, Any], since: datetime | None) -> bool:
     return bool((stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp) >= since)
 
 
-def refund_body(
-    reason: Any, scope: Any, amount: Any, comment: str, pickup_point_id: str | None
-) -> dict[str, Any]:
+def refund_body(reason: Any, scope: Any, amount: Any, comment: str, pickup_point_id: str | None) -> dict[str, Any]:
     """Check a refund request before it is sent and return its JSON body.
 
     The scope defaults from the reason; the custom scopes need ``0 < amount``;
@@ -196,8 +222,10 @@ class Refunds(Resource):
         Returns:
             The new refund request, status ``requested``.
         """
-        body = {"purchase_id": check_id(purchase_id, "purchase_id"),
-                **refund_body(reason, scope, amount, comment, pickup_point_id)}
+        body = {
+            "purchase_id": check_id(purchase_id, "purchase_id"),
+            **refund_body(reason, scope, amount, comment, pickup_point_id),
+        }
         return self._post(self.PATHS["create"], body, reconcile=open_request_like(self, purchase_id, body))
 
     def approve(self, id: str) -> dict[str, Any]:
@@ -223,8 +251,15 @@ class Refunds(Resource):
         """
         final = FINAL_STATES
         # "requested" ends the wait too (nothing but a decision moves it), to be refused below.
-        found = self._wait("retrieve", id, field="status", done=(*final, "requested"), timeout=timeout,
-                           interval=interval, progress=progress)
+        found = self._wait(
+            "retrieve",
+            id,
+            field="status",
+            done=(*final, "requested"),
+            timeout=timeout,
+            interval=interval,
+            progress=progress,
+        )
         if found.get("status") == "requested":
             raise AwaitingApproval(found)
         return found

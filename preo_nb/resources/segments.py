@@ -19,8 +19,16 @@ Status = Literal["draft", "pending", "processing", "completed", "failed"]
 CommunicationType = Literal["transactional", "marketing"]
 Channel = Literal["any", "email", "sms", "pass_push"]
 Ordering = Literal[
-    "created", "-created", "modified", "-modified", "name", "-name", "user_count", "-user_count",
-    "last_calculated", "-last_calculated",
+    "created",
+    "-created",
+    "modified",
+    "-modified",
+    "name",
+    "-name",
+    "user_count",
+    "-user_count",
+    "last_calculated",
+    "-last_calculated",
 ]
 EXPORT_COLUMNS = ("user_id", "email", "first_name", "last_name", "phone_number")
 
@@ -135,11 +143,24 @@ class Segments(Resource):
             communication_channel: Keep members reachable by ``email``, ``sms``,
                 ``pass_push`` (an active wallet pass) or ``any`` (default).
         """
-        _definition(name=name, condition=condition, edition_id=edition_id, consent_id=consent_id,
-                    communication_type=communication_type, communication_channel=communication_channel)
-        body = given(organization_id=check_id(organization_id, "organization_id"), name=name, condition=condition,
-                     edition_id=edition_id, consent_id=consent_id, description=description,
-                     communication_type=communication_type, communication_channel=communication_channel)
+        _definition(
+            name=name,
+            condition=condition,
+            edition_id=edition_id,
+            consent_id=consent_id,
+            communication_type=communication_type,
+            communication_channel=communication_channel,
+        )
+        body = given(
+            organization_id=check_id(organization_id, "organization_id"),
+            name=name,
+            condition=condition,
+            edition_id=edition_id,
+            consent_id=consent_id,
+            description=description,
+            communication_type=communication_type,
+            communication_channel=communication_channel,
+        )
         return self._post(self.PATHS["create"], body)
 
     def update(
@@ -158,10 +179,17 @@ class Segments(Resource):
 
         Refused (``Conflict``) while a calculation is pending or processing.
         """
-        body = changes(**_definition(name=name, description=description, condition=condition,
-                                     edition_id=edition_id, consent_id=consent_id,
-                                     communication_type=communication_type,
-                                     communication_channel=communication_channel))
+        body = changes(
+            **_definition(
+                name=name,
+                description=description,
+                condition=condition,
+                edition_id=edition_id,
+                consent_id=consent_id,
+                communication_type=communication_type,
+                communication_channel=communication_channel,
+            )
+        )
         return self._patch(self._path("update", id), body)
 
     def delete(self, id: str) -> None:
@@ -175,13 +203,19 @@ class Segments(Resource):
 
     def recalculate(self, id: str) -> dict[str, Any]:
         """Queue a calculation: the segment becomes ``pending``; follow it with ``wait``."""
-        return self._post(self._path("recalculate", id), reconcile=self._when(
-            self._path("retrieve", id), lambda segment: segment["status"] in ("pending", "processing")))
+        return self._post(
+            self._path("recalculate", id),
+            reconcile=self._when(
+                self._path("retrieve", id), lambda segment: segment["status"] in ("pending", "processing")
+            ),
+        )
 
     def reset_to_draft(self, id: str) -> dict[str, Any]:
         """Move a segment stuck in ``pending``/``processing`` back to ``draft``."""
-        return self._post(self._path("reset_to_draft", id), reconcile=self._when(
-            self._path("retrieve", id), lambda segment: segment["status"] == "draft"))
+        return self._post(
+            self._path("reset_to_draft", id),
+            reconcile=self._when(self._path("retrieve", id), lambda segment: segment["status"] == "draft"),
+        )
 
     @overload
     def export_csv(self, id: str, *, raw: Literal[False] = ...) -> pd.DataFrame: ...
@@ -202,8 +236,9 @@ class Segments(Resource):
         Raises:
             Conflict: ``invalid_state`` unless the segment is ``completed``.
         """
-        response = self._http.request("GET", self._path("export_csv", id), raw=True,
-                                      accept=", ".join(contract.media_types("segments_export_csv")))
+        response = self._http.request(
+            "GET", self._path("export_csv", id), raw=True, accept=", ".join(contract.media_types("segments_export_csv"))
+        )
         text: str = response.content.decode("utf-8-sig")
         return text if raw else csv_frame(text)
 
@@ -247,5 +282,12 @@ class Segments(Resource):
         Raises:
             WaitTimeout: Still calculating after ``timeout`` seconds.
         """
-        return self._wait("retrieve", id, field="status", done=("completed", "failed", "draft"), timeout=timeout,
-                          interval=interval, progress=progress)
+        return self._wait(
+            "retrieve",
+            id,
+            field="status",
+            done=("completed", "failed", "draft"),
+            timeout=timeout,
+            interval=interval,
+            progress=progress,
+        )

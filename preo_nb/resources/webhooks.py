@@ -51,6 +51,7 @@ def _name(value: Any) -> str:
 
 def _checked(name: Any, url: Any, events: Any, edition_id: Any, timeout_seconds: Any) -> dict[str, Any]:
     """Check the endpoint fields that were passed (``NOT_GIVEN``/``None`` are left as they are)."""
+
     def passed(value: Any) -> bool:
         return value is not NOT_GIVEN and value is not None
 
@@ -159,8 +160,12 @@ class Webhooks(Resource):
             The endpoint; ``endpoint["secret"].reveal()`` gives the signing secret for your receiver.
         """
         body = _checked(name, url, events, edition_id, timeout_seconds)
-        return guard(self._post(self.PATHS["create"], given(
-            organization_id=check_id(organization_id, "organization_id"), is_active=is_active, **body)))
+        return guard(
+            self._post(
+                self.PATHS["create"],
+                given(organization_id=check_id(organization_id, "organization_id"), is_active=is_active, **body),
+            )
+        )
 
     def update(
         self,
@@ -182,7 +187,11 @@ class Webhooks(Resource):
         self._http.request("DELETE", self._path("delete", id))
 
     def list_deliveries(
-        self, id: str, *, status: DeliveryStatus | None = None, event: str | None = None,
+        self,
+        id: str,
+        *,
+        status: DeliveryStatus | None = None,
+        event: str | None = None,
         progress: bool | None = None,
     ) -> pd.DataFrame:
         """List one endpoint's deliveries, newest first, as a DataFrame (every page).
@@ -192,15 +201,20 @@ class Webhooks(Resource):
             ``response_status_code``, ``response_body``, ``error_message``,
             ``delivered_at``, ``payload.*`` (``payload.data`` is the object sent), ``created``...
         """
-        return self._list("webhooks_list_deliveries", given(status=status, event=event), progress,
-                          path=self._path("list_deliveries", id))
+        return self._list(
+            "webhooks_list_deliveries",
+            given(status=status, event=event),
+            progress,
+            path=self._path("list_deliveries", id),
+        )
 
     def iterate_deliveries(
         self, id: str, *, status: DeliveryStatus | None = None, event: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Yield one endpoint's deliveries one by one, newest first, reading pages as needed."""
-        return self._iterate("webhooks_list_deliveries", given(status=status, event=event),
-                             path=self._path("list_deliveries", id))
+        return self._iterate(
+            "webhooks_list_deliveries", given(status=status, event=event), path=self._path("list_deliveries", id)
+        )
 
     def retrieve_delivery(self, id: str, delivery_id: str) -> dict[str, Any]:
         """Fetch one delivery: the exact ``payload`` POSTed and the last reply or error."""
@@ -217,8 +231,12 @@ class Webhooks(Resource):
                 the endpoint is paused.
         """
         before = self.retrieve_delivery(id, delivery_id)["attempts"]
-        return self._post(self._path("retry_delivery", id, delivery_id), reconcile=self._when(
-            self._path("retrieve_delivery", id, delivery_id), lambda delivery: delivery["attempts"] > before))
+        return self._post(
+            self._path("retry_delivery", id, delivery_id),
+            reconcile=self._when(
+                self._path("retrieve_delivery", id, delivery_id), lambda delivery: delivery["attempts"] > before
+            ),
+        )
 
     def rotate_secret(self, id: str) -> dict[str, Any]:
         """Give the endpoint a new signing secret; the old one stops working at once.
@@ -231,4 +249,3 @@ class Webhooks(Resource):
                 told from outside, so it is not rotated again behind your back.
         """
         return guard(self._post(self._path("rotate_secret", id)))
-

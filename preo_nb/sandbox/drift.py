@@ -72,8 +72,9 @@ class Proxy:
         self.drift = drift
         self.writes_seen = 0
         self.ids = rewrite.IdTable("odd" if drift.odd_ids else "integer")
-        self._server: BaseWSGIServer = make_server("127.0.0.1", port, self, threaded=True,
-                                                   request_handler=_QuietHandler)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, self, threaded=True, request_handler=_QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="preo-drift", daemon=True)
         self._thread.start()
@@ -101,8 +102,9 @@ class Proxy:
         reply = self.forward(method, path, query, request, body=True)
         return rewrite.answer(self.drift, self, request, path, query, reply)
 
-    def forward(self, method: str, path: str, query: dict[str, str], request: Request, *, body: bool = False
-                ) -> tuple[int, list[tuple[str, str]], bytes]:
+    def forward(
+        self, method: str, path: str, query: dict[str, str], request: Request, *, body: bool = False
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         """Send one request on to the real server with ``request``'s headers; return its answer."""
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
         data = rewrite.body_in(self.drift, request.get_data(), headers, self.ids) if body else b""

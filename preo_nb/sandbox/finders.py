@@ -33,19 +33,13 @@ class SeededStore(Store):
 
     def staff(self, role: str) -> Json:
         """Return the token holder of a role (admin, manager, staff, guest)."""
-        return render.staff_user(
-            self.data.staff[self.data.role_staff[role]]
-        )
+        return render.staff_user(self.data.staff[self.data.role_staff[role]])
 
     def edition(self, org: int = 1, n: int = 1) -> Json:
         """Return the ``n``-th edition (1-based, seeded order) of organization ``org``."""
         org_id = self.org_id(org)
         with self.lock:
-            mine = [
-                e
-                for e in self.data.editions.values()
-                if e.organization_id == org_id
-            ]
+            mine = [e for e in self.data.editions.values() if e.organization_id == org_id]
             return render.edition(self, mine[n - 1])
 
     def first_edition(self, org: int = 1) -> Json:
@@ -62,16 +56,10 @@ class SeededStore(Store):
     def recent_since(self, edition_id: str, *, days: int = 7) -> str:
         """Return the time ``days`` before an edition's newest order (ISO, UTC)."""
         with self.lock:
-            newest = max(
-                o.created
-                for o in self.data.orders.values()
-                if o.edition_id == edition_id
-            )
+            newest = max(o.created for o in self.data.orders.values() if o.edition_id == edition_id)
         return str(iso(newest - timedelta(days=days)))
 
-    def orders(
-        self, *, edition_id: str | None = None, status: str | None = None
-    ) -> list[Json]:
+    def orders(self, *, edition_id: str | None = None, status: str | None = None) -> list[Json]:
         """Return orders (Order rows), optionally of one edition and status."""
         with self.lock:
             return [
@@ -93,23 +81,18 @@ class SeededStore(Store):
         """
         org_id = self.org_id(org) if org is not None else None
         with self.lock:
-            tests = [
-                _test(self, name, value) for name, value in criteria.items()
-            ]
+            tests = [_test(self, name, value) for name, value in criteria.items()]
             return [
                 render.purchase(self, p)
                 for p in self.data.purchases.values()
-                if org_id in (None, self.org_of_edition(p.edition_id))
-                and all(test(p) for test in tests)
+                if org_id in (None, self.org_of_edition(p.edition_id)) and all(test(p) for test in tests)
             ]
 
     def find_purchase(self, *, org: int | None = None, **criteria: Any) -> Json:
         """Return the first purchase matching ``purchases(...)`` criteria."""
         return _first(self.purchases(org=org, **criteria), criteria)
 
-    def refunds(
-        self, *, org: int | None = None, status: str | None = None
-    ) -> list[Json]:
+    def refunds(self, *, org: int | None = None, status: str | None = None) -> list[Json]:
         """Return refund requests, optionally of one organization and status."""
         org_id = self.org_id(org) if org is not None else None
         with self.lock:
@@ -121,9 +104,7 @@ class SeededStore(Store):
 
     def find_refund(self, *, org: int | None = None, status: str | None = None) -> Json:
         """Return the first refund request with that organization and status."""
-        return _first(
-            self.refunds(org=org, status=status), {"org": org, "status": status}
-        )
+        return _first(self.refunds(org=org, status=status), {"org": org, "status": status})
 
     def product_type(self, purchase: Purchase) -> str:
         """Return the type of the product a purchase is for."""
@@ -147,14 +128,10 @@ def _test(store: Store, name: str, value: Any) -> Callable[[Purchase], bool]:
         "refundable": lambda p: rules_refunds.is_refundable(store, p.id) == value,
         "order_type": lambda p: store.data.orders[p.order_id].type == value,
         "order_status": lambda p: store.data.orders[p.order_id].status == value,
-        "multi_item": lambda p: (
-            (len(store.data.orders[p.order_id].purchase_ids) > 1) == value
-        ),
+        "multi_item": lambda p: (len(store.data.orders[p.order_id].purchase_ids) > 1) == value,
     }
     if name not in tests:
-        raise TypeError(
-            f"unknown purchase criterion {name!r}; use one of {sorted(tests)}"
-        )
+        raise TypeError(f"unknown purchase criterion {name!r}; use one of {sorted(tests)}")
     return tests[name]
 
 

@@ -45,9 +45,7 @@ SCALES = {
 }
 
 
-def build(
-    seed: int = 1, scale: str = "small", *, clock: Callable[[], datetime] | None = None
-) -> SeededStore:
+def build(seed: int = 1, scale: str = "small", *, clock: Callable[[], datetime] | None = None) -> SeededStore:
     """Return a store seeded from ``(seed, scale)`` with its snapshot taken.
 
     Args:

@@ -52,9 +52,7 @@ class Sandbox:
         self.violations = violations
         self.url = f"http://{HOST}:{server.server_port}"
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="preo-sandbox", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, name="preo-sandbox", daemon=True)
         self._thread.start()
 
     def reset(self) -> None:
@@ -82,9 +80,7 @@ class Sandbox:
 def issue_tokens(store: Store) -> dict[str, str]:
     """Give each role's staff member a fresh random token; return role -> token."""
     tokens = {role: "sbx_" + secrets.token_urlsafe(24) for role in ROLES}
-    store.tokens = {
-        token: store.data.role_staff[role] for role, token in tokens.items()
-    }
+    store.tokens = {token: store.data.role_staff[role] for role, token in tokens.items()}
     return tokens
 
 
@@ -119,9 +115,7 @@ def start(
 
 
 @contextmanager
-def running(
-    *, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False
-) -> Iterator[Sandbox]:
+def running(*, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False) -> Iterator[Sandbox]:
     """Run a sandbox for the duration of a ``with`` block."""
     sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract)
     try:

@@ -39,14 +39,17 @@ def status(kind: str, text: str) -> str:
     """A one-line status message (``kind``: ok, error, warning, info); ``text`` is escaped."""
     color = COLORS.get(kind, COLORS["info"])
     mark = MARKS.get(kind, "")
-    return (f'<div class="preo-status preo-status-{esc(kind)}" style="color:{color};white-space:pre-wrap">'
-            f"{mark} {esc(text)}</div>")
+    return (
+        f'<div class="preo-status preo-status-{esc(kind)}" style="color:{color};white-space:pre-wrap">'
+        f"{mark} {esc(text)}</div>"
+    )
 
 
 def facts(rows: Iterable[tuple[str, Any]]) -> str:
     """A two-column table of labels and values (both escaped)."""
-    body = "".join(f'<tr><th style="text-align:left;padding-right:1em">{esc(k)}</th><td>{esc(v)}</td></tr>'
-                   for k, v in rows)
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{esc(k)}</th><td>{esc(v)}</td></tr>' for k, v in rows
+    )
     return f'<table class="preo-facts">{body}</table>'
 
 

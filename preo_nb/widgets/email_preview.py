@@ -53,32 +53,40 @@ class EmailPreview(Form):
         self.guard(lambda: self._load(email_message_id))
 
     def _build(self) -> None:
-        self.message = field(widgets.Dropdown(description="Message", layout={"width": "38em"}),
-                             "preo-email-message")
-        self.language = field(widgets.Dropdown(description="Language", options=language_options([])),
-                              "preo-email-language")
+        self.message = field(widgets.Dropdown(description="Message", layout={"width": "38em"}), "preo-email-message")
+        self.language = field(
+            widgets.Dropdown(description="Language", options=language_options([])), "preo-email-language"
+        )
         self.values_box = widgets.VBox()
         self.render = field(widgets.Button(description="Render preview", icon="eye"), "preo-email-render")
         self.subject = widgets.HTML()
         self.frame = widgets.HTML(layout={"width": "100%"})
         self.variables = widgets.HTML()
         self.edition = field(widgets.Dropdown(description="Edition", layout=MEDIUM), "preo-email-edition")
-        self.title = field(widgets.Text(description="Copy's title", placeholder="default: \"<title> (copy)\"",
-                                        layout=MEDIUM),
-                           "preo-email-title")
-        self.adopt = field(widgets.Button(description="Adopt into edition", icon="download", layout=AUTO),
-                           "preo-email-adopt")
-        self.duplicate = field(widgets.Button(description="Duplicate", icon="copy", layout=AUTO),
-                               "preo-email-duplicate")
+        self.title = field(
+            widgets.Text(description="Copy's title", placeholder='default: "<title> (copy)"', layout=MEDIUM),
+            "preo-email-title",
+        )
+        self.adopt = field(
+            widgets.Button(description="Adopt into edition", icon="download", layout=AUTO), "preo-email-adopt"
+        )
+        self.duplicate = field(
+            widgets.Button(description="Duplicate", icon="copy", layout=AUTO), "preo-email-duplicate"
+        )
         table = widgets.Accordion(children=[self.variables], selected_index=None)
         table.set_title(0, "Template variables")
         values = widgets.VBox([widgets.HTML("<b>Sample values</b>"), self.values_box, self.render])
         shown = widgets.VBox([self.subject, self.frame], layout={"min_width": "0"})
         self._mount(
-            widgets.HTML("<h3 style='margin:0'>E-mail preview</h3>"), self.message, self.language,
-            widgets.GridBox([values, shown], layout={"grid_template_columns": "36em minmax(0, 1fr)",
-                                                      "grid_gap": "0 1em"}), table,
-            widgets.HBox([self.edition, self.adopt]), widgets.HBox([self.title, self.duplicate]),
+            widgets.HTML("<h3 style='margin:0'>E-mail preview</h3>"),
+            self.message,
+            self.language,
+            widgets.GridBox(
+                [values, shown], layout={"grid_template_columns": "36em minmax(0, 1fr)", "grid_gap": "0 1em"}
+            ),
+            table,
+            widgets.HBox([self.edition, self.adopt]),
+            widgets.HBox([self.title, self.duplicate]),
         )
         self.message.observe(self.on(self._message_changed), "value")
         self.language.observe(self.on(self._render), "value")
@@ -113,9 +121,13 @@ class EmailPreview(Form):
         message = self.preo.email_messages.retrieve(id)
         self._messages[id] = message
         self._variables = list(self.preo.email_messages.template_variables(id).get("variables", []))
-        self.fields = {v["name"]: field(widgets.Text(description=v["name"], value=str(v.get("example") or ""),
-                                                     layout={"width": "34em"}), "preo-email-value")
-                       for v in self._variables}
+        self.fields = {
+            v["name"]: field(
+                widgets.Text(description=v["name"], value=str(v.get("example") or ""), layout={"width": "34em"}),
+                "preo-email-value",
+            )
+            for v in self._variables
+        }
         for box in self.fields.values():
             box.style.description_width = "14em"
         self.values_box.children = tuple(self.fields.values())

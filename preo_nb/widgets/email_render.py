@@ -71,8 +71,10 @@ def iframe(document: str, *, height: str = "420px") -> str:
     if not isinstance(document, str):
         raise PreoValidationError("html", f"must be a string, not {type(document).__name__}")
     style = f"box-sizing:border-box;width:calc(100% - 4px);height:{height};border:1px solid #ccc;background:#fff"
-    return (f'<iframe class="preo-email-frame" sandbox="" referrerpolicy="no-referrer" style="{esc(style)}" '
-            f'srcdoc="{esc(document)}"></iframe>')
+    return (
+        f'<iframe class="preo-email-frame" sandbox="" referrerpolicy="no-referrer" style="{esc(style)}" '
+        f'srcdoc="{esc(document)}"></iframe>'
+    )
 
 
 def variables_table(variables: Sequence[Mapping[str, Any]], values: Mapping[str, str]) -> str:
@@ -81,15 +83,18 @@ def variables_table(variables: Sequence[Mapping[str, Any]], values: Mapping[str,
     for variable in variables:
         name = variable.get("name") or ""
         given = values.get(name, "").strip()
-        rows.append((f"{{{{ {name} }}}}", variable.get("description") or "", variable.get("example") or "",
-                     given or "(sample)"))
+        rows.append(
+            (f"{{{{ {name} }}}}", variable.get("description") or "", variable.get("example") or "", given or "(sample)")
+        )
     return table(("Variable", "Meaning", "Sample", "Rendered with"), rows, css="preo-email-variables")
 
 
 def subject_line(preview: Mapping[str, Any]) -> str:
     """The rendered subject and the language used, as HTML."""
-    return (f'<div class="preo-email-subject"><b>Subject:</b> {esc(preview.get("subject"))} '
-            f'<span style="opacity:.7">({esc(preview.get("language"))})</span></div>')
+    return (
+        f'<div class="preo-email-subject"><b>Subject:</b> {esc(preview.get("subject"))} '
+        f'<span style="opacity:.7">({esc(preview.get("language"))})</span></div>'
+    )
 
 
 def actions_for(scope: str | None) -> tuple[bool, bool]:

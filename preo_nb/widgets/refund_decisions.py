@@ -46,11 +46,17 @@ class QueueRow:
         purchase = request.get("purchase") or {}
         transaction = request.get("transaction") or {}
         return cls(
-            id=request["id"], status=request["status"], amount=read_money(request.get("amount")),
-            currency=transaction.get("currency") or "eur", reason=request.get("reason") or "",
-            scope=request.get("scope") or "", product=(purchase.get("product") or {}).get("name") or "?",
-            customer=(purchase.get("user") or {}).get("full_name") or "?", created=request.get("created") or "",
-            comment=request.get("comment") or "", pickup_point=(request.get("pickup_point") or {}).get("name") or "",
+            id=request["id"],
+            status=request["status"],
+            amount=read_money(request.get("amount")),
+            currency=transaction.get("currency") or "eur",
+            reason=request.get("reason") or "",
+            scope=request.get("scope") or "",
+            product=(purchase.get("product") or {}).get("name") or "?",
+            customer=(purchase.get("user") or {}).get("full_name") or "?",
+            created=request.get("created") or "",
+            comment=request.get("comment") or "",
+            pickup_point=(request.get("pickup_point") or {}).get("name") or "",
         )
 
     @property
@@ -60,8 +66,14 @@ class QueueRow:
 
     def cells(self) -> tuple[str, ...]:
         """The row's text: id, who and what, amount, reason, scope, state."""
-        return (self.id, f"{self.customer} · {self.product}", money(self.amount, self.currency),
-                self.reason.replace("_", " "), self.scope, self.status.replace("_", " "))
+        return (
+            self.id,
+            f"{self.customer} · {self.product}",
+            money(self.amount, self.currency),
+            self.reason.replace("_", " "),
+            self.scope,
+            self.status.replace("_", " "),
+        )
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,10 @@ def decide_one(preo: Client, action: str, id: str, comment: str) -> Outcome:
 
 
 def decide(
-    preo: Client, action: str, ids: Sequence[str], comment: str = "",
+    preo: Client,
+    action: str,
+    ids: Sequence[str],
+    comment: str = "",
     step: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Approve or reject each request in ``ids``, calling ``step`` after each one.

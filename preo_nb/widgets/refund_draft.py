@@ -86,19 +86,25 @@ class PurchaseFacts:
     request_ids: frozenset[str] = frozenset()  # every refund request of the purchase, when it was read
 
     @classmethod
-    def from_api(cls, purchase: Mapping[str, Any], order: Mapping[str, Any],
-                 requests: Sequence[Mapping[str, Any]] = ()) -> PurchaseFacts:
+    def from_api(
+        cls, purchase: Mapping[str, Any], order: Mapping[str, Any], requests: Sequence[Mapping[str, Any]] = ()
+    ) -> PurchaseFacts:
         """Build the facts from a Purchase, its OrderDetail and the purchase's refund requests."""
         payment = order.get("transaction")
         metadata = purchase.get("metadata") or {}
         return cls(
-            purchase_id=purchase["api_id"], order_id=order["id"], order_number=order.get("order_number") or "",
+            purchase_id=purchase["api_id"],
+            order_id=order["id"],
+            order_number=order.get("order_number") or "",
             edition_id=purchase.get("edition_id") or order["edition_id"],
             product=(purchase.get("product") or {}).get("name") or "?",
             customer=(purchase.get("user") or {}).get("full_name") or "?",
-            status=purchase["status"], currency=purchase.get("currency") or "eur",
-            price=read_money(purchase.get("price")), deposit=read_money(purchase.get("deposit")),
-            fee=read_money(purchase.get("fee")), refunded=read_money(purchase.get("refunded_amount")),
+            status=purchase["status"],
+            currency=purchase.get("currency") or "eur",
+            price=read_money(purchase.get("price")),
+            deposit=read_money(purchase.get("deposit")),
+            fee=read_money(purchase.get("fee")),
+            refunded=read_money(purchase.get("refunded_amount")),
             transaction_id=purchase.get("transaction_id"),
             transaction_available=_available_of(payment, purchase.get("transaction_id")),
             pickup_point=metadata.get("pickup_point") if isinstance(metadata, Mapping) else None,
@@ -126,8 +132,9 @@ class PurchaseFacts:
 
     def computed(self, scope: str) -> Decimal | None:
         """The amount Preo computes for a fixed scope (0 when nothing is left, ``None`` when unknown)."""
-        return refund_rules.computed(scope, price=self.price, deposit=self.deposit, fee=self.fee,
-                                     limit=self.available(scope))
+        return refund_rules.computed(
+            scope, price=self.price, deposit=self.deposit, fee=self.fee, limit=self.available(scope)
+        )
 
     def unknown(self, scope: str) -> list[str]:
         """The values Preo did not send readably that a ``scope`` refund's amount or cap needs."""
@@ -174,8 +181,13 @@ class PlannedRequest:
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``preo.purchases.refund`` that send exactly this body."""
         body = self.body
-        return {"reason": body["reason"], "scope": body.get("scope"), "amount": body.get("amount"),
-                "comment": body.get("comment", ""), "pickup_point_id": body.get("pickup_point_id")}
+        return {
+            "reason": body["reason"],
+            "scope": body.get("scope"),
+            "amount": body.get("amount"),
+            "comment": body.get("comment", ""),
+            "pickup_point_id": body.get("pickup_point_id"),
+        }
 
 
 @dataclass
@@ -220,8 +232,9 @@ class RefundDraft:
         if facts is None:
             return {"purchase": "find a purchase first (its id or its order number)"}
         if facts.status not in REFUNDABLE or facts.transaction_id is None:
-            found["purchase"] = f"a {facts.status} purchase{'' if facts.transaction_id else ' without payment'} " \
-                                "has nothing to refund"
+            found["purchase"] = (
+                f"a {facts.status} purchase{'' if facts.transaction_id else ' without payment'} has nothing to refund"
+            )
         elif facts.open_requests:
             request = facts.open_requests[0]
             found["purchase"] = f"it already has an open refund request {request.get('id')} ({request.get('status')})"
@@ -238,9 +251,11 @@ class RefundDraft:
             if problem:
                 found["amount"] = problem
         elif computed is None:
-            found["amount"] = (f"the amount is unknown: Preo sent no readable {', '.join(facts.unknown(self.scope))} "
-                               "for this purchase, so nothing is computed; check the purchase in Preo, or choose "
-                               "a custom scope and enter the amount")
+            found["amount"] = (
+                f"the amount is unknown: Preo sent no readable {', '.join(facts.unknown(self.scope))} "
+                "for this purchase, so nothing is computed; check the purchase in Preo, or choose "
+                "a custom scope and enter the amount"
+            )
         elif "purchase" not in found and computed <= 0:
             found["amount"] = f"nothing is left to refund for {self.scope}"
         return found
@@ -269,5 +284,6 @@ class RefundDraft:
         body = refund_body(self.reason, self.scope, amount, self.comment, self.pickup_point_id or None)
         path = Purchases.PATHS["refund"].format(id=check_id(self.facts.purchase_id, "purchase_id"))
         due = self.amount_due() or ZERO
-        return PlannedRequest("POST", path, json.dumps(body, sort_keys=True), self.facts.purchase_id, due,
-                              self.facts.currency)
+        return PlannedRequest(
+            "POST", path, json.dumps(body, sort_keys=True), self.facts.purchase_id, due, self.facts.currency
+        )

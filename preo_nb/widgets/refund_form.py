@@ -63,37 +63,60 @@ class RefundForm(Form):
         self._refresh()
 
     def _build(self) -> None:
-        self.lookup = field(widgets.Text(description="Purchase", placeholder="purchase id or order number",
-                                         layout={"width": "28em"}),
-                            "preo-refund-lookup")
+        self.lookup = field(
+            widgets.Text(description="Purchase", placeholder="purchase id or order number", layout={"width": "28em"}),
+            "preo-refund-lookup",
+        )
         self.find = field(widgets.Button(description="Find", icon="search"), "preo-refund-find")
         self.purchase = field(widgets.Dropdown(description="Item", options=[], layout=WIDE), "preo-refund-purchase")
         self.facts = widgets.HTML()
         reasons = [(CHOOSE, None), *((r.replace("_", " "), r) for r in contract.enum("RefundReason"))]
-        self.reason = field(widgets.Dropdown(description="Reason", options=reasons, layout=NARROW),
-                            "preo-refund-reason")
+        self.reason = field(
+            widgets.Dropdown(description="Reason", options=reasons, layout=NARROW), "preo-refund-reason"
+        )
         scopes = [(f"{s}: {SCOPE_LABELS[s]}", s) for s in contract.enum("RefundScope")]
-        self.scope = field(widgets.Dropdown(description="Scope", options=[("-", None), *scopes], layout=WIDE),
-                           "preo-refund-scope")
+        self.scope = field(
+            widgets.Dropdown(description="Scope", options=[("-", None), *scopes], layout=WIDE), "preo-refund-scope"
+        )
         self.amount = field(widgets.FloatText(description="Amount", disabled=True, layout=NARROW), "preo-refund-amount")
         self.comment = field(widgets.Textarea(description="Comment", rows=2, layout=WIDE), "preo-refund-comment")
-        self.pickup_point = field(widgets.Dropdown(description="Pickup point", options=[("(none)", None)],
-                                                   layout=NARROW),
-                                  "preo-refund-pickup")
+        self.pickup_point = field(
+            widgets.Dropdown(description="Pickup point", options=[("(none)", None)], layout=NARROW),
+            "preo-refund-pickup",
+        )
         self.problems = widgets.HTML()
         self.preview = field(widgets.Button(description="Preview", icon="eye"), "preo-refund-preview")
-        self.submit = field(widgets.Button(description="Confirm refund", button_style="danger", icon="check",
-                                           disabled=True, layout={"width": "auto"}), "preo-refund-submit")
-        self.check_again = field(widgets.Button(description="Check again", icon="refresh", disabled=True,
-                                                layout={"width": "auto", "display": "none"}),
-                                 "preo-refund-check-again")
+        self.submit = field(
+            widgets.Button(
+                description="Confirm refund",
+                button_style="danger",
+                icon="check",
+                disabled=True,
+                layout={"width": "auto"},
+            ),
+            "preo-refund-submit",
+        )
+        self.check_again = field(
+            widgets.Button(
+                description="Check again", icon="refresh", disabled=True, layout={"width": "auto", "display": "none"}
+            ),
+            "preo-refund-check-again",
+        )
         self.request = widgets.HTML()
         self.request.add_class("preo-refund-request")
         self._mount(
             widgets.HTML("<h3 style='margin:0'>Refund a purchase</h3>"),
-            widgets.HBox([self.lookup, self.find]), self.purchase, self.facts, self.reason, self.scope,
-            self.amount, self.comment, self.pickup_point, self.problems,
-            widgets.HBox([self.preview, self.submit, self.check_again]), self.request,
+            widgets.HBox([self.lookup, self.find]),
+            self.purchase,
+            self.facts,
+            self.reason,
+            self.scope,
+            self.amount,
+            self.comment,
+            self.pickup_point,
+            self.problems,
+            widgets.HBox([self.preview, self.submit, self.check_again]),
+            self.request,
         )
         self._wire()
 
@@ -113,8 +136,10 @@ class RefundForm(Form):
         self.say("info", f"Looking up {self.lookup.value.strip()}…")
         order, purchase_id = refund_lookup.find_order(self.preo, self.lookup.value)
         self._order = order
-        options = [(f"{p['product']['name']} · {p['status']} · {_money(paid_of(p))} · {p['api_id']}", p["api_id"])
-                   for p in order.get("purchases", [])]
+        options = [
+            (f"{p['product']['name']} · {p['status']} · {_money(paid_of(p))} · {p['api_id']}", p["api_id"])
+            for p in order.get("purchases", [])
+        ]
         chosen = purchase_id or (options[0][1] if options else None)
         self._syncing = True
         try:
@@ -210,8 +235,11 @@ class RefundForm(Form):
     def _preview(self) -> None:
         unsettled = self._current_unsettled()
         if unsettled is not None:
-            self.say("warning", "Outcome of the last Confirm unknown: press Check again before a new preview "
-                                f"(look at {unsettled.where_to_look()}).")
+            self.say(
+                "warning",
+                "Outcome of the last Confirm unknown: press Check again before a new preview "
+                f"(look at {unsettled.where_to_look()}).",
+            )
             return
         problems = self.draft.errors()
         if problems:
@@ -273,8 +301,10 @@ class RefundForm(Form):
 
     def _report(self, plan: PlannedRequest, made: dict[str, Any]) -> None:
         amount = read_money(made.get("amount"))
-        text = f"Refund request {made.get('id')} filed: {_money(amount, plan.currency)} " \
-               f"({made.get('status')}, {made.get('scope')})."
+        text = (
+            f"Refund request {made.get('id')} filed: {_money(amount, plan.currency)} "
+            f"({made.get('status')}, {made.get('scope')})."
+        )
         if amount != plan.amount:
             text += f" Preo computed a different amount than the preview ({_html.money(plan.amount, plan.currency)})."
         self.say("ok" if amount == plan.amount else "warning", text)
@@ -296,13 +326,16 @@ def _facts_table(facts: PurchaseFacts, draft: RefundDraft) -> str:
     def money(value: Any) -> str:
         return _money(value, facts.currency)
 
-    open_request = ", ".join(f"{r.get('id')} ({r.get('status')}, {money(r.get('amount'))})"
-                             for r in facts.open_requests) or "none"
+    open_request = (
+        ", ".join(f"{r.get('id')} ({r.get('status')}, {money(r.get('amount'))})" for r in facts.open_requests) or "none"
+    )
     rows = [
         ("Order", f"{facts.order_number} · {facts.customer}"),
         ("Product", f"{facts.product} ({facts.status})"),
-        ("Paid", f"{money(facts.paid)} (price {money(facts.price)}, deposit {money(facts.deposit)}, "
-                 f"fee {money(facts.fee)})"),
+        (
+            "Paid",
+            f"{money(facts.paid)} (price {money(facts.price)}, deposit {money(facts.deposit)}, fee {money(facts.fee)})",
+        ),
         ("Deposit", money(facts.deposit)),
         ("Already refunded", money(facts.refunded)),
         ("Still available", money(facts.available(draft.scope or "purchase_full"))),
@@ -312,7 +345,11 @@ def _facts_table(facts: PurchaseFacts, draft: RefundDraft) -> str:
 
 
 def _request_html(plan: PlannedRequest, facts: PurchaseFacts, scope: str) -> str:
-    moves = (f"Money that moves: {_html.money(plan.amount, plan.currency)} back to {facts.customer} "
-             f"({scope}: {SCOPE_LABELS.get(scope, scope)}), from payment {facts.transaction_id}.")
-    return (f'<div class="preo-request"><b>{_html.esc(plan.method)} {_html.esc(plan.path)}</b>'
-            f"{_html.json_block(plan.body)}<div class='preo-moves'>{_html.esc(moves)}</div></div>")
+    moves = (
+        f"Money that moves: {_html.money(plan.amount, plan.currency)} back to {facts.customer} "
+        f"({scope}: {SCOPE_LABELS.get(scope, scope)}), from payment {facts.transaction_id}."
+    )
+    return (
+        f'<div class="preo-request"><b>{_html.esc(plan.method)} {_html.esc(plan.path)}</b>'
+        f"{_html.json_block(plan.body)}<div class='preo-moves'>{_html.esc(moves)}</div></div>"
+    )

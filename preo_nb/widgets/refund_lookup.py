@@ -16,6 +16,7 @@ from preo_nb.widgets.refund_draft import PlannedRequest, PurchaseFacts, read_mon
 if TYPE_CHECKING:
     from preo_nb.client import Client
 
+
 def find_order(preo: Client, text: str) -> tuple[dict[str, Any], str | None]:
     """Find an order by one of its purchases' id or by its order number.
 
@@ -98,13 +99,17 @@ class Unsettled:
 
     def notice(self) -> str:
         """What the form says when it happens: unknown, where to look, what stays off."""
-        return (f"Outcome unknown ({self.cause}). The refund may have been filed: look at {self.where_to_look()}. "
-                "Preview and Confirm stay off for this purchase until Check again finds out.")
+        return (
+            f"Outcome unknown ({self.cause}). The refund may have been filed: look at {self.where_to_look()}. "
+            "Preview and Confirm stay off for this purchase until Check again finds out."
+        )
 
     def still_unknown(self, error: BaseException) -> str:
         """What the form says when Check again fails too."""
-        return (f"Still unknown: the check failed too ({type(error).__name__}: {error}). "
-                f"Look at {self.where_to_look()}, or press Check again later.")
+        return (
+            f"Still unknown: the check failed too ({type(error).__name__}: {error}). "
+            f"Look at {self.where_to_look()}, or press Check again later."
+        )
 
     def where_to_look(self) -> str:
         """Where to see whether the request was filed (the error's check and the purchase's refund list)."""
@@ -125,7 +130,10 @@ def filed_by(unsettled: Unsettled, requests: Iterable[Mapping[str, Any]]) -> tup
         if purchase != plan.purchase_id or str(request.get("id")) in unsettled.seen:
             continue  # another purchase's (a filter the server ignored), or there before Confirm
         same = (request.get("reason"), request.get("scope"), read_money(request.get("amount"))) == (
-            plan.body["reason"], plan.scope, plan.amount)
+            plan.body["reason"],
+            plan.scope,
+            plan.amount,
+        )
         if same and found is None:
             found = dict(request)
         else:
@@ -136,8 +144,10 @@ def filed_by(unsettled: Unsettled, requests: Iterable[Mapping[str, Any]]) -> tup
 def not_found(others: list[str]) -> tuple[str, str]:
     """The form's status (kind, text) when Check again finds no request that is this Confirm's."""
     if others:
-        return "warning", (f"Refund request {', '.join(others)} was filed for this purchase after Confirm, "
-                           "but not as previewed: check it in Preo before refunding again.")
+        return "warning", (
+            f"Refund request {', '.join(others)} was filed for this purchase after Confirm, "
+            "but not as previewed: check it in Preo before refunding again."
+        )
     return "ok", "Not filed: no refund request was made for this purchase since Confirm. Preview again to retry."
 
 

@@ -50,21 +50,34 @@ class RefundQueue(Form):
         self.rows: dict[str, RowControls] = {}
         self.table = widgets.GridBox(layout=widgets.Layout(grid_template_columns=GRID, grid_gap="2px 8px"))
         self.table.add_class("preo-queue-table")
-        self.select_all = field(widgets.Checkbox(description="Select all requested", indent=False),
-                                "preo-queue-select-all")
-        self.comment = field(widgets.Text(description="Comment", placeholder="why (needed to reject)"),
-                             "preo-queue-comment")
-        self.approve = field(widgets.Button(description="Approve selected", button_style="success", icon="check",
-                                            layout={"width": "auto"}),
-                             "preo-queue-approve")
-        self.reject = field(widgets.Button(description="Reject selected", button_style="danger", icon="times",
-                                            layout={"width": "auto"}),
-                            "preo-queue-reject")
+        self.select_all = field(
+            widgets.Checkbox(description="Select all requested", indent=False), "preo-queue-select-all"
+        )
+        self.comment = field(
+            widgets.Text(description="Comment", placeholder="why (needed to reject)"), "preo-queue-comment"
+        )
+        self.approve = field(
+            widgets.Button(
+                description="Approve selected", button_style="success", icon="check", layout={"width": "auto"}
+            ),
+            "preo-queue-approve",
+        )
+        self.reject = field(
+            widgets.Button(
+                description="Reject selected", button_style="danger", icon="times", layout={"width": "auto"}
+            ),
+            "preo-queue-reject",
+        )
         self.refresh = field(widgets.Button(description="Refresh", icon="refresh"), "preo-queue-refresh")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Progress")
         self.heading = widgets.HTML()
-        self._mount(self.heading, widgets.HBox([self.refresh, self.select_all]), self.table, self.comment,
-                    widgets.HBox([self.approve, self.reject, self.progress]))
+        self._mount(
+            self.heading,
+            widgets.HBox([self.refresh, self.select_all]),
+            self.table,
+            self.comment,
+            widgets.HBox([self.approve, self.reject, self.progress]),
+        )
         self.select_all.observe(self.on(self._select_all), "value")
         self.approve.on_click(self.on(lambda: self._decide("approve")))
         self.reject.on_click(self.on(lambda: self._decide("reject")))
@@ -87,8 +100,10 @@ class RefundQueue(Form):
             cells += [controls.checkbox, *texts, controls.state, controls.outcome]
         self.table.children = (*header, *cells)
         waiting = sum(row.decidable for row in rows)
-        self.heading.value = (f"<h3 style='margin:0'>Refund queue · {_html.esc(self.edition_id)}</h3>"
-                              f"{waiting} requested, {len(rows) - waiting} being paid out")
+        self.heading.value = (
+            f"<h3 style='margin:0'>Refund queue · {_html.esc(self.edition_id)}</h3>"
+            f"{waiting} requested, {len(rows) - waiting} being paid out"
+        )
         self.select_all.value = False
         self.progress.value = 0
         self.say("ok", f"Loaded {len(rows)} open refund requests.")
@@ -122,8 +137,9 @@ class RefundQueue(Form):
 
 
 def _controls(row: QueueRow) -> RowControls:
-    checkbox = widgets.Checkbox(value=False, indent=False, disabled=not row.decidable,
-                                layout=widgets.Layout(width="2em"))
+    checkbox = widgets.Checkbox(
+        value=False, indent=False, disabled=not row.decidable, layout=widgets.Layout(width="2em")
+    )
     checkbox.add_class("preo-queue-check")
     state = widgets.HTML(_html.esc(row.status.replace("_", " ")))
     return RowControls(row, checkbox, state, widgets.HTML())

@@ -59,14 +59,18 @@ class SegmentBuilder(Form):
         self.guard(self._load)
 
     def _build(self) -> None:
-        self.segment = field(widgets.Dropdown(description="Segment", options=[("New segment", None)],
-                                              layout={"width": "32em"}),
-                             "preo-segment-choose")
-        self.name = field(widgets.Text(description="Name", placeholder="e.g. Drink lovers 2026",
-                                      layout={"width": "32em"}), "preo-segment-name")
+        self.segment = field(
+            widgets.Dropdown(description="Segment", options=[("New segment", None)], layout={"width": "32em"}),
+            "preo-segment-choose",
+        )
+        self.name = field(
+            widgets.Text(description="Name", placeholder="e.g. Drink lovers 2026", layout={"width": "32em"}),
+            "preo-segment-name",
+        )
         clause_row = self._build_clause_row()
-        self.condition = field(widgets.Textarea(description="Condition", rows=3, layout={"width": "48em"}),
-                               "preo-segment-condition")
+        self.condition = field(
+            widgets.Textarea(description="Condition", rows=3, layout={"width": "48em"}), "preo-segment-condition"
+        )
         self.local_check = widgets.HTML()
         self.local_check.add_class("preo-segment-local")
         self.server_check = widgets.HTML()
@@ -74,22 +78,31 @@ class SegmentBuilder(Form):
         actions = self._build_actions()
         self._mount(
             widgets.HTML(f"<h3 style='margin:0'>Segment builder · {_html.esc(self.edition_id)}</h3>"),
-            self.segment, self.name, *clause_row, self.condition, self.local_check, self.server_check, *actions,
+            self.segment,
+            self.name,
+            *clause_row,
+            self.condition,
+            self.local_check,
+            self.server_check,
+            *actions,
         )
         self._wire()
 
     def _build_clause_row(self) -> list[widgets.Widget]:
         self.kind = field(widgets.Dropdown(description="Clause"), "preo-segment-kind")
-        self.negate = field(widgets.Checkbox(description="not", indent=False, layout={"width": "5em"}),
-                            "preo-segment-negate")
+        self.negate = field(
+            widgets.Checkbox(description="not", indent=False, layout={"width": "5em"}), "preo-segment-negate"
+        )
         self.choice = field(widgets.Dropdown(layout={"width": "16em"}), "preo-segment-choice")
         self.operator = field(widgets.Dropdown(layout={"width": "9em"}), "preo-segment-operator")
         self.value = field(widgets.Text(placeholder="value", layout={"width": "12em"}), "preo-segment-value")
         self.joiner = field(widgets.ToggleButtons(options=list(JOINERS), value="AND"), "preo-segment-joiner")
         self.joiner.style.button_width = "4em"
         self.add = field(widgets.Button(description="Add clause", icon="plus"), "preo-segment-add")
-        return [widgets.HBox([self.kind, self.negate, self.choice, self.operator, self.value]),
-                widgets.HBox([self.joiner, self.add])]
+        return [
+            widgets.HBox([self.kind, self.negate, self.choice, self.operator, self.value]),
+            widgets.HBox([self.joiner, self.add]),
+        ]
 
     def _build_actions(self) -> list[widgets.Widget]:
         self.save = field(widgets.Button(description="Save", button_style="primary", icon="save"), "preo-segment-save")
@@ -99,8 +112,11 @@ class SegmentBuilder(Form):
         self.user_count.add_class("preo-segment-count")
         self.export = field(widgets.Button(description="Export members", icon="table"), "preo-segment-export")
         self.members_view = widgets.HTML()
-        return [widgets.HBox([self.save, self.recalculate, self.progress, self.user_count]), self.export,
-                self.members_view]
+        return [
+            widgets.HBox([self.save, self.recalculate, self.progress, self.user_count]),
+            self.export,
+            self.members_view,
+        ]
 
     def _wire(self) -> None:
         self.segment.observe(self.on(self._segment_chosen), "value")
@@ -118,11 +134,16 @@ class SegmentBuilder(Form):
         self._kind_changed()
         self._organization_id = self.preo.editions.retrieve(self.edition_id)["organization_id"]
         existing = self.preo.segments.list(edition_id=self.edition_id, progress=False)
-        self.segment.options = [("New segment", None), *((f"{r['name']} · {r['id']}", r["id"])
-                                                         for _, r in existing.iterrows())]
+        self.segment.options = [
+            ("New segment", None),
+            *((f"{r['name']} · {r['id']}", r["id"]) for _, r in existing.iterrows()),
+        ]
         self._check()
-        self.say("ok", f"Ready: {len(self.context.get('products', []))} products and {len(self._kinds)} kinds of "
-                       f"clause from the edition's CEL context; {len(existing)} saved segments.")
+        self.say(
+            "ok",
+            f"Ready: {len(self.context.get('products', []))} products and {len(self._kinds)} kinds of "
+            f"clause from the edition's CEL context; {len(existing)} saved segments.",
+        )
 
     def _kind_changed(self) -> None:
         kind = self._kinds.get(self.kind.value) if self.kind.value else None
@@ -158,8 +179,9 @@ class SegmentBuilder(Form):
             self.server_check.value = _html.status("ok", "Preo: valid")
         else:
             errors = result.get("errors") or [{"message": result.get("error")}]
-            text = "; ".join(cel.Problem(e.get("message") or "?", e.get("line"), e.get("column")).where()
-                             for e in errors)
+            text = "; ".join(
+                cel.Problem(e.get("message") or "?", e.get("line"), e.get("column")).where() for e in errors
+            )
             self.server_check.value = _html.status("error", f"Preo: {text}")
 
     def _segment_chosen(self) -> None:
@@ -179,8 +201,14 @@ class SegmentBuilder(Form):
         if problems:
             self.say("error", "Not saved: " + "; ".join(f"{k}: {v}" for k, v in problems.items()))
             return
-        saved = save(self.preo, self.segment_id, organization_id=self._organization_id, edition_id=self.edition_id,
-                     name=self.name.value, condition=self.condition.value)
+        saved = save(
+            self.preo,
+            self.segment_id,
+            organization_id=self._organization_id,
+            edition_id=self.edition_id,
+            name=self.name.value,
+            condition=self.condition.value,
+        )
         created = self.segment_id is None
         self.segment_id, self._saved_condition = saved["id"], saved["condition"]
         if created:
@@ -214,8 +242,11 @@ class SegmentBuilder(Form):
     def _show_count(self, segment: dict[str, Any] | None) -> None:
         count = None if segment is None else segment.get("user_count")
         status = "" if segment is None else segment.get("status")
-        self.user_count.value = "" if segment is None else (
-            f"<b>{_html.esc(count if count is not None else '-')}</b> members ({_html.esc(status)})")
+        self.user_count.value = (
+            ""
+            if segment is None
+            else (f"<b>{_html.esc(count if count is not None else '-')}</b> members ({_html.esc(status)})")
+        )
 
     def _export(self) -> None:
         if self.segment_id is None:

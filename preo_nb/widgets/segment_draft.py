@@ -49,26 +49,52 @@ def clause_kinds(context: Mapping[str, Any]) -> dict[str, ClauseKind]:
     variables = {v["name"]: v.get("type") for v in context.get("variables", [])}
     dynamic = context.get("dynamic_values") or {}
     products = tuple((p.get("name") or p["id"], p["id"]) for p in context.get("products", []))
-    user_text = tuple((n.split(".", 1)[1], n.split(".", 1)[1]) for n, t in variables.items()
-                      if n.startswith("user.") and t == "string")
+    user_text = tuple(
+        (n.split(".", 1)[1], n.split(".", 1)[1])
+        for n, t in variables.items()
+        if n.startswith("user.") and t == "string"
+    )
     offered = [
-        ("has_purchased" in functions and products,
-         ClauseKind("product", "Bought a product", "has_purchased({choice})", products)),
-        ("has_product_type" in functions and dynamic.get("product_types"),
-         ClauseKind("product_type", "Bought a product type", "has_product_type({choice})",
-                    tuple((t, t) for t in dynamic["product_types"]) if dynamic.get("product_types") else ())),
-        ("total_spent" in functions,
-         ClauseKind("total_spent", "Total spent", "total_spent() {op} {value}", (), COMPARISONS, "double")),
-        ("days_since" in functions and "user.created" in variables,
-         ClauseKind("signup_days", "Days since sign-up", "days_since(user.created) {op} {value}", (), COMPARISONS,
-                    "int")),
-        ("orders" in variables,
-         ClauseKind("order_count", "Number of orders", "size(orders) {op} {value}", (), COMPARISONS, "int")),
-        ("purchases" in variables and dynamic.get("purchase_statuses"),
-         ClauseKind("purchase_status", "Has a purchase with status", "purchases.exists(p, p.status == {choice})",
-                    tuple((s, s) for s in dynamic.get("purchase_statuses") or ()))),
-        (bool(user_text),
-         ClauseKind("user_field", "Customer field", "user.{field} {op} {value}", user_text, TEXT_OPERATORS, "text")),
+        (
+            "has_purchased" in functions and products,
+            ClauseKind("product", "Bought a product", "has_purchased({choice})", products),
+        ),
+        (
+            "has_product_type" in functions and dynamic.get("product_types"),
+            ClauseKind(
+                "product_type",
+                "Bought a product type",
+                "has_product_type({choice})",
+                tuple((t, t) for t in dynamic["product_types"]) if dynamic.get("product_types") else (),
+            ),
+        ),
+        (
+            "total_spent" in functions,
+            ClauseKind("total_spent", "Total spent", "total_spent() {op} {value}", (), COMPARISONS, "double"),
+        ),
+        (
+            "days_since" in functions and "user.created" in variables,
+            ClauseKind(
+                "signup_days", "Days since sign-up", "days_since(user.created) {op} {value}", (), COMPARISONS, "int"
+            ),
+        ),
+        (
+            "orders" in variables,
+            ClauseKind("order_count", "Number of orders", "size(orders) {op} {value}", (), COMPARISONS, "int"),
+        ),
+        (
+            "purchases" in variables and dynamic.get("purchase_statuses"),
+            ClauseKind(
+                "purchase_status",
+                "Has a purchase with status",
+                "purchases.exists(p, p.status == {choice})",
+                tuple((s, s) for s in dynamic.get("purchase_statuses") or ()),
+            ),
+        ),
+        (
+            bool(user_text),
+            ClauseKind("user_field", "Customer field", "user.{field} {op} {value}", user_text, TEXT_OPERATORS, "text"),
+        ),
     ]
     return {kind.key: kind for usable, kind in offered if usable}
 
@@ -96,8 +122,9 @@ def literal(value: str, kind: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid CEL string literal
 
 
-def clause(kind: ClauseKind, choice: str | None = None, operator: str | None = None, value: str = "",
-           negate: bool = False) -> str:
+def clause(
+    kind: ClauseKind, choice: str | None = None, operator: str | None = None, value: str = "", negate: bool = False
+) -> str:
     """Write one clause as CEL.
 
     Raises:
@@ -111,8 +138,11 @@ def clause(kind: ClauseKind, choice: str | None = None, operator: str | None = N
         raise PreoValidationError("value", f"{operator} needs some text")
     rendered = literal(value, kind.value) if kind.value != "none" else ""
     if kind.key == "user_field":
-        written = (f"user.{choice} {operator} {rendered}" if operator in ("==", "!=")
-                   else f"user.{choice}.{operator}({rendered})")
+        written = (
+            f"user.{choice} {operator} {rendered}"
+            if operator in ("==", "!=")
+            else f"user.{choice}.{operator}({rendered})"
+        )
     else:
         written = kind.template.format(choice=json.dumps(choice, ensure_ascii=False), op=operator, value=rendered)
     return f"!({written})" if negate else written
@@ -146,17 +176,25 @@ def save_problems(name: str, condition: str, context: Mapping[str, Any] | None) 
     return found
 
 
-def save(preo: Client, segment_id: str | None, *, organization_id: str, edition_id: str, name: str,
-         condition: str) -> dict[str, Any]:
+def save(
+    preo: Client, segment_id: str | None, *, organization_id: str, edition_id: str, name: str, condition: str
+) -> dict[str, Any]:
     """Create the segment (``segment_id`` is ``None``) or update its name and condition."""
     if segment_id is None:
-        return preo.segments.create(organization_id=organization_id, edition_id=edition_id, name=name.strip(),
-                                    condition=condition)
+        return preo.segments.create(
+            organization_id=organization_id, edition_id=edition_id, name=name.strip(), condition=condition
+        )
     return preo.segments.update(segment_id, name=name.strip(), condition=condition)
 
 
-def follow(preo: Client, segment_id: str, step: Callable[[dict[str, Any]], None], *, interval: float = 1.0,
-           timeout: float = 300.0) -> dict[str, Any]:
+def follow(
+    preo: Client,
+    segment_id: str,
+    step: Callable[[dict[str, Any]], None],
+    *,
+    interval: float = 1.0,
+    timeout: float = 300.0,
+) -> dict[str, Any]:
     """Retrieve a segment until its calculation is ``completed`` or ``failed``, calling ``step`` each time.
 
     Raises:

@@ -47,10 +47,22 @@ def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys, monkey
     failed = [f for f in found["findings"] if f["result"] == "FAIL"]
     assert code == 0 and failed == [], failed
     names = {f["name"]: f for f in found["findings"]}
-    for name in ("auth.scheme", "paths.trailing_slash", "pagination.envelope", "pagination.next_links",
-                 "filters.refunds_list.purchase_id", "types.money", "types.ids", "types.enums",
-                 "types.datetimes", "fields.present", "fields.unknown", "media.segments_export_csv",
-                 "writes.purchases_refund", "bodies.refunds_list"):
+    for name in (
+        "auth.scheme",
+        "paths.trailing_slash",
+        "pagination.envelope",
+        "pagination.next_links",
+        "filters.refunds_list.purchase_id",
+        "types.money",
+        "types.ids",
+        "types.enums",
+        "types.datetimes",
+        "fields.present",
+        "fields.unknown",
+        "media.segments_export_csv",
+        "writes.purchases_refund",
+        "bodies.refunds_list",
+    ):
         assert names[name]["result"] == "PASS", names[name]
     assert names["auth.scheme"]["source"] == "inferred" and names["writes.purchases_refund"]["source"] == "seed"
     assert found["summary"]["PASS"] >= 60 and "against " + sb.url in printed
@@ -86,8 +98,7 @@ def test_what_it_saw_is_a_cassette_that_replays_to_the_same_findings(sb, tmp_pat
     text = cassette.read_text()
     assert sb.token not in text and testing.find_secrets(text) == []
     with testing.make_vcr("none").use_cassette(str(cassette)):
-        replayed = probe.run(preo_nb.connect(base_url="http://127.0.0.1:9", token=testing.REPLAY_TOKEN,
-                                             env_file=False))
+        replayed = probe.run(preo_nb.connect(base_url="http://127.0.0.1:9", token=testing.REPLAY_TOKEN, env_file=False))
     assert [(f.name, f.result) for f in replayed.findings] == [(f.name, f.result) for f in live.findings]
 
 
@@ -101,7 +112,8 @@ def test_the_check_needs_only_the_core_install(sb, tmp_path):
         sys.exit(cli.main(["check-contract", "--base-url", {sb.url!r}, "--report", {str(tmp_path / "r.json")!r}]))
     """)
     env = {"PREO_API_TOKEN": sb.token, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
-                          cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["FAIL"] == 0

@@ -9,12 +9,14 @@ def test_a_thousand_external_orders_become_imported_orders(live, sandbox, tmp_pa
     edition = live.editions.list(status="current")["id"].iloc[0]
     products = [p["name"] for p in live.segments.cel_context(edition_id=edition)["products"]]
     pick = random.Random(7)
-    rows = pd.DataFrame({
-        "order_id": [f"EXT-{n:05d}" for n in range(1000)],
-        "customer_email": [f"guest{pick.randrange(300)}@partner.example" for _ in range(1000)],
-        "product_code": [pick.choice(products) for _ in range(1000)],
-        "quantity": [pick.randint(1, 3) for _ in range(1000)],
-    })
+    rows = pd.DataFrame(
+        {
+            "order_id": [f"EXT-{n:05d}" for n in range(1000)],
+            "customer_email": [f"guest{pick.randrange(300)}@partner.example" for _ in range(1000)],
+            "product_code": [pick.choice(products) for _ in range(1000)],
+            "quantity": [pick.randint(1, 3) for _ in range(1000)],
+        }
+    )
     path = tmp_path / "partner-orders.csv"
     rows.to_csv(path, index=False)
     assert live.orders.list(edition_id=edition, type="imported").empty

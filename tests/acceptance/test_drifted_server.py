@@ -32,8 +32,10 @@ def drifted(sb, how, **settings):
     """A client talking to the sandbox through a drift proxy."""
     how = drift.VARIANTS[how] if isinstance(how, str) else how
     with drift.running(sb.url, how) as proxy:
-        yield proxy, preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False,
-                                     **{"page_size": 50, **settings})
+        yield (
+            proxy,
+            preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False, **{"page_size": 50, **settings}),
+        )
 
 
 def requests_of(sb, purchase_id):
@@ -46,8 +48,10 @@ def requests_of(sb, purchase_id):
 def test_a_lost_refund_answer_is_never_settled_with_another_purchases_refund(sb):
     purchase = sb.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
     sb.faults.fail_next("POST", f"/v1/purchases/{purchase}/refund", kind="drop")
-    with drifted(sb, drift.Drift(ignore_filters=("purchase_id",))) as (_, preo), pytest.raises(
-            preo_nb.UnknownOutcome) as info:
+    with (
+        drifted(sb, drift.Drift(ignore_filters=("purchase_id",))) as (_, preo),
+        pytest.raises(preo_nb.UnknownOutcome) as info,
+    ):
         preo.purchases.refund(purchase, reason="event_cancelled")
     assert "ignored purchase_id" in str(info.value)
     assert info.value.check == f"GET /v1/refunds?purchase_id={purchase}"
@@ -96,8 +100,12 @@ def test_refund_queue_daily_approves_nothing_when_the_server_ignores_its_filter(
     with drift.running(sb.url, drift.VARIANTS["ignored_filters"]) as proxy:
         env = {"PREO_BASE_URL": proxy.url, "PREO_API_TOKEN": sb.token, "PREO_NB_CASSETTE": None}
         with runner.environment(env), pytest.raises(runner.RunbookFailed, match="IgnoredFilter"):
-            runner.run_notebook(runbooks.find("refund_queue_daily").path, tmp_path / "out.ipynb",
-                                {"edition_id": edition, "dry_run": False, "max_amount": 1000.0}, timeout=120)
+            runner.run_notebook(
+                runbooks.find("refund_queue_daily").path,
+                tmp_path / "out.ipynb",
+                {"edition_id": edition, "dry_run": False, "max_amount": 1000.0},
+                timeout=120,
+            )
     assert len(sb.store.refunds(status="requested")) == requested
 
 
@@ -167,8 +175,10 @@ def test_a_redirected_refund_is_not_filed_and_trailing_slash_true_files_it(sb):
 def test_a_307_never_carries_a_refund_to_another_origin(sb):
     purchase = sb.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
     with drift.running(sb.url, drift.Drift()) as elsewhere:
-        with drifted(sb, drift.Drift(redirect_writes_to=elsewhere.url)) as (_, preo), pytest.raises(
-                UnexpectedRedirect, match=elsewhere.url):
+        with (
+            drifted(sb, drift.Drift(redirect_writes_to=elsewhere.url)) as (_, preo),
+            pytest.raises(UnexpectedRedirect, match=elsewhere.url),
+        ):
             preo.purchases.refund(purchase, reason="sold_out")
         assert elsewhere.writes_seen == 0
     assert requests_of(sb, purchase) == []
@@ -199,10 +209,13 @@ def test_integer_ids_are_read_as_ids(sb):
     assert one["id"] == refunds["id"][0] and isinstance(one["id"], str)
 
 
-@pytest.mark.parametrize(("variant", "words"), [
-    ("bad_datetimes", "column created are not an ISO 8601 datetime"),
-    ("missing_fields", "the API sent no created field"),
-])
+@pytest.mark.parametrize(
+    ("variant", "words"),
+    [
+        ("bad_datetimes", "column created are not an ISO 8601 datetime"),
+        ("missing_fields", "the API sent no created field"),
+    ],
+)
 def test_unreadable_or_missing_fields_are_a_warning_not_a_silent_gap(sb, variant, words):
     with drifted(sb, variant) as (_, preo), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -24,8 +24,14 @@ from preo_nb.sandbox.webhooks.receiver import listening
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
-RUNBOOKS = {"orders_report", "cancelled_event_refunds", "import_external_orders", "campaign_report",
-            "webhook_health", "refund_queue_daily"}
+RUNBOOKS = {
+    "orders_report",
+    "cancelled_event_refunds",
+    "import_external_orders",
+    "campaign_report",
+    "webhook_health",
+    "refund_queue_daily",
+}
 WITH_DRY_RUN = ["cancelled_event_refunds", "refund_queue_daily", "webhook_health"]
 
 
@@ -86,13 +92,17 @@ def test_anything_else_is_refused_with_the_value_named(value):
         runbooks.flag("dry_run", value)
 
 
-@pytest.mark.parametrize(("name", "value"), [("cancelled_event_refunds", v) for v in ("", "false", 0, None, "null")]
-                         + [(name, "") for name in WITH_DRY_RUN[1:]])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("cancelled_event_refunds", v) for v in ("", "false", 0, None, "null")]
+    + [(name, "") for name in WITH_DRY_RUN[1:]],
+)
 def test_a_dry_run_that_is_not_a_boolean_stops_before_anything_is_sent(run, sandbox, live, name, value):
     # an edition with hundreds of refundable tickets and rules that match requested refunds: with
     # `if dry_run:` reading "", 0 or None as false, these runs would file or approve refunds
     edition = {"cancelled_event_refunds": sandbox.store.edition(org=2)["id"]}.get(
-        name, sandbox.store.busiest_edition()["id"])
+        name, sandbox.store.busiest_edition()["id"]
+    )
     parameters = {"dry_run": value, **({} if name == "webhook_health" else {"edition_id": edition})}
     before = live.refunds.list()
     with pytest.raises(runner.RunbookFailed, match=r"cell 3 .* PreoValidationError: dry_run: must be True or False"):
@@ -105,9 +115,26 @@ def test_papermills_own_command_line_is_refused_too(sandbox, live, tmp_path):
     before = live.refunds.list(edition_id=edition)
     env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token}
     env.pop(testing.CASSETTE_ENV, None)
-    done = subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOKS / "cancelled_event_refunds.ipynb"),
-                           str(tmp_path / "out.ipynb"), "-p", "edition_id", edition, "-p", "dry_run", ""],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOKS / "cancelled_event_refunds.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            "-p",
+            "edition_id",
+            edition,
+            "-p",
+            "dry_run",
+            "",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "dry_run: must be True or False, not ''" in done.stderr
     pd.testing.assert_frame_equal(live.refunds.list(edition_id=edition), before)
@@ -116,9 +143,18 @@ def test_papermills_own_command_line_is_refused_too(sandbox, live, tmp_path):
 def test_orders_report_on_another_edition_exports_what_it_shows(run, sandbox, live, tmp_path):
     edition = sandbox.store.edition(org=2)["id"]
     since = sandbox.store.recent_since(edition, days=10)
-    pushed = live.data_imports.import_external_orders(edition_id=edition, service="box-office", orders=[
-        {"order_id": "BO-1", "customer_email": "eve@box.example", "customer_first_name": '=HYPERLINK("http://x")',
-         "items": [{"product_code": "Burger", "quantity": 1}]}])
+    pushed = live.data_imports.import_external_orders(
+        edition_id=edition,
+        service="box-office",
+        orders=[
+            {
+                "order_id": "BO-1",
+                "customer_email": "eve@box.example",
+                "customer_first_name": '=HYPERLINK("http://x")',
+                "items": [{"product_code": "Burger", "quantity": 1}],
+            }
+        ],
+    )
     live.data_imports.wait(pushed["id"], interval=0)
     notebook = run("orders_report", edition_id=edition, since=since, output_dir=str(tmp_path / "out"))
     orders = live.orders.list(edition_id=edition, created_after=since)
@@ -143,8 +179,13 @@ def test_cancelled_event_refunds_twice_refunds_each_candidate_once(run, sandbox,
     candidates = set(purchases.loc[chosen & refundable, "api_id"])
     assert len(candidates) > 10
 
-    parameters = {"edition_id": edition, "product_types": ["rental"], "product_ids": [burger], "dry_run": False,
-                  "journal": str(tmp_path / "refunds.sqlite")}
+    parameters = {
+        "edition_id": edition,
+        "product_types": ["rental"],
+        "product_ids": [burger],
+        "dry_run": False,
+        "journal": str(tmp_path / "refunds.sqlite"),
+    }
     run("cancelled_event_refunds", **parameters)
     run("cancelled_event_refunds", **parameters)  # a rerun: resumes, refunds nothing twice
 
@@ -158,11 +199,22 @@ def test_cancelled_event_refunds_twice_refunds_each_candidate_once(run, sandbox,
 def test_import_external_orders_with_its_own_columns(run, sandbox, live, tmp_path):
     edition = sandbox.store.busiest_edition()["id"]
     sheet = tmp_path / "box-office.csv"
-    pd.DataFrame({"Ref": ["BO-1", "BO-1", "BO-2"], "Mail": ["a@box.example", "a@box.example", "b@box.example"],
-                  "Item": ["Day ticket", "Burger", "Weekend pass"], "Count": [2, 1, 1]}).to_csv(sheet, index=False)
+    pd.DataFrame(
+        {
+            "Ref": ["BO-1", "BO-1", "BO-2"],
+            "Mail": ["a@box.example", "a@box.example", "b@box.example"],
+            "Item": ["Day ticket", "Burger", "Weekend pass"],
+            "Count": [2, 1, 1],
+        }
+    ).to_csv(sheet, index=False)
     overrides = {"Ref": "order_id", "Mail": "customer_email", "Item": "product_code", "Count": "quantity"}
-    notebook = run("import_external_orders", csv_path=str(sheet), edition_id=edition, service="box-office",
-                   mapping_overrides=overrides)
+    notebook = run(
+        "import_external_orders",
+        csv_path=str(sheet),
+        edition_id=edition,
+        service="box-office",
+        mapping_overrides=overrides,
+    )
     imported = live.orders.list(edition_id=edition, type="imported")
     assert sorted(imported["order_number"]) == ["BO-1", "BO-2"]
     assert "2 orders imported" in stdout(notebook)
@@ -239,8 +291,12 @@ def test_the_wheel_ships_every_runbook_and_runs_them_outside_the_checkout(tmp_pa
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
     shutil.copytree(ROOT / "preo_nb", source / "preo_nb", ignore=shutil.ignore_patterns("__pycache__", "exports"))
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
-                            str(source)], capture_output=True, text=True, timeout=240)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "dist").glob("preo_nb-*.whl"))
     shipped = set(zipfile.ZipFile(wheel).namelist())
@@ -255,11 +311,23 @@ def test_the_wheel_ships_every_runbook_and_runs_them_outside_the_checkout(tmp_pa
     env.pop(testing.CASSETTE_ENV, None)
 
     def preo_nb_command(*args):
-        return subprocess.run([sys.executable, "-m", "preo_nb.cli", *args], cwd=elsewhere, env=env,
-                              capture_output=True, text=True, timeout=240)
+        return subprocess.run(
+            [sys.executable, "-m", "preo_nb.cli", *args],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
 
-    where = subprocess.run([sys.executable, "-c", "import preo_nb; print(preo_nb.__file__)"], cwd=elsewhere,
-                           env=env, capture_output=True, text=True, timeout=60).stdout
+    where = subprocess.run(
+        [sys.executable, "-c", "import preo_nb; print(preo_nb.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert where.startswith(str(tmp_path / "site"))  # the wheel's copy, not the checkout's
     listed = preo_nb_command("runbooks")
     assert listed.returncode == 0, listed.stderr

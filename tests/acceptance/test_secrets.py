@@ -17,7 +17,8 @@ def failures(sandbox, preo, connect_to):
     """Make every kind of error the client raises, with real tokens in play."""
     yield connect_to(sandbox.url, WRONG_TOKEN).auth.me  # 401
     yield lambda: connect_to(sandbox.url, sandbox.tokens["guest"]).editions.retrieve(
-        sandbox.store.first_edition()["id"])  # 403
+        sandbox.store.first_edition()["id"]
+    )  # 403
     yield lambda: preo.orders.retrieve("ord_missing")  # 404
     yield lambda: preo.refunds.approve(sandbox.store.find_refund(status="processed")["id"])  # 409
     yield lambda: preo.refunds.create("pur_missing", reason="sold_out")  # 400
@@ -43,7 +44,8 @@ def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
             with pytest.raises(preo_nb.PreoError) as info:
                 fail()
             texts[f"error {n} ({type(info.value).__name__})"] = "\n".join(
-                [str(info.value), repr(info.value), repr(vars(info.value)), str(info.getrepr())])
+                [str(info.value), repr(info.value), repr(vars(info.value)), str(info.getrepr())]
+            )
         endpoint = preo.webhooks.retrieve(preo.webhooks.list()["id"].iloc[0])
         texts["a retrieved endpoint"] = f"{endpoint} {endpoint!r} {preo.webhooks.list()!r}"
         texts["the client"] = f"{preo!r} {preo.settings!r} {preo._http!r}"
@@ -53,8 +55,9 @@ def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
     for path in [*ROOT.joinpath("cassettes").rglob("*.yaml"), *ROOT.joinpath("preo_nb", "notebooks").glob("*.ipynb")]:
         texts[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     executed = tmp_path / "orders_report.ipynb"
-    with runner.environment({"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token,
-                             testing.CASSETTE_ENV: None}):
+    with runner.environment(
+        {"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, testing.CASSETTE_ENV: None}
+    ):
         runner.run_notebook(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", executed, {"since": "2026-08-31"})
     texts["executed notebook and its papermill metadata"] = executed.read_text(encoding="utf-8")
 

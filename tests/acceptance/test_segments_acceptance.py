@@ -26,8 +26,11 @@ def expected_members(purchases: pd.DataFrame, users: pd.DataFrame) -> set[str]:
 def test_drink_segment_matches_pandas(live):
     edition = next(live.editions.iterate(ordering="created"))
     segment = live.segments.create(
-        organization_id=edition["organization_id"], edition_id=edition["id"], name="Drinkers over 50",
-        condition=CONDITION, communication_channel="any",
+        organization_id=edition["organization_id"],
+        edition_id=edition["id"],
+        name="Drinkers over 50",
+        condition=CONDITION,
+        communication_channel="any",
     )
     live.segments.recalculate(segment["id"])
     done = live.segments.wait(segment["id"], interval=0, progress=False)

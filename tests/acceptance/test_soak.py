@@ -48,8 +48,9 @@ def test_bulk_refund_through_chaos_refunds_each_purchase_once(sandbox, connect_t
     ids, before = targets
     sandbox.faults.chaos(0.10, seed=11)
     preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01)
-    journal = bulk.refund_purchases(preo, ids, reason="event_cancelled", journal=tmp_path / "soak.sqlite",
-                                    progress=False)
+    journal = bulk.refund_purchases(
+        preo, ids, reason="event_cancelled", journal=tmp_path / "soak.sqlite", progress=False
+    )
     kinds = collections.Counter(kind for _method, _path, kind in sandbox.faults.faulted)
     sandbox.faults.clear()
 
@@ -73,8 +74,18 @@ def test_a_killed_run_started_again_finishes_without_duplicates(sandbox, connect
     (tmp_path / "ids.txt").write_text("\n".join(ids))
     journal = tmp_path / "killed.sqlite"
     env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, "PREO_NB_PROGRESS": "off"}
-    command = [sys.executable, "-m", "preo_nb.cli", "bulk-refund", "--purchases", "ids.txt",
-               "--reason", "event_cancelled", "--journal", str(journal)]
+    command = [
+        sys.executable,
+        "-m",
+        "preo_nb.cli",
+        "bulk-refund",
+        "--purchases",
+        "ids.txt",
+        "--reason",
+        "event_cancelled",
+        "--journal",
+        str(journal),
+    ]
     sandbox.faults.chaos(0.10, seed=12)
 
     first = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

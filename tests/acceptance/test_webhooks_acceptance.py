@@ -41,15 +41,24 @@ def refusal(secret, got, **kwargs):
 def test_signed_deliveries_rotation_and_retry(sandbox, live, hook):
     edition = live.editions.list(status="current")["id"].iloc[0]
     org = live.editions.retrieve(edition)["organization_id"]
-    endpoint = live.webhooks.create(organization_id=org, name="Refund desk", url=hook.url,
-                                    events=["refund_request.approved"], edition_id=edition, timeout_seconds=5)
+    endpoint = live.webhooks.create(
+        organization_id=org,
+        name="Refund desk",
+        url=hook.url,
+        events=["refund_request.approved"],
+        edition_id=edition,
+        timeout_seconds=5,
+    )
     assert live.webhooks.list(organization_id=org).set_index("id").loc[endpoint["id"], "secret"] == "whsec_***"
 
     # 1. A signed delivery that verifies, and what verify refuses.
     refund_id, got = approve_next(live, sandbox, hook, edition)
     event = verify(endpoint["secret"], got.signature, got.body)
     assert (event["event"], event["data"]["id"], event["data"]["status"]) == (
-        "refund_request.approved", refund_id, "ready")
+        "refund_request.approved",
+        refund_id,
+        "ready",
+    )
     assert got.headers["X-Preo-Event"] == "refund_request.approved"
     assert refusal(endpoint["secret"], got, body=got.body.replace(b'"ready"', b'"processed"')) == "signature_mismatch"
     signed_at, _ = parse_header(got.signature)

@@ -59,10 +59,17 @@ def _free_port() -> int:
 
 def _environment(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED}
-    folders = {"HOME": "home", "IPYTHONDIR": "ipython", "JUPYTER_CONFIG_DIR": "config",
-               "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime",
-               "JUPYTERLAB_SETTINGS_DIR": "lab-settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
-               "MPLCONFIGDIR": "matplotlib", "XDG_CONFIG_HOME": "xdg"}
+    folders = {
+        "HOME": "home",
+        "IPYTHONDIR": "ipython",
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+        "MPLCONFIGDIR": "matplotlib",
+        "XDG_CONFIG_HOME": "xdg",
+    }
     for name, folder in folders.items():
         env[name] = str(home / folder)
         (home / folder).mkdir(parents=True, exist_ok=True)
@@ -80,12 +87,22 @@ def start(root: Path, notebooks: list[Path], env: Mapping[str, str], *, timeout:
         shutil.copy(notebook, served / notebook.name)
     port = _free_port()
     log = root / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--IdentityProvider.token=", "--LabApp.expose_app_in_browser=True",
-               f"--ServerApp.root_dir={served}", "--allow-root"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--IdentityProvider.token=",
+        "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.root_dir={served}",
+        "--allow-root",
+    ]
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
-                                   env=_environment(root / "home", env), cwd=served)
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, env=_environment(root / "home", env), cwd=served
+        )
     lab = Lab(f"http://127.0.0.1:{port}", process, served, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,11 +135,16 @@ def chromium(home: Path, width: int = 1400, height: int = 1000) -> Iterator[Any]
     from playwright.sync_api import sync_playwright
 
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_CACHE_HOME": str(home / ".cache")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
-                                             timeout=30_000, env=env)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, timeout=30_000, env=env
+        )
         try:
             context = browser.new_context(viewport={"width": width, "height": height})
             context.set_default_timeout(30_000)

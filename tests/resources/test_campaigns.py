@@ -16,8 +16,14 @@ def draft(preo, channel="email", **fields):
     segment = preo.segments.list(organization_id=edition["organization_id"], search="newsletter")["id"].iloc[0]
     if channel == "email":
         fields.setdefault("email_message_id", edition["transaction_receipt_email_id"])
-    return preo.campaigns.create(organization_id=edition["organization_id"], edition_id=edition["id"],
-                                 segment_id=segment, name="Autumn news", channel=channel, **fields)
+    return preo.campaigns.create(
+        organization_id=edition["organization_id"],
+        edition_id=edition["id"],
+        segment_id=segment,
+        name="Autumn news",
+        channel=channel,
+        **fields,
+    )
 
 
 @pytest.mark.vcr
@@ -50,7 +56,11 @@ def test_send_now_wait_and_stats(preo):
     assert (sent["status"], sent["sent_count"]) == ("sent", sending["total_recipients"])
     stats = preo.campaigns.stats(made["id"])
     assert (stats["sent"], stats["delivered"], stats["delivery_rate"], stats["open_rate"]) == (
-        sent["sent_count"], sent["sent_count"], 1.0, 0.0)
+        sent["sent_count"],
+        sent["sent_count"],
+        1.0,
+        0.0,
+    )
 
 
 @pytest.mark.vcr
@@ -74,8 +84,12 @@ def test_schedule_in_the_edition_timezone_and_cancel(preo):
 @pytest.mark.vcr
 def test_update_and_delete(preo):
     made = draft(preo, "sms", email_message_id=None)
-    changed = preo.campaigns.update(made["id"], name="Renamed", channel="email",
-                                    email_message_id=first_edition(preo)["transaction_receipt_email_id"])
+    changed = preo.campaigns.update(
+        made["id"],
+        name="Renamed",
+        channel="email",
+        email_message_id=first_edition(preo)["transaction_receipt_email_id"],
+    )
     assert (changed["name"], changed["channel"]) == ("Renamed", "email")
     preo.campaigns.send_now(made["id"])
     with pytest.raises(preo_nb.Conflict):

@@ -47,8 +47,7 @@ def test_create_retrieve_update_delete(preo):
 def test_delete_refused_while_a_segment_refers_to_it(preo):
     org = org_of(preo)
     consent = preo.consents.create(organization_id=org, title="Early access")
-    segment = preo.segments.create(organization_id=org, name="Early birds", condition="true",
-                                   consent_id=consent["id"])
+    segment = preo.segments.create(organization_id=org, name="Early birds", condition="true", consent_id=consent["id"])
     with pytest.raises(preo_nb.Conflict) as info:
         preo.consents.delete(consent["id"])
     assert info.value.code == "in_use"

@@ -4,14 +4,16 @@ import pytest
 import preo_nb
 from preo_nb import contract
 
-SALES = pd.DataFrame({
-    "Order": ["BL-1", "BL-1", "BL-2"],
-    "E-mail": ["ann@example.com", "ann@example.com", "bob@example.com"],
-    "Name": ["Ann Berg", "Ann Berg", "Bob Dahl"],
-    "Product": ["Day ticket", "Burger", "BL-DAY"],  # BL-DAY: the partner's own code
-    "Quantity": [2, 1, 1],
-    "Price": [80.0, None, 20.0],
-})
+SALES = pd.DataFrame(
+    {
+        "Order": ["BL-1", "BL-1", "BL-2"],
+        "E-mail": ["ann@example.com", "ann@example.com", "bob@example.com"],
+        "Name": ["Ann Berg", "Ann Berg", "Bob Dahl"],
+        "Product": ["Day ticket", "Burger", "BL-DAY"],  # BL-DAY: the partner's own code
+        "Quantity": [2, 1, 1],
+        "Price": [80.0, None, 20.0],
+    }
+)
 
 
 def running_edition(preo):
@@ -35,7 +37,8 @@ def test_list_shows_the_seeded_stages_typed(preo):
     assert len(with_cancelled) == len(df) + 1
     mine = preo.data_imports.list(edition_id=running_edition(preo), ordering="stage")
     assert [i["id"] for i in preo.data_imports.iterate(edition_id=running_edition(preo), ordering="stage")] == (
-        mine["id"].tolist())
+        mine["id"].tolist()
+    )
 
 
 @pytest.mark.vcr
@@ -47,9 +50,16 @@ def test_a_spreadsheet_becomes_orders(preo):
     columns = preo.data_imports.list_column_mappings(made["id"])
     assert columns.set_index("column")["target_field"].to_dict()["Quantity"] == "quantity"
     assert columns.attrs["required_fields"] == ["customer_email", "product_code", "quantity"]
-    mapped = preo.data_imports.update_column_mappings(made["id"], mappings={
-        "Order": "order_id", "E-mail": "customer_email", "Name": "customer_full_name", "Product": "product_code",
-        "Price": "unit_price"})
+    mapped = preo.data_imports.update_column_mappings(
+        made["id"],
+        mappings={
+            "Order": "order_id",
+            "E-mail": "customer_email",
+            "Name": "customer_full_name",
+            "Product": "product_code",
+            "Price": "unit_price",
+        },
+    )
     assert mapped["target_field"].notna().all()
     assert preo.data_imports.validate_column_mappings(made["id"]) == {"valid": True, "errors": [], "warnings": []}
     assert preo.data_imports.process_column_mappings(made["id"])["stage"] == "needs_product_mapping"
@@ -71,9 +81,15 @@ def test_a_spreadsheet_becomes_orders(preo):
 
 @pytest.mark.vcr
 def test_external_orders_are_imported_once(preo):
-    orders = [{"order_id": "TM-1001", "customer_email": "cy@example.com", "customer_first_name": "Cy",
-               "created": "2026-08-30T12:00:00+02:00",
-               "items": [{"product_code": "Weekend pass", "quantity": 2, "unit_price": 199.0}]}]
+    orders = [
+        {
+            "order_id": "TM-1001",
+            "customer_email": "cy@example.com",
+            "customer_first_name": "Cy",
+            "created": "2026-08-30T12:00:00+02:00",
+            "items": [{"product_code": "Weekend pass", "quantity": 2, "unit_price": 199.0}],
+        }
+    ]
     edition = running_edition(preo)
     made = preo.data_imports.import_external_orders(edition_id=edition, service="ticketmaster", orders=orders)
     assert (made["stage"], made["name"]) == ("importing", "ticketmaster import")
@@ -84,8 +100,11 @@ def test_external_orders_are_imported_once(preo):
         preo.data_imports.import_external_orders(edition_id=edition, service="ticketmaster", orders=orders)
     assert info.value.code == "duplicate_order"
     with pytest.raises(preo_nb.BadRequest) as bad:
-        kebab = {"order_id": "P-1", "customer_email": "d@example.com",
-                 "items": [{"product_code": "Kebab", "quantity": 1}]}
+        kebab = {
+            "order_id": "P-1",
+            "customer_email": "d@example.com",
+            "items": [{"product_code": "Kebab", "quantity": 1}],
+        }
         preo.data_imports.import_external_orders(edition_id=edition, service="pos", orders=[kebab])
     assert "Kebab" in bad.value.field_errors["orders"][0]
 

@@ -41,8 +41,11 @@ def test_retrieve(preo):
 def test_create_update_and_duplicate(preo):
     org = preo.auth.me()["organizations"][0]["id"]
     created = preo.editions.create(
-        organization_id=org, name="Winter Warm-up 2027", start_date=dt.date(2027, 1, 15),
-        end_date=dt.datetime(2027, 1, 17, 23, 0), default_language="da",
+        organization_id=org,
+        name="Winter Warm-up 2027",
+        start_date=dt.date(2027, 1, 15),
+        end_date=dt.datetime(2027, 1, 17, 23, 0),
+        default_language="da",
     )
     assert created["name"] == "Winter Warm-up 2027"
     assert created["start_date"] == "2027-01-15T00:00:00Z"

@@ -36,7 +36,8 @@ def test_list_filters_and_iterate(preo):
     edition = first_edition(preo)["id"]
     assert set(preo.email_messages.list(edition_id=edition)["edition_id"]) == {edition}
     assert [m["id"] for m in preo.email_messages.iterate(scope="platform")] == (
-        preo.email_messages.list(scope="platform")["id"].tolist())
+        preo.email_messages.list(scope="platform")["id"].tolist()
+    )
 
 
 @pytest.mark.vcr
@@ -93,9 +94,11 @@ def test_adopt_a_platform_message_into_an_edition(preo):
 @pytest.mark.vcr
 def test_platform_and_used_messages_are_protected(preo):
     platform = platform_message(preo)
-    for attempt in (lambda: preo.email_messages.update(platform, title="Mine"),
-                    lambda: preo.email_messages.duplicate(platform),
-                    lambda: preo.email_messages.delete(platform)):
+    for attempt in (
+        lambda: preo.email_messages.update(platform, title="Mine"),
+        lambda: preo.email_messages.duplicate(platform),
+        lambda: preo.email_messages.delete(platform),
+    ):
         with pytest.raises(preo_nb.Conflict) as info:
             attempt()
         assert info.value.code == "read_only"

@@ -36,7 +36,8 @@ def test_list_filters_and_iterate(preo):
     by_name = preo.files.list(organization_id=my_org(preo), ordering="file_name")
     assert by_name["file_name"].tolist() == sorted(by_name["file_name"], key=str.casefold)
     assert [f["api_id"] for f in preo.files.iterate(organization_id=my_org(preo), ordering="file_name")] == (
-        by_name["api_id"].tolist())
+        by_name["api_id"].tolist()
+    )
 
 
 @pytest.mark.vcr

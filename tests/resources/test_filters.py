@@ -58,8 +58,11 @@ def test_orders_iterate_finds_an_order_by_its_number(sandbox, connect_to):
     preo = connect_to(sandbox.url, sandbox.token)
     edition = preo.editions.list(ordering="created")["id"][0]
     order = next(preo.orders.iterate(edition_id=edition, ordering="created"))
-    found = list(preo.orders.iterate(edition_id=edition, order_number=order["order_number"],
-                                     customer_email=order["customer"]["email"]))
+    found = list(
+        preo.orders.iterate(
+            edition_id=edition, order_number=order["order_number"], customer_email=order["customer"]["email"]
+        )
+    )
     assert [o["id"] for o in found] == [order["id"]]
 
 
@@ -86,8 +89,10 @@ def test_iso_strings_and_date_objects_are_sent_as_utc(value, sent):
 
 
 REFUSED = [
-    ("05/06/2026", "'05/06/2026' is ambiguous (day or month first?); "
-                   "use '2026-05-06' (6 May) or '2026-06-05' (5 June)"),
+    (
+        "05/06/2026",
+        "'05/06/2026' is ambiguous (day or month first?); use '2026-05-06' (6 May) or '2026-06-05' (5 June)",
+    ),
     ("05.06.2026", "use '2026-05-06' (6 May) or '2026-06-05' (5 June)"),
     ("05/06/2026 14:00", "use '2026-05-06 14:00' (6 May) or '2026-06-05 14:00' (5 June)"),
     ("13/06/2026", "'13/06/2026' is not ISO 8601; use '2026-06-13' (13 June)"),

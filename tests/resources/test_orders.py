@@ -58,8 +58,7 @@ def test_purchases_joins_every_order(preo):
     edition = first_edition(preo)["id"]
     orders = preo.orders.list(edition_id=edition, status="completed", ordering="created")
     recent = orders.tail(5)
-    purchases = preo.orders.purchases(edition_id=edition, status="completed",
-                                      created_after=recent["created"].min())
+    purchases = preo.orders.purchases(edition_id=edition, status="completed", created_after=recent["created"].min())
     assert set(purchases["order_id"]) == set(recent["id"])
     assert purchases["price"].dtype == "float64"
     assert set(purchases["metadata"].str.get("product_type")) <= {"ticket", "food", "drink", "deposit", "rental"}

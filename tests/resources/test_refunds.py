@@ -29,7 +29,8 @@ def test_list_filters(preo):
 @pytest.mark.vcr
 def test_iterate_matches_list(preo):
     assert [r["id"] for r in preo.refunds.iterate(status="rejected")] == (
-        preo.refunds.list(status="rejected")["id"].tolist())
+        preo.refunds.list(status="rejected")["id"].tolist()
+    )
 
 
 @pytest.mark.vcr

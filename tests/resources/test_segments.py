@@ -31,14 +31,20 @@ def test_list_filters_and_iterate(preo):
     assert set(sms["communication_channel"]) == {"sms"}
     assert preo.segments.list(search="drink")["name"].tolist() == ["Drink lovers 2026"]
     assert [s["id"] for s in preo.segments.iterate(status="draft")] == (
-        preo.segments.list(status="draft")["id"].tolist())
+        preo.segments.list(status="draft")["id"].tolist()
+    )
 
 
 @pytest.mark.vcr
 def test_calculate_wait_and_export(preo):
     edition = first_edition(preo)
-    made = preo.segments.create(organization_id=edition["organization_id"], name="Big drinkers", condition=DRINKS,
-                                edition_id=edition["id"], communication_type="transactional")
+    made = preo.segments.create(
+        organization_id=edition["organization_id"],
+        name="Big drinkers",
+        condition=DRINKS,
+        edition_id=edition["id"],
+        communication_type="transactional",
+    )
     assert made["status"] == "draft" and preo.segments.wait(made["id"], interval=0)["status"] == "draft"
     assert preo.segments.recalculate(made["id"])["status"] == "pending"
     done = preo.segments.wait(made["id"], interval=0)
@@ -60,10 +66,14 @@ def test_update_reset_and_delete(preo):
         preo.segments.update(made["id"], name="Busy")
     assert info.value.code == "invalid_state"
     assert preo.segments.reset_to_draft(made["id"])["status"] == "draft"
-    changed = preo.segments.update(made["id"], name="Adults", condition='user.locale != ""',
-                                   communication_channel="email", description=None)
+    changed = preo.segments.update(
+        made["id"], name="Adults", condition='user.locale != ""', communication_channel="email", description=None
+    )
     assert (changed["name"], changed["condition"], changed["communication_channel"]) == (
-        "Adults", 'user.locale != ""', "email")
+        "Adults",
+        'user.locale != ""',
+        "email",
+    )
     with pytest.raises(preo_nb.Conflict):
         preo.segments.export_csv(made["id"])
     assert preo.segments.delete(made["id"]) is None
@@ -81,8 +91,12 @@ def test_an_invalid_condition_is_refused_with_its_position(preo):
 @pytest.mark.vcr
 def test_a_run_time_failure_ends_the_wait(preo):
     edition = first_edition(preo)
-    made = preo.segments.create(organization_id=edition["organization_id"], name="First order",
-                                condition="orders[0].amount > 10.0", edition_id=edition["id"])
+    made = preo.segments.create(
+        organization_id=edition["organization_id"],
+        name="First order",
+        condition="orders[0].amount > 10.0",
+        edition_id=edition["id"],
+    )
     preo.segments.recalculate(made["id"])
     failed = preo.segments.wait(made["id"], interval=0)
     assert failed["status"] == "failed" and "index out of bounds" in failed["error_message"]
@@ -97,7 +111,10 @@ def test_cel_context_and_validation(preo):
     assert preo.segments.cel_context()["products"] == []
     product = context["products"][0]["id"]
     assert preo.segments.validate_cel(f'has_purchased("{product}")', edition_id=edition) == {
-        "valid": True, "error": None, "errors": []}
+        "valid": True,
+        "error": None,
+        "errors": [],
+    }
     found = preo.segments.validate_cel("size(orders)")
     assert found["valid"] is False and "bool" in found["error"]
     assert preo.segments.validate_cel("user.email ==")["errors"][0]["column"] == 14

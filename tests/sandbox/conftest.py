@@ -45,9 +45,7 @@ def tiny_sandbox() -> Iterator[Sandbox]:
     """
     with running(seed=1, scale="tiny", check_contract=True) as sb:
         yield sb
-        assert not sb.violations, "replies broke the contract:\n" + "\n".join(
-            sb.violations
-        )
+        assert not sb.violations, "replies broke the contract:\n" + "\n".join(sb.violations)
 
 
 @pytest.fixture

@@ -16,9 +16,7 @@ SERVED_TAGS |= {"Consents", "Segments", "Campaigns"}
 def test_every_operation_of_the_served_groups_has_its_route() -> None:
     app = create_app(build(1, "tiny"), faults=Faults())
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    expected = {
-        op_id for op_id, op in contract.operations().items() if op.tag in SERVED_TAGS
-    }
+    expected = {op_id for op_id, op in contract.operations().items() if op.tag in SERVED_TAGS}
     served = {endpoint for endpoint in rules if endpoint in contract.operations()}
     assert served == expected
     # the first six groups, files, data imports, email messages, webhooks, consents, segments, campaigns

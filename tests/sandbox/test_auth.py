@@ -18,9 +18,7 @@ from .conftest import Api, RoleApi
         ("Bearer ", "Invalid token header. No credentials provided."),
     ],
 )
-def test_missing_or_bad_token_is_401_with_challenge(
-    sb: Sandbox, header: str | None, detail: str
-) -> None:
+def test_missing_or_bad_token_is_401_with_challenge(sb: Sandbox, header: str | None, detail: str) -> None:
     api = Api(sb.url, None)
     if header:
         api.session.headers["Authorization"] = header
@@ -50,9 +48,7 @@ def test_every_reply_has_a_request_id(sb: Sandbox, admin: Api) -> None:
         ("guest", {1: "guest"}),
     ],
 )
-def test_auth_me_lists_memberships(
-    sb: Sandbox, as_role: RoleApi, role: str, expected: dict[int, str]
-) -> None:
+def test_auth_me_lists_memberships(sb: Sandbox, as_role: RoleApi, role: str, expected: dict[int, str]) -> None:
     me = as_role(role).get("/v1/auth/me").json()
     roles = {o["id"]: o["role"] for o in me["organizations"]}
     assert roles == {sb.store.org_id(n): r for n, r in expected.items()}

@@ -14,8 +14,9 @@ HUGE = "1" + "0" * 400  # JSON allows it; as a float it is infinite
 
 def post_raw(api: Api, path: str, raw: str) -> requests.Response:
     """POST text as a JSON body, exactly as given."""
-    return api.session.post(api.base_url + path, data=raw.encode(), headers={"Content-Type": "application/json"},
-                            timeout=30)
+    return api.session.post(
+        api.base_url + path, data=raw.encode(), headers={"Content-Type": "application/json"}, timeout=30
+    )
 
 
 def refundable(sb: Sandbox) -> str:
@@ -45,16 +46,29 @@ def test_an_amount_no_money_can_be_is_400_on_amount(sb: Sandbox, admin: Api, num
 
 def test_a_nested_number_is_named_by_its_path(sb: Sandbox, admin: Api) -> None:
     edition = sb.store.edition(1, 2)["id"]
-    raw = (f'{{"edition_id": "{edition}", "service": "pos", "orders": [{{"order_id": "X", "customer_email": '
-           f'"a@example.com", "items": [{{"product_code": "Burger", "quantity": 1, "unit_price": 1e400}}]}}]}}')
+    raw = (
+        f'{{"edition_id": "{edition}", "service": "pos", "orders": [{{"order_id": "X", "customer_email": '
+        f'"a@example.com", "items": [{{"product_code": "Burger", "quantity": 1, "unit_price": 1e400}}]}}]}}'
+    )
     reply = post_raw(admin, "/v1/data-imports/import-external-orders", raw)
     assert (reply.status_code, reply.json()) == (
-        400, {"orders": ["orders[0].items[0].unit_price: A valid number is required."]})
+        400,
+        {"orders": ["orders[0].items[0].unit_price: A valid number is required."]},
+    )
 
 
 def test_a_quantity_the_sandbox_cannot_create_is_400(sb: Sandbox, admin: Api) -> None:
-    body = {"edition_id": sb.store.edition(1, 2)["id"], "service": "pos", "orders": [
-        {"order_id": "X", "customer_email": "a@example.com", "items": [{"product_code": "Burger", "quantity": 10**9}]}]}
+    body = {
+        "edition_id": sb.store.edition(1, 2)["id"],
+        "service": "pos",
+        "orders": [
+            {
+                "order_id": "X",
+                "customer_email": "a@example.com",
+                "items": [{"product_code": "Burger", "quantity": 10**9}],
+            }
+        ],
+    }
     reply = admin.post("/v1/data-imports/import-external-orders", body)
     assert (reply.status_code, reply.json()) == (400, {"orders": ["Order X: quantity must be at most 1000."]})
 
@@ -64,7 +78,9 @@ def test_json_nested_too_deep_is_400(sb: Sandbox, admin: Api, depth: int) -> Non
     raw = '{"reason": "other", "comment": ' + "[" * depth + "]" * depth + "}"
     reply = post_raw(admin, f"/v1/purchases/{refundable(sb)}/refund", raw)
     assert (reply.status_code, reply.json()) == (
-        400, {"non_field_errors": ["JSON parse error - the body nests deeper than 64 levels."]})
+        400,
+        {"non_field_errors": ["JSON parse error - the body nests deeper than 64 levels."]},
+    )
 
 
 def test_json_nested_within_the_limit_is_read(sb: Sandbox, admin: Api) -> None:

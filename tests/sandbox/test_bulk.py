@@ -45,8 +45,13 @@ def test_rush_orders_fill_the_festival_edition(monkeypatch: pytest.MonkeyPatch) 
 def test_an_orders_list_is_read_again_after_a_get_that_changes_state(sb: Sandbox, admin: Api) -> None:
     edition = sb.store.edition(1, 2)["id"]
     count = admin.get("/v1/orders", edition_id=edition).json()["count"]
-    body = {"edition_id": edition, "service": "pos", "orders": [
-        {"order_id": "P-1", "customer_email": "a@example.com", "items": [{"product_code": "Burger", "quantity": 1}]}]}
+    body = {
+        "edition_id": edition,
+        "service": "pos",
+        "orders": [
+            {"order_id": "P-1", "customer_email": "a@example.com", "items": [{"product_code": "Burger", "quantity": 1}]}
+        ],
+    }
     made = admin.post("/v1/data-imports/import-external-orders", body).json()
     assert admin.get("/v1/orders", edition_id=edition).json()["count"] == count  # importing: nothing yet
     assert admin.get(f"/v1/data-imports/{made['id']}").json()["stage"] == "completed"  # this GET imports
@@ -63,9 +68,7 @@ def test_a_change_made_directly_shows_after_touch(sb: Sandbox, admin: Api) -> No
     assert admin.get("/v1/orders", edition_id=edition, status="pending").json()["count"] == pending + 1
 
 
-def test_latency_is_waited_out_without_the_store_lock(
-    sb: Sandbox, admin: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_latency_is_waited_out_without_the_store_lock(sb: Sandbox, admin: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """Concurrent requests overlap their latency, as on a network, instead of queueing for the lock."""
     lock_free_while_waiting: list[bool] = []
 

@@ -32,8 +32,13 @@ def segment_of(sb: Sandbox, name: str) -> str:
 
 def create(api: Api, sb: Sandbox, channel: str = "email", **body: object) -> dict:
     """A draft campaign of organization 1 to the seeded newsletter segment (with content)."""
-    fields = {"organization_id": sb.store.org_id(1), "edition_id": sb.store.edition(1, 2)["id"],
-              "segment_id": segment_of(sb, "Newsletter subscribers"), "name": "Test", "channel": channel}
+    fields = {
+        "organization_id": sb.store.org_id(1),
+        "edition_id": sb.store.edition(1, 2)["id"],
+        "segment_id": segment_of(sb, "Newsletter subscribers"),
+        "name": "Test",
+        "channel": channel,
+    }
     if channel == "email":
         fields["email_message_id"] = message_of(sb)
     reply = api.post("/v1/campaigns", fields | body)
@@ -58,8 +63,13 @@ def test_links_must_belong_to_the_organization(sb: Sandbox, admin: Api, field: s
         "segment_id": segment_of(sb, "Harbour Jazz ticket buyers"),
         "email_message_id": message_of(sb, 2),
     }
-    body = {"organization_id": sb.store.org_id(1), "edition_id": sb.store.edition(1, 2)["id"],
-            "segment_id": segment_of(sb, "Newsletter subscribers"), "name": "x", "channel": "email"}
+    body = {
+        "organization_id": sb.store.org_id(1),
+        "edition_id": sb.store.edition(1, 2)["id"],
+        "segment_id": segment_of(sb, "Newsletter subscribers"),
+        "name": "x",
+        "channel": "email",
+    }
     body[field] = other[field]
     reply = admin.post("/v1/campaigns", body)
     assert reply.status_code == 400 and list(reply.json()) == [field]
@@ -82,9 +92,18 @@ def test_send_now_steps_with_counters_and_stats(sb: Sandbox, admin: Api) -> None
     assert sent["completed_at"] is not None and admin.get(path).json() == sent  # final
     stats = admin.get(path + "/stats").json()
     assert stats == {
-        "total_recipients": sent["total_recipients"], "sent": sent["sent_count"], "failed": 0,
-        "delivered": sent["sent_count"], "opened": 0, "clicked": 0, "bounced": 0, "unsubscribed": 0,
-        "delivery_rate": 1.0, "open_rate": 0.0, "click_rate": 0.0, "unsubscribe_rate": 0.0,
+        "total_recipients": sent["total_recipients"],
+        "sent": sent["sent_count"],
+        "failed": 0,
+        "delivered": sent["sent_count"],
+        "opened": 0,
+        "clicked": 0,
+        "bounced": 0,
+        "unsubscribed": 0,
+        "delivery_rate": 1.0,
+        "open_rate": 0.0,
+        "click_rate": 0.0,
+        "unsubscribe_rate": 0.0,
     }
     event = sb.store.data.emitted[-1]
     assert (event["event"], event["data"]["status"]) == ("campaign.sent", "sent")
@@ -138,11 +157,18 @@ def test_schedule_refusals_and_rescheduling(sb: Sandbox, admin: Api) -> None:
 
 @pytest.mark.parametrize(("channel", "field"), [("email", "email_message_id"), ("sms", "sms_body")])
 def test_content_is_needed_to_schedule_or_send(sb: Sandbox, admin: Api, channel: str, field: str) -> None:
-    body = {"organization_id": sb.store.org_id(1), "edition_id": sb.store.edition(1, 2)["id"],
-            "segment_id": segment_of(sb, "Newsletter subscribers"), "name": "Bare", "channel": channel}
+    body = {
+        "organization_id": sb.store.org_id(1),
+        "edition_id": sb.store.edition(1, 2)["id"],
+        "segment_id": segment_of(sb, "Newsletter subscribers"),
+        "name": "Bare",
+        "channel": channel,
+    }
     made = admin.post("/v1/campaigns", body).json()
-    for reply in (admin.post(f"/v1/campaigns/{made['id']}/send-now"),
-                  admin.post(f"/v1/campaigns/{made['id']}/schedule", {"scheduled_at": "2026-12-01T10:00:00"})):
+    for reply in (
+        admin.post(f"/v1/campaigns/{made['id']}/send-now"),
+        admin.post(f"/v1/campaigns/{made['id']}/schedule", {"scheduled_at": "2026-12-01T10:00:00"}),
+    ):
         assert reply.status_code == 400 and list(reply.json()) == [field]
 
 
@@ -156,9 +182,15 @@ def test_a_due_campaign_starts_on_its_next_retrieve(sb: Sandbox, admin: Api) -> 
 
 
 def test_a_failing_segment_fails_the_campaign(sb: Sandbox, admin: Api) -> None:
-    segment = admin.post("/v1/segments", {"organization_id": sb.store.org_id(1), "name": "Broken",
-                                          "condition": "orders[0].amount > 0.0",
-                                          "edition_id": sb.store.edition(1, 1)["id"]}).json()
+    segment = admin.post(
+        "/v1/segments",
+        {
+            "organization_id": sb.store.org_id(1),
+            "name": "Broken",
+            "condition": "orders[0].amount > 0.0",
+            "edition_id": sb.store.edition(1, 1)["id"],
+        },
+    ).json()
     made = create(admin, sb, segment_id=segment["id"])
     admin.post(f"/v1/campaigns/{made['id']}/send-now")
     failed = admin.get(f"/v1/campaigns/{made['id']}").json()
@@ -198,8 +230,11 @@ def test_update_delete_and_running_refusals(sb: Sandbox, admin: Api) -> None:
     changed = admin.patch(path, {"name": "Renamed", "channel": "email", "email_message_id": message_of(sb)}).json()
     assert (changed["name"], changed["channel"], changed["sms_body"]) == ("Renamed", "email", "Hello!")
     admin.post(path + "/send-now")
-    for reply in (delete(admin, path), admin.patch(path, {"name": "z"}),
-                  admin.post(path + "/schedule", {"scheduled_at": "2026-12-01T10:00:00"})):
+    for reply in (
+        delete(admin, path),
+        admin.patch(path, {"name": "z"}),
+        admin.post(path + "/schedule", {"scheduled_at": "2026-12-01T10:00:00"}),
+    ):
         assert reply.status_code == 409 and reply.json()["code"] == "invalid_state"
     sent_id = seeded(sb, "sent")
     assert delete(admin, f"/v1/campaigns/{sent_id}").status_code == 204
@@ -207,8 +242,9 @@ def test_update_delete_and_running_refusals(sb: Sandbox, admin: Api) -> None:
 
 
 def test_a_deleted_segment_cannot_be_sent_to(sb: Sandbox, admin: Api) -> None:
-    segment = admin.post("/v1/segments", {"organization_id": sb.store.org_id(1), "name": "Gone",
-                                          "condition": "true"}).json()
+    segment = admin.post(
+        "/v1/segments", {"organization_id": sb.store.org_id(1), "name": "Gone", "condition": "true"}
+    ).json()
     made = create(admin, sb, segment_id=segment["id"])
     assert delete(admin, f"/v1/segments/{segment['id']}").status_code == 204  # a draft campaign does not hold it
     reply = admin.post(f"/v1/campaigns/{made['id']}/send-now")

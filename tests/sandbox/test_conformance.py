@@ -27,10 +27,7 @@ def test_a_real_reply_conforms(refund: dict) -> None:
 
 def test_raw_bytes_are_parsed(sb: Sandbox, admin: Api) -> None:
     reply = admin.get(f"/v1/editions/{sb.store.edition()['id']}")
-    assert (
-        check("editions_retrieve", 200, reply.headers["Content-Type"], reply.content)
-        == []
-    )
+    assert check("editions_retrieve", 200, reply.headers["Content-Type"], reply.content) == []
 
 
 def test_a_missing_required_field_is_caught(refund: dict) -> None:
@@ -72,14 +69,9 @@ def test_undeclared_status_and_content_type_are_caught(refund: dict) -> None:
 
 
 def test_error_bodies_are_checked_too() -> None:
-    assert (
-        check("refunds_approve", 409, JSON, {"detail": "No.", "code": "invalid_state"})
-        == []
-    )
+    assert check("refunds_approve", 409, JSON, {"detail": "No.", "code": "invalid_state"}) == []
     assert check("refunds_approve", 409, JSON, {"code": "invalid_state"}) != []
-    assert (
-        check("editions_create", 400, JSON, {"name": ["This field is required."]}) == []
-    )
+    assert check("editions_create", 400, JSON, {"name": ["This field is required."]}) == []
     assert check("editions_create", 400, JSON, {"name": "required"}) != []
 
 
@@ -104,9 +96,7 @@ def test_the_installed_checker_records_broken_replies(
     )
     assert reply.status_code == 200
     assert len(checker.violations) == 1
-    assert checker.violations[0].startswith(
-        f"GET /v1/editions/{store.edition()['id']}: editions_retrieve 200"
-    )
+    assert checker.violations[0].startswith(f"GET /v1/editions/{store.edition()['id']}: editions_retrieve 200")
     assert "'slug' is a required property" in checker.violations[0]
     checker.clear()
     assert checker.violations == []

@@ -103,10 +103,15 @@ def test_delete_refused_while_a_segment_refers_to_it(sb: Sandbox, admin: Api) ->
     consent = org_consents(sb, 1)[1]
     granted = {c for c, ids in sb.store.data.consent_grants.items() if consent.id in ids}
     assert granted
-    segment = admin.post("/v1/segments", {
-        "organization_id": consent.organization_id, "name": "SMS fans", "condition": "true",
-        "consent_id": consent.id,
-    }).json()
+    segment = admin.post(
+        "/v1/segments",
+        {
+            "organization_id": consent.organization_id,
+            "name": "SMS fans",
+            "condition": "true",
+            "consent_id": consent.id,
+        },
+    ).json()
     refused = delete(admin, f"/v1/consents/{consent.id}")
     assert refused.status_code == 409 and refused.json()["code"] == "in_use"
     assert delete(admin, f"/v1/segments/{segment['id']}").status_code == 204

@@ -18,8 +18,14 @@ CSV = (
     "A-1;ann@example.com;Ann Berg;20 30 40 50;Burger;1;\n"
     "A-2;BOB@example.com;Bob Dahl;+4612345678;Tent spot;1;25.50\n"
 )
-MAPPING = {"Order": "order_id", "E-mail": "customer_email", "Name": "customer_full_name",
-           "Phone": "customer_phone", "Product": "product_code", "Price": "unit_price"}
+MAPPING = {
+    "Order": "order_id",
+    "E-mail": "customer_email",
+    "Name": "customer_full_name",
+    "Phone": "customer_phone",
+    "Product": "product_code",
+    "Price": "unit_price",
+}
 
 
 def b64(content: str | bytes) -> str:
@@ -33,8 +39,9 @@ def current_edition(sb: Sandbox) -> str:
 
 
 def create(api: Api, edition_id: str, content: str | bytes = CSV, name: str = "partner.csv") -> requests.Response:
-    return api.post("/v1/data-imports", {"edition_id": edition_id, "data_file_base64": b64(content),
-                                         "data_file_name": name})
+    return api.post(
+        "/v1/data-imports", {"edition_id": edition_id, "data_file_base64": b64(content), "data_file_name": name}
+    )
 
 
 def mapped(sb: Sandbox, api: Api, content: str | bytes = CSV) -> str:
@@ -91,12 +98,18 @@ def test_a_file_import_from_upload_to_orders(sb: Sandbox, admin: Api) -> None:
     body = {"mappings": [{"column": c, "target_field": t} for c, t in MAPPING.items()]}
     admin.patch(f"/v1/data-imports/{import_id}/column-mappings", body)
     assert admin.post(f"/v1/data-imports/{import_id}/process-column-mappings").json()["stage"] == (
-        "needs_product_mapping")
+        "needs_product_mapping"
+    )
     codes = admin.get(f"/v1/data-imports/{import_id}/product-mappings").json()["results"]
     assert [(c["product_code"], c["row_count"], c["product_id"] is None) for c in codes] == [
-        ("Day ticket", 1, False), ("Burger", 1, False), ("Tent spot", 1, True)]
-    admin.patch(f"/v1/data-imports/{import_id}/product-mappings",
-                {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]})
+        ("Day ticket", 1, False),
+        ("Burger", 1, False),
+        ("Tent spot", 1, True),
+    ]
+    admin.patch(
+        f"/v1/data-imports/{import_id}/product-mappings",
+        {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]},
+    )
     preview = admin.get(f"/v1/data-imports/{import_id}/preview-orders").json()
     assert (preview["total_orders"], preview["total_rows"]) == (2, 3)
     assert preview["orders"][0]["amount"] == 80 * 2 + 12.5  # Burger: the product's price
@@ -111,8 +124,10 @@ def test_imported_orders_join_the_sales(sb: Sandbox, admin: Api) -> None:
     content = CSV.replace("ann@example.com", known.email.upper())
     import_id = mapped(sb, admin, content)
     admin.post(f"/v1/data-imports/{import_id}/process-column-mappings")
-    admin.patch(f"/v1/data-imports/{import_id}/product-mappings",
-                {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]})
+    admin.patch(
+        f"/v1/data-imports/{import_id}/product-mappings",
+        {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]},
+    )
     admin.post(f"/v1/data-imports/{import_id}/start-import")
     admin.get(f"/v1/data-imports/{import_id}")
     orders = admin.get("/v1/orders", edition_id=current_edition(sb), type="imported").json()["results"]
@@ -140,8 +155,10 @@ def test_an_xlsx_file_is_read(sb: Sandbox, admin: Api) -> None:
     import_id = create(admin, current_edition(sb), out.getvalue(), "sales.xlsx").json()["id"]
     assert admin.get(f"/v1/data-imports/{import_id}").json()["row_count"] == 1
     columns = admin.get(f"/v1/data-imports/{import_id}/column-mappings").json()["results"]
-    assert [(c["target_field"], c["sample_values"]) for c in columns][2:] == [("quantity", ["2"]),
-                                                                              ("unit_price", ["12.5"])]
+    assert [(c["target_field"], c["sample_values"]) for c in columns][2:] == [
+        ("quantity", ["2"]),
+        ("unit_price", ["12.5"]),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -184,8 +201,12 @@ def test_column_mapping_rules(sb: Sandbox, admin: Api) -> None:
     path = f"/v1/data-imports/{import_id}"
     check = admin.post(f"{path}/validate-column-mappings").json()
     assert check["valid"] is False and len(check["errors"]) == 2  # e-mail and product code unmapped
-    twice = {"mappings": [{"column": "E-mail", "target_field": "customer_email"},
-                          {"column": "Name", "target_field": "customer_email"}]}
+    twice = {
+        "mappings": [
+            {"column": "E-mail", "target_field": "customer_email"},
+            {"column": "Name", "target_field": "customer_email"},
+        ]
+    }
     admin.patch(f"{path}/column-mappings", twice)
     assert any("mapped 2 times" in e for e in admin.post(f"{path}/validate-column-mappings").json()["errors"])
     refused = admin.post(f"{path}/process-column-mappings")
@@ -199,8 +220,10 @@ def test_column_mapping_rules(sb: Sandbox, admin: Api) -> None:
 
 def test_full_name_with_first_name_warns(sb: Sandbox, admin: Api) -> None:
     import_id = mapped(sb, admin)
-    admin.patch(f"/v1/data-imports/{import_id}/column-mappings",
-                {"mappings": [{"column": "Phone", "target_field": "customer_first_name"}]})
+    admin.patch(
+        f"/v1/data-imports/{import_id}/column-mappings",
+        {"mappings": [{"column": "Phone", "target_field": "customer_first_name"}]},
+    )
     check = admin.post(f"/v1/data-imports/{import_id}/validate-column-mappings").json()
     assert (check["valid"], len(check["warnings"])) == (True, 1)
 
@@ -219,8 +242,10 @@ def test_product_mapping_refusals(sb: Sandbox, admin: Api) -> None:
     unmapped = admin.post(f"{path}/start-import")
     assert (unmapped.status_code, list(unmapped.json())) == (400, ["product_mappings"])
     other_edition = next(p.id for p in sb.store.data.products.values() if p.edition_id != current_edition(sb))
-    for mapping in ({"product_code": "Tent spot", "product_id": other_edition},
-                    {"product_code": "Nope", "product_id": None}):
+    for mapping in (
+        {"product_code": "Tent spot", "product_id": other_edition},
+        {"product_code": "Nope", "product_id": None},
+    ):
         reply = admin.patch(f"{path}/product-mappings", {"mappings": [mapping]})
         assert (reply.status_code, list(reply.json())) == (400, ["mappings"])
 
@@ -237,8 +262,10 @@ def test_steps_outside_their_stage_are_409(sb: Sandbox, admin: Api, method: str,
 
 def test_no_column_step_before_the_file_is_read(sb: Sandbox, admin: Api) -> None:
     import_id = create(admin, current_edition(sb)).json()["id"]
-    for reply in (admin.get(f"/v1/data-imports/{import_id}/column-mappings"),
-                  admin.post(f"/v1/data-imports/{import_id}/validate-column-mappings")):
+    for reply in (
+        admin.get(f"/v1/data-imports/{import_id}/column-mappings"),
+        admin.post(f"/v1/data-imports/{import_id}/validate-column-mappings"),
+    ):
         assert (reply.status_code, reply.json()["code"]) == (409, "invalid_state")
 
 
@@ -254,19 +281,34 @@ def test_cancel_and_update_follow_the_stage(sb: Sandbox, admin: Api) -> None:
 
 
 def test_external_orders_import_and_refuse_duplicates(sb: Sandbox, admin: Api) -> None:
-    body = {"edition_id": current_edition(sb), "service": "ticketmaster", "orders": [
-        {"order_id": "TM-1", "customer_email": "cy@example.com", "customer_phone": "0045 11 22 33 44",
-         "created": "2026-08-30T12:00:00+02:00",
-         "items": [{"product_code": "Weekend pass", "quantity": 2, "unit_price": 200}]}]}
+    body = {
+        "edition_id": current_edition(sb),
+        "service": "ticketmaster",
+        "orders": [
+            {
+                "order_id": "TM-1",
+                "customer_email": "cy@example.com",
+                "customer_phone": "0045 11 22 33 44",
+                "created": "2026-08-30T12:00:00+02:00",
+                "items": [{"product_code": "Weekend pass", "quantity": 2, "unit_price": 200}],
+            }
+        ],
+    }
     made = admin.post("/v1/data-imports/import-external-orders", body)
     assert made.status_code == 201
     assert (made.json()["stage"], made.json()["name"], made.json()["data_file_name"]) == (
-        "importing", "ticketmaster import", None)
+        "importing",
+        "ticketmaster import",
+        None,
+    )
     done = admin.get(f"/v1/data-imports/{made.json()['id']}").json()
     assert (done["stage"], done["imported_order_count"]) == ("completed", 1)
     order = admin.get("/v1/orders", edition_id=body["edition_id"], order_number="TM-1").json()["results"][0]
     assert (order["amount"], order["created"], order["customer"]["phone_number"]) == (
-        400.0, "2026-08-30T10:00:00Z", "+4511223344")
+        400.0,
+        "2026-08-30T10:00:00Z",
+        "+4511223344",
+    )
     again = admin.post("/v1/data-imports/import-external-orders", body)
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_order")
     elsewhere = admin.post("/v1/data-imports/import-external-orders", body | {"service": "eventbrite"})
@@ -297,8 +339,13 @@ def test_bad_external_orders_are_400_on_orders(sb: Sandbox, admin: Api, orders: 
 
 
 def test_a_forced_failure_imports_nothing(sb: Sandbox, admin: Api) -> None:
-    body = {"edition_id": current_edition(sb), "service": "pos", "orders": [
-        {"order_id": "P-1", "customer_email": "a@example.com", "items": [{"product_code": "Burger", "quantity": 1}]}]}
+    body = {
+        "edition_id": current_edition(sb),
+        "service": "pos",
+        "orders": [
+            {"order_id": "P-1", "customer_email": "a@example.com", "items": [{"product_code": "Burger", "quantity": 1}]}
+        ],
+    }
     import_id = admin.post("/v1/data-imports/import-external-orders", body).json()["id"]
     admin.post("/_sandbox/faults", {"fail_import": [import_id]})
     failed = admin.get(f"/v1/data-imports/{import_id}").json()
@@ -310,8 +357,10 @@ def test_a_forced_failure_imports_nothing(sb: Sandbox, admin: Api) -> None:
 def test_the_same_file_twice_fails_the_second_import(sb: Sandbox, admin: Api) -> None:
     for _ in range(2):
         import_id = processed(sb, admin)
-        admin.patch(f"/v1/data-imports/{import_id}/product-mappings",
-                    {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]})
+        admin.patch(
+            f"/v1/data-imports/{import_id}/product-mappings",
+            {"mappings": [{"product_code": "Tent spot", "product_id": tent_product(sb)}]},
+        )
         admin.post(f"/v1/data-imports/{import_id}/start-import")
         last = admin.get(f"/v1/data-imports/{import_id}").json()
     assert last["stage"] == "failed" and "A-1, A-2" in last["error_message"]
@@ -319,8 +368,9 @@ def test_the_same_file_twice_fails_the_second_import(sb: Sandbox, admin: Api) ->
 
 def test_roles(sb: Sandbox, staff: Api, manager: Api, as_role: object) -> None:
     seeded = staff.get("/v1/data-imports").json()["results"]
-    assert seeded and {i["edition"]["id"] for i in seeded} <= {e.id for e in sb.store.data.editions.values()
-                                                              if e.organization_id == sb.store.org_id(1)}
+    assert seeded and {i["edition"]["id"] for i in seeded} <= {
+        e.id for e in sb.store.data.editions.values() if e.organization_id == sb.store.org_id(1)
+    }
     assert staff.post(f"/v1/data-imports/{seeded[0]['id']}/cancel").status_code == 403
     assert create(staff, current_edition(sb)).status_code == 403
     jazz = sb.store.edition(2, 1)["id"]

@@ -89,9 +89,7 @@ def test_create_in_an_organization_out_of_reach_is_400(sb: Sandbox, staff: Api) 
         ({"name": "X", "event_id": "evt_000000000000"}, "event_id"),
     ],
 )
-def test_create_validates_fields(
-    sb: Sandbox, admin: Api, fields: dict, field: str
-) -> None:
+def test_create_validates_fields(sb: Sandbox, admin: Api, fields: dict, field: str) -> None:
     reply = create(admin, sb, **fields)
     assert reply.status_code == 400
     assert list(reply.json()) == [field]
@@ -108,20 +106,14 @@ def test_missing_required_fields_are_named(admin: Api) -> None:
 
 def test_update_changes_fields_and_modified(sb: Sandbox, admin: Api) -> None:
     edition = sb.store.edition(org=1, n=2)
-    fee_rules = [
-        f
-        for f in sb.store.data.fee_rules.values()
-        if f.organization_id == edition["organization_id"]
-    ]
+    fee_rules = [f for f in sb.store.data.fee_rules.values() if f.organization_id == edition["organization_id"]]
     body = {
         "name": "2026 (main)",
         "slug": "nf-main",
         "fee_rule_id": fee_rules[1].id,
         "is_draft": True,
     }
-    reply = admin.patch(
-        f"/v1/editions/{edition['id']}", {**body, "organization_id": "ignored"}
-    )
+    reply = admin.patch(f"/v1/editions/{edition['id']}", {**body, "organization_id": "ignored"})
     assert reply.status_code == 200
     updated = reply.json()
     assert {k: updated[k] for k in body} == body
@@ -140,9 +132,7 @@ def test_update_changes_fields_and_modified(sb: Sandbox, admin: Api) -> None:
         ({"default_country_code": "+999"}, "default_country_code"),
     ],
 )
-def test_update_validates_fields(
-    sb: Sandbox, admin: Api, body: dict, field: str
-) -> None:
+def test_update_validates_fields(sb: Sandbox, admin: Api, body: dict, field: str) -> None:
     reply = admin.patch(f"/v1/editions/{sb.store.edition(org=1, n=2)['id']}", body)
     assert reply.status_code == 400
     assert list(reply.json()) == [field]
@@ -156,9 +146,7 @@ def test_links_must_be_the_organizations_own(sb: Sandbox, admin: Api) -> None:
     assert list(reply.json()) == ["merchant_account_id"]
 
 
-def test_duplicate_copies_configuration_without_dates(
-    sb: Sandbox, manager: Api
-) -> None:
+def test_duplicate_copies_configuration_without_dates(sb: Sandbox, manager: Api) -> None:
     source = manager.get(f"/v1/editions/{sb.store.edition(org=1, n=2)['id']}").json()
     reply = manager.post(f"/v1/editions/{source['id']}/duplicate")
     assert reply.status_code == 201
@@ -178,15 +166,11 @@ def test_duplicate_copies_configuration_without_dates(
         "event_id",
     )
     assert {k: copy[k] for k in kept} == {k: source[k] for k in kept}
-    again = manager.post(
-        f"/v1/editions/{source['id']}/duplicate", {"name": "Pop-up"}
-    ).json()
+    again = manager.post(f"/v1/editions/{source['id']}/duplicate", {"name": "Pop-up"}).json()
     assert (again["name"], again["slug"]) == ("Pop-up", "nordlys-festival-2026-copy-2")
 
 
-def test_duplicate_takes_dates_and_needs_manager(
-    sb: Sandbox, admin: Api, staff: Api
-) -> None:
+def test_duplicate_takes_dates_and_needs_manager(sb: Sandbox, admin: Api, staff: Api) -> None:
     source = sb.store.edition(org=1, n=1)
     dates = {"start_date": "2027-07-01T10:00:00Z", "end_date": "2027-07-05T22:00:00Z"}
     copy = admin.post(f"/v1/editions/{source['id']}/duplicate", dates).json()
@@ -197,21 +181,11 @@ def test_duplicate_takes_dates_and_needs_manager(
 def test_field_choices(sb: Sandbox, staff: Api) -> None:
     edition = sb.store.edition(org=1, n=2)
     choices = staff.get(f"/v1/editions/{edition['id']}/field-choices").json()
-    assert [c["value"] for c in choices["default_language"]] == list(
-        contract.enum("Language")
-    )
-    assert [c["value"] for c in choices["default_country_code"]] == list(
-        contract.enum("CountryCode")
-    )
+    assert [c["value"] for c in choices["default_language"]] == list(contract.enum("Language"))
+    assert [c["value"] for c in choices["default_country_code"]] == list(contract.enum("CountryCode"))
     assert {"value": "+45", "label": "Denmark (+45)"} in choices["default_country_code"]
-    assert {"value": "Europe/Copenhagen", "label": "Europe/Copenhagen"} in choices[
-        "timezone"
-    ]
-    fee_rules = {
-        f.id
-        for f in sb.store.data.fee_rules.values()
-        if f.organization_id == edition["organization_id"]
-    }
+    assert {"value": "Europe/Copenhagen", "label": "Europe/Copenhagen"} in choices["timezone"]
+    fee_rules = {f.id for f in sb.store.data.fee_rules.values() if f.organization_id == edition["organization_id"]}
     assert {c["value"] for c in choices["fee_rule_id"]} == fee_rules
     receipts = {c["value"] for c in choices["transaction_receipt_email_id"]}
     assert edition["transaction_receipt_email_id"] in receipts
@@ -225,15 +199,11 @@ def _statuses(report: dict) -> dict[str, str]:
 
 
 def test_healthcheck(sb: Sandbox, admin: Api) -> None:
-    healthy = admin.get(
-        f"/v1/editions/{sb.store.edition(org=1, n=2)['id']}/healthcheck"
-    ).json()
+    healthy = admin.get(f"/v1/editions/{sb.store.edition(org=1, n=2)['id']}/healthcheck").json()
     assert healthy["healthy"] is True
     assert set(_statuses(healthy).values()) == {"ok"}
     assert healthy["checked_at"] >= "2026-09-01T00:00:00Z"
-    warned = admin.get(
-        f"/v1/editions/{sb.store.edition(org=2)['id']}/healthcheck"
-    ).json()
+    warned = admin.get(f"/v1/editions/{sb.store.edition(org=2)['id']}/healthcheck").json()
     assert warned["healthy"] is True
     assert _statuses(warned)["has_refund_confirmation_email"] == "warning"
 

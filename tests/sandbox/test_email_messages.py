@@ -117,8 +117,16 @@ def test_create_makes_an_empty_template_or_edition_message(sb: Sandbox, manager:
     made = manager.post(BASE, {"organization_id": org, "title": "Welcome", "type": "other"})
     assert made.status_code == 201
     assert made.json() | {"id": "x", "created": "x", "modified": "x"} == {
-        "id": "x", "title": "Welcome", "subject": None, "type": "other", "created": "x", "modified": "x",
-        "scope": "template", "template": "modern", "organization_id": org, "edition_id": None,
+        "id": "x",
+        "title": "Welcome",
+        "subject": None,
+        "type": "other",
+        "created": "x",
+        "modified": "x",
+        "scope": "template",
+        "template": "modern",
+        "organization_id": org,
+        "edition_id": None,
     }
     edition = sb.store.edition(org=1, n=2)["id"]
     own = manager.post(BASE, {"organization_id": org, "title": "Late", "type": "reminder", "edition_id": edition})
@@ -222,7 +230,10 @@ def test_adopt_copies_a_platform_message_into_an_edition(sb: Sandbox, manager: A
     assert reply.status_code == 201
     copy = reply.json()
     assert (copy["scope"], copy["edition_id"], copy["organization_id"]) == (
-        "edition", edition["id"], edition["organization_id"])
+        "edition",
+        edition["id"],
+        edition["organization_id"],
+    )
     assert (copy["title"], copy["type"], copy["subject"]) == (source["title"], source["type"], source["subject"])
     strip = [{k: v for k, v in b.items() if k != "id"} for b in copy["content_blocks"]]
     assert strip == [{k: v for k, v in b.items() if k != "id"} for b in source["content_blocks"]]
@@ -246,7 +257,10 @@ def test_duplicate_copies_in_the_same_scope(sb: Sandbox, admin: Api) -> None:
     assert reply.status_code == 201
     copy = reply.json()
     assert (copy["title"], copy["scope"], copy["organization_id"]) == (
-        f"{source['title']} (copy)", "template", source["organization_id"])
+        f"{source['title']} (copy)",
+        "template",
+        source["organization_id"],
+    )
     assert len(copy["content_blocks"]) == len(source["content_blocks"])
     named = admin.post(f"{BASE}/{source['id']}/duplicate", {"title": "Winter news"}).json()
     assert named["title"] == "Winter news"
@@ -279,10 +293,13 @@ def test_preview_fills_sample_data_in_the_editions_language(sb: Sandbox, staff: 
 
 def test_preview_context_overrides_and_is_escaped_and_unknown_names_stay(sb: Sandbox, staff: Api) -> None:
     message_id = receipt_of(sb)
-    staff_ok = staff.post(f"{BASE}/{message_id}/preview", {
-        "language": "en",
-        "context": {"user": {"first_name": "<script>x</script>"}, "order.order_number": "A&B-7"},
-    })
+    staff_ok = staff.post(
+        f"{BASE}/{message_id}/preview",
+        {
+            "language": "en",
+            "context": {"user": {"first_name": "<script>x</script>"}, "order.order_number": "A&B-7"},
+        },
+    )
     shown = staff_ok.json()
     assert shown["language"] == "en"
     assert "Thank you for your order, &lt;script&gt;x&lt;/script&gt;!" in shown["html"]

@@ -15,9 +15,7 @@ def test_fail_next_answers_before_the_api(sb: Sandbox, admin: Api) -> None:
     sb.faults.fail_next("GET", "/v1/editions", 503)
     failed = admin.get("/v1/editions")
     assert failed.status_code == 503
-    assert failed.json() == {
-        "detail": "Service temporarily unavailable, try again later."
-    }
+    assert failed.json() == {"detail": "Service temporarily unavailable, try again later."}
     assert "X-Request-ID" in failed.headers
     assert admin.get("/v1/editions").status_code == 200
 
@@ -30,9 +28,7 @@ def test_throttling_with_retry_after(sb: Sandbox, admin: Api) -> None:
     assert replies[0].json()["detail"].startswith("Request was throttled")
 
 
-def test_faults_match_method_and_prefix_and_come_before_auth(
-    sb: Sandbox, admin: Api
-) -> None:
+def test_faults_match_method_and_prefix_and_come_before_auth(sb: Sandbox, admin: Api) -> None:
     sb.faults.fail_next("POST", "/v1/refunds", 502, body={"error": "upstream"})
     assert admin.get("/v1/refunds").status_code == 200
     assert admin.get("/v1/editions").status_code == 200
@@ -75,9 +71,7 @@ def test_control_endpoint_switches_faults(sb: Sandbox, admin: Api) -> None:
     state = admin.post("/_sandbox/faults", spec).json()
     assert state["fail_payout"] == ["rfr_000000000000"]
     assert [r["status"] for r in state["fail_next"]] == [504]
-    assert (
-        admin.get("/v1/orders", organization_id=sb.store.org_id(1)).status_code == 504
-    )
+    assert admin.get("/v1/orders", organization_id=sb.store.org_id(1)).status_code == 504
     assert admin.get("/_sandbox/faults").json()["fail_next"] == []
     assert sb.faults.payout_fails("rfr_000000000000")
 
@@ -88,12 +82,8 @@ def test_control_endpoint_forces_a_payout_failure(sb: Sandbox, admin: Api) -> No
     assert admin.get(f"/v1/refunds/{waiting}").json()["status"] == "failed"
 
 
-@pytest.mark.parametrize(
-    ("role", "status"), [(None, 401), ("manager", 403), ("staff", 403), ("guest", 403)]
-)
-def test_control_endpoints_need_the_admin_token(
-    as_role: RoleApi, role: str | None, status: int
-) -> None:
+@pytest.mark.parametrize(("role", "status"), [(None, 401), ("manager", 403), ("staff", 403), ("guest", 403)])
+def test_control_endpoints_need_the_admin_token(as_role: RoleApi, role: str | None, status: int) -> None:
     api = as_role(role)
     assert api.post("/_sandbox/reset").status_code == status
     assert api.get("/_sandbox/faults").status_code == status
@@ -101,18 +91,13 @@ def test_control_endpoints_need_the_admin_token(
 
 def test_bad_control_bodies_are_400(admin: Api) -> None:
     assert admin.post("/_sandbox/faults", [1]).status_code == 400
-    assert (
-        admin.post("/_sandbox/faults", {"fail_next": [{"status": 503}]}).status_code
-        == 400
-    )
+    assert admin.post("/_sandbox/faults", {"fail_next": [{"status": 503}]}).status_code == 400
     assert admin.post("/_sandbox/faults", {"latency": "slow"}).status_code == 400
 
 
 def test_reset_endpoint_restores_the_seed(sb: Sandbox, admin: Api) -> None:
     org = sb.store.org_id(1)
-    created = admin.post(
-        "/v1/editions", {"organization_id": org, "name": "Temp"}
-    ).json()
+    created = admin.post("/v1/editions", {"organization_id": org, "name": "Temp"}).json()
     sb.faults.latency(0.01)
     reply = admin.post("/_sandbox/reset")
     assert reply.status_code == 200

@@ -40,14 +40,25 @@ def test_unreadable_files_say_why(name: str, content: bytes) -> None:
 
 def test_headers_suggest_their_column_type() -> None:
     found = import_rules.suggest(["Customer Email", "product-code", "QTY", "Quantity", "quantity", "Notes"])
-    assert found == {"Customer Email": "customer_email", "product-code": "product_code", "QTY": None,
-                     "Quantity": "quantity", "quantity": None, "Notes": None}
+    assert found == {
+        "Customer Email": "customer_email",
+        "product-code": "product_code",
+        "QTY": None,
+        "Quantity": "quantity",
+        "quantity": None,
+        "Notes": None,
+    }
 
 
 @pytest.mark.parametrize(
     ("phone", "prefix", "expected"),
-    [("20 30 40 50", "+45", "+4520304050"), ("0612345678", "+31", "+31612345678"),
-     ("0046 70 123", "+45", "+4670123"), ("+44 20 1234", "+45", "+44201234"), ("", "+45", None)],
+    [
+        ("20 30 40 50", "+45", "+4520304050"),
+        ("0612345678", "+31", "+31612345678"),
+        ("0046 70 123", "+45", "+4670123"),
+        ("+44 20 1234", "+45", "+44201234"),
+        ("", "+45", None),
+    ],
 )
 def test_phone_numbers_get_the_default_prefix(phone: str, prefix: str, expected: str | None) -> None:
     assert import_rules.normalise_phone(phone, prefix) == expected

@@ -81,19 +81,14 @@ def test_bad_paging_values_are_400(admin: Api, params: dict, field: str) -> None
 
 def test_default_ordering_is_newest_first(sb: Sandbox, admin: Api) -> None:
     org = sb.store.org_id(1)
-    created = [
-        o["created"]
-        for o in admin.get("/v1/orders", organization_id=org).json()["results"]
-    ]
+    created = [o["created"] for o in admin.get("/v1/orders", organization_id=org).json()["results"]]
     assert created == sorted(created, reverse=True)
 
 
 @pytest.mark.parametrize("ordering", ["amount", "-amount", "order_number", "-status"])
 def test_orders_ordering(sb: Sandbox, admin: Api, ordering: str) -> None:
     org = sb.store.org_id(1)
-    rows = admin.get("/v1/orders", organization_id=org, ordering=ordering).json()[
-        "results"
-    ]
+    rows = admin.get("/v1/orders", organization_id=org, ordering=ordering).json()["results"]
     key = ordering.lstrip("-")
     values = [r[key] for r in rows]
     assert values == sorted(values, reverse=ordering.startswith("-"))
@@ -126,9 +121,7 @@ def test_unknown_ordering_is_400(admin: Api) -> None:
         ("/v1/refunds", {"scope": "everything"}, "scope"),
     ],
 )
-def test_bad_filter_values_are_400_on_that_param(
-    sb: Sandbox, admin: Api, path: str, params: dict, field: str
-) -> None:
+def test_bad_filter_values_are_400_on_that_param(sb: Sandbox, admin: Api, path: str, params: dict, field: str) -> None:
     reply = admin.get(path, organization_id=sb.store.org_id(1), **params)
     assert reply.status_code == 400
     assert list(reply.json()) == [field]
@@ -147,9 +140,7 @@ def test_unknown_params_are_ignored(sb: Sandbox, admin: Api) -> None:
 
 def test_status_and_type_filters(sb: Sandbox, admin: Api) -> None:
     org = sb.store.org_id(1)
-    rows = admin.get(
-        "/v1/orders", organization_id=org, status="completed", type="online"
-    )
+    rows = admin.get("/v1/orders", organization_id=org, status="completed", type="online")
     results = rows.json()["results"]
     assert results
     assert {(r["status"], r["type"]) for r in results} == {("completed", "online")}
@@ -173,9 +164,7 @@ def test_text_filters_are_case_insensitive_substrings(sb: Sandbox, admin: Api) -
     order = sb.store.orders(edition_id=sb.store.edition(org=1, n=2)["id"])[0]
     buyer = order["customer"]
     needle = buyer["email"].split("@")[0][2:].upper()
-    rows = admin.get(
-        "/v1/orders", customer_id=buyer["api_id"], customer_email=needle
-    ).json()
+    rows = admin.get("/v1/orders", customer_id=buyer["api_id"], customer_email=needle).json()
     assert order["id"] in {r["id"] for r in rows["results"]}
     by_number = admin.get(
         "/v1/orders",
@@ -193,9 +182,7 @@ def test_editions_flags_and_status(sb: Sandbox, admin: Api) -> None:
     assert admin.get("/v1/editions", is_draft="false").json()["count"] == 3
 
 
-def test_inaccessible_organization_filter_narrows_to_nothing(
-    sb: Sandbox, staff: Api
-) -> None:
+def test_inaccessible_organization_filter_narrows_to_nothing(sb: Sandbox, staff: Api) -> None:
     other = sb.store.org_id(2)
     assert staff.get("/v1/editions", organization_id=other).json()["count"] == 0
     assert staff.get("/v1/orders", organization_id=other).json()["count"] == 0

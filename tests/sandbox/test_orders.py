@@ -11,9 +11,7 @@ from .conftest import Api
 
 def test_order_detail_has_full_purchases_and_payment(sb: Sandbox, staff: Api) -> None:
     order = next(
-        o
-        for o in sb.store.data.orders.values()
-        if len(o.purchase_ids) > 1 and o.organization_id == sb.store.org_id(1)
+        o for o in sb.store.data.orders.values() if len(o.purchase_ids) > 1 and o.organization_id == sb.store.org_id(1)
     )
     detail = staff.get(f"/v1/orders/{order.id}").json()
     assert detail["id"] == order.id
@@ -22,18 +20,14 @@ def test_order_detail_has_full_purchases_and_payment(sb: Sandbox, staff: Api) ->
     assert detail["transaction"]["amount"] == pytest.approx(totals)
     assert detail["amount"] == detail["transaction"]["amount"]
     fees = sum(p["fee"] for p in detail["purchases"])
-    assert detail["transaction"]["service_fee"] + detail["transaction"][
-        "handling_fee"
-    ] == pytest.approx(fees)
+    assert detail["transaction"]["service_fee"] + detail["transaction"]["handling_fee"] == pytest.approx(fees)
     for purchase in detail["purchases"]:
         assert purchase["order_id"] == order.id
         assert set(purchase["metadata"]) == {"product_type", "pickup_point"}
         assert purchase == staff.get(f"/v1/purchases/{purchase['api_id']}").json()
 
 
-def test_orders_outside_the_callers_organizations_are_404(
-    sb: Sandbox, staff: Api, guest: Api
-) -> None:
+def test_orders_outside_the_callers_organizations_are_404(sb: Sandbox, staff: Api, guest: Api) -> None:
     foreign = sb.store.find_purchase(org=2)
     assert staff.get(f"/v1/orders/{foreign['order_id']}").status_code == 404
     assert staff.get(f"/v1/purchases/{foreign['api_id']}").status_code == 404

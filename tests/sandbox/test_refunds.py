@@ -65,9 +65,7 @@ def money(value: Decimal) -> float:
         ("other", "purchase_custom", None),
     ],
 )
-def test_default_scope_and_amount_by_reason(
-    sb: Sandbox, admin: Api, reason: str, scope: str, part: str | None
-) -> None:
+def test_default_scope_and_amount_by_reason(sb: Sandbox, admin: Api, reason: str, scope: str, part: str | None) -> None:
     purchase = deposit_purchase(sb)
     body = {"reason": reason}
     if part is None:
@@ -96,9 +94,7 @@ def test_explicit_scope_overrides_the_reason(sb: Sandbox, admin: Api) -> None:
 def test_transaction_full_refunds_what_is_available(sb: Sandbox, admin: Api) -> None:
     first, *_ = multi_item_order(sb)
     payment = sb.store.data.transactions[first.transaction_id]
-    reply = file(
-        admin, first.id, reason="event_cancelled", scope="transaction_full"
-    ).json()
+    reply = file(admin, first.id, reason="event_cancelled", scope="transaction_full").json()
     assert reply["amount"] == money(payment.available_refund_amount)
     assert reply["transaction"]["id"] == payment.id
 
@@ -139,13 +135,9 @@ def test_custom_amounts_at_the_bounds_are_accepted(sb: Sandbox, admin: Api) -> N
     assert (low.status_code, low.json()["amount"]) == (201, 0.01)
 
 
-def test_transaction_custom_is_capped_by_the_transaction(
-    sb: Sandbox, admin: Api
-) -> None:
+def test_transaction_custom_is_capped_by_the_transaction(sb: Sandbox, admin: Api) -> None:
     first, *_ = multi_item_order(sb)
-    available = money(
-        sb.store.data.transactions[first.transaction_id].available_refund_amount
-    )
+    available = money(sb.store.data.transactions[first.transaction_id].available_refund_amount)
     too_much = file(
         admin,
         first.id,
@@ -156,9 +148,7 @@ def test_transaction_custom_is_capped_by_the_transaction(
     assert too_much.status_code == 400
     assert list(too_much.json()) == ["amount"]
     # More than this purchase's own total is fine: the scope is the transaction.
-    reply = file(
-        admin, first.id, reason="other", scope="transaction_custom", amount=available
-    )
+    reply = file(admin, first.id, reason="other", scope="transaction_custom", amount=available)
     assert (reply.status_code, reply.json()["amount"]) == (201, available)
 
 
@@ -179,9 +169,7 @@ def test_seeded_open_requests_block_new_ones(sb: Sandbox, admin: Api) -> None:
 
 
 @pytest.mark.parametrize("status", ["pending", "cancelled"])
-def test_unpaid_purchases_have_nothing_to_refund(
-    sb: Sandbox, admin: Api, status: str
-) -> None:
+def test_unpaid_purchases_have_nothing_to_refund(sb: Sandbox, admin: Api, status: str) -> None:
     purchase = find(sb, status=status)
     reply = file(admin, purchase.id, reason="customer_request")
     assert reply.status_code == 409
@@ -208,9 +196,7 @@ def test_pickup_point_must_belong_to_the_edition(sb: Sandbox, admin: Api) -> Non
         reply = file(admin, purchase.id, reason="deposit_reclaim", pickup_point_id=bad)
         assert reply.status_code == 400
         assert list(reply.json()) == ["pickup_point_id"]
-    good = file(
-        admin, purchase.id, reason="deposit_reclaim", pickup_point_id=own.id
-    ).json()
+    good = file(admin, purchase.id, reason="deposit_reclaim", pickup_point_id=own.id).json()
     assert good["pickup_point"] == {
         "api_id": own.id,
         "name": own.name,
@@ -228,9 +214,7 @@ def test_pickup_point_must_belong_to_the_edition(sb: Sandbox, admin: Api) -> Non
         ({"reason": "other", "comment": None}, "comment"),
     ],
 )
-def test_invalid_bodies_are_400(
-    sb: Sandbox, admin: Api, body: dict, field: str
-) -> None:
+def test_invalid_bodies_are_400(sb: Sandbox, admin: Api, body: dict, field: str) -> None:
     reply = file(admin, deposit_purchase(sb).id, **body)
     assert reply.status_code == 400
     assert field in reply.json()
@@ -239,35 +223,25 @@ def test_invalid_bodies_are_400(
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]"])
 def test_non_object_bodies_are_400(sb: Sandbox, admin: Api, raw: bytes) -> None:
     url = f"{admin.base_url}/v1/purchases/{deposit_purchase(sb).id}/refund"
-    reply = admin.session.post(
-        url, data=raw, headers={"Content-Type": "application/json"}
-    )
+    reply = admin.session.post(url, data=raw, headers={"Content-Type": "application/json"})
     assert reply.status_code == 400
     assert list(reply.json()) == ["non_field_errors"]
 
 
-def test_refunds_create_names_the_purchase(
-    sb: Sandbox, admin: Api, staff: Api, guest: Api
-) -> None:
+def test_refunds_create_names_the_purchase(sb: Sandbox, admin: Api, staff: Api, guest: Api) -> None:
     purchase = deposit_purchase(sb)
-    created = admin.post(
-        "/v1/refunds", {"purchase_id": purchase.id, "reason": "deposit_reclaim"}
-    )
+    created = admin.post("/v1/refunds", {"purchase_id": purchase.id, "reason": "deposit_reclaim"})
     assert created.status_code == 201
     assert created.json()["amount"] == money(purchase.deposit)
     foreign = find(sb, org=2, refundable=True)
     for api, purchase_id in ((admin, "pur_000000000000"), (staff, foreign.id)):
-        reply = api.post(
-            "/v1/refunds", {"purchase_id": purchase_id, "reason": "other", "amount": 1}
-        )
+        reply = api.post("/v1/refunds", {"purchase_id": purchase_id, "reason": "other", "amount": 1})
         assert reply.status_code == 400
         assert list(reply.json()) == ["purchase_id"]
     other = find(sb, org=1, refundable=True, product_type="ticket")
     body = {"purchase_id": other.id, "reason": "event_cancelled"}
     assert guest.post("/v1/refunds", body).status_code == 403
-    assert admin.post("/v1/refunds", {"reason": "other"}).json() == {
-        "purchase_id": ["This field is required."]
-    }
+    assert admin.post("/v1/refunds", {"reason": "other"}).json() == {"purchase_id": ["This field is required."]}
 
 
 def test_staff_may_file_but_not_decide(sb: Sandbox, staff: Api, admin: Api) -> None:
@@ -278,15 +252,11 @@ def test_staff_may_file_but_not_decide(sb: Sandbox, staff: Api, admin: Api) -> N
     assert (request["can_approve"], request["can_reject"]) == (False, False)
     assert staff.post(f"/v1/refunds/{request['id']}/approve").status_code == 403
     assert staff.post(f"/v1/refunds/{request['id']}/reject").status_code == 403
-    seen_by_admin = admin.get(
-        "/v1/refunds", purchase_id=request["purchase"]["api_id"]
-    ).json()
+    seen_by_admin = admin.get("/v1/refunds", purchase_id=request["purchase"]["api_id"]).json()
     assert seen_by_admin["results"][0]["can_approve"] is True
 
 
-def test_manager_decides_only_where_it_is_manager(
-    sb: Sandbox, admin: Api, manager: Api
-) -> None:
+def test_manager_decides_only_where_it_is_manager(sb: Sandbox, admin: Api, manager: Api) -> None:
     purchase = find(sb, org=2, refundable=True)
     request = file(admin, purchase.id, reason="event_cancelled").json()
     seen = manager.get("/v1/refunds", purchase_id=purchase.id).json()["results"][0]
@@ -298,10 +268,7 @@ def test_manager_decides_only_where_it_is_manager(
 
 
 def test_guest_cannot_file(sb: Sandbox, guest: Api) -> None:
-    assert (
-        file(guest, deposit_purchase(sb).id, reason="deposit_reclaim").status_code
-        == 403
-    )
+    assert file(guest, deposit_purchase(sb).id, reason="deposit_reclaim").status_code == 403
     foreign = find(sb, org=2, refundable=True)
     assert file(guest, foreign.id, reason="event_cancelled").status_code == 404
 
@@ -318,12 +285,8 @@ def test_payout_moves_the_money(sb: Sandbox, admin: Api) -> None:
     assert done["service_response"]["status"] == "succeeded"
     assert done["service_response"]["reference"].startswith("sim_")
     deposit = money(purchase.deposit)
-    assert done["transaction"]["refunded_amount"] == pytest.approx(
-        refunded_before + deposit
-    )
-    assert done["transaction"]["available_refund_amount"] == pytest.approx(
-        available_before - deposit
-    )
+    assert done["transaction"]["refunded_amount"] == pytest.approx(refunded_before + deposit)
+    assert done["transaction"]["available_refund_amount"] == pytest.approx(available_before - deposit)
     after = admin.get(f"/v1/purchases/{purchase.id}").json()
     assert (after["status"], after["refunded_amount"]) == (
         "partially_refunded",
@@ -351,9 +314,7 @@ def test_lists_never_advance_a_payout(sb: Sandbox, admin: Api) -> None:
     request = file(admin, deposit_purchase(sb).id, reason="deposit_reclaim").json()
     admin.post(f"/v1/refunds/{request['id']}/approve")
     for _ in range(3):
-        rows = admin.get(
-            "/v1/refunds", purchase_id=request["purchase"]["api_id"]
-        ).json()
+        rows = admin.get("/v1/refunds", purchase_id=request["purchase"]["api_id"]).json()
         assert rows["results"][0]["status"] == "ready"
 
 
@@ -369,13 +330,9 @@ def test_decisions_need_status_requested(sb: Sandbox, admin: Api) -> None:
 
 
 def test_reject_replaces_the_comment_when_given(sb: Sandbox, admin: Api) -> None:
-    request = file(
-        admin, deposit_purchase(sb).id, reason="deposit_reclaim", comment="At the bar"
-    ).json()
+    request = file(admin, deposit_purchase(sb).id, reason="deposit_reclaim", comment="At the bar").json()
     assert request["comment"] == "At the bar"
-    rejected = admin.post(
-        f"/v1/refunds/{request['id']}/reject", {"comment": "Cup was not returned"}
-    )
+    rejected = admin.post(f"/v1/refunds/{request['id']}/reject", {"comment": "Cup was not returned"})
     body = rejected.json()
     assert (body["status"], body["comment"]) == ("rejected", "Cup was not returned")
     assert (body["can_approve"], body["can_reject"]) == (False, False)
@@ -386,17 +343,13 @@ def test_reject_replaces_the_comment_when_given(sb: Sandbox, admin: Api) -> None
 
 def test_approve_when_the_money_is_gone_gives_invalid(sb: Sandbox, admin: Api) -> None:
     first, second, *_ = multi_item_order(sb)
-    whole = file(
-        admin, first.id, reason="event_cancelled", scope="transaction_full"
-    ).json()
+    whole = file(admin, first.id, reason="event_cancelled", scope="transaction_full").json()
     late = file(admin, second.id, reason="duplicate_purchase").json()
     assert process(admin, whole["id"])["transaction"]["available_refund_amount"] == 0
     reply = admin.post(f"/v1/refunds/{late['id']}/approve")
     assert reply.status_code == 200
     assert reply.json()["status"] == "invalid"
-    items = [
-        admin.get(f"/v1/purchases/{p.id}").json()["status"] for p in (first, second)
-    ]
+    items = [admin.get(f"/v1/purchases/{p.id}").json()["status"] for p in (first, second)]
     assert items == ["refunded", "refunded"]
 
 

@@ -56,18 +56,10 @@ def test_transactions_add_up(small: Store) -> None:
     for order in tables.orders.values():
         payment = tables.transactions[order.transaction_id]
         items = [tables.purchases[p] for p in order.purchase_ids]
-        assert (
-            payment.amount
-            == sum(p.price + p.deposit + p.fee for p in items)
-            == order.amount
-        )
+        assert payment.amount == sum(p.price + p.deposit + p.fee for p in items) == order.amount
         assert payment.service_fee + payment.handling_fee == sum(p.fee for p in items)
         assert payment.refunded_amount == processed[payment.id]
-        assert (
-            payment.available_refund_amount
-            == payment.amount - payment.refunded_amount
-            >= 0
-        )
+        assert payment.available_refund_amount == payment.amount - payment.refunded_amount >= 0
         assert payment.type == order.type
         assert all(p.transaction_id == payment.id for p in items)
 
@@ -104,9 +96,7 @@ def test_deposits_by_product_type(small: Store) -> None:
 
 
 def test_open_requests_are_one_per_purchase(small: Store) -> None:
-    open_ones = [
-        r for r in small.data.refunds.values() if r.status in OPEN_REFUND_STATES
-    ]
+    open_ones = [r for r in small.data.refunds.values() if r.status in OPEN_REFUND_STATES]
     assert len({r.purchase_id for r in open_ones}) == len(open_ones)
     for request in open_ones:
         assert small.has_open_refund(request.purchase_id)
@@ -168,17 +158,10 @@ def test_seeding_small_is_fast() -> None:
 
 
 def test_lookups_find_interesting_objects(small: Store) -> None:
-    cup = small.find_purchase(
-        org=1, product_type="drink", has_deposit=True, refundable=True
-    )
+    cup = small.find_purchase(org=1, product_type="drink", has_deposit=True, refundable=True)
     assert cup["deposit"] > 0 and cup["status"] == "paid"
     assert small.is_refundable(cup["api_id"])
-    assert (
-        cup
-        == small.purchases(
-            org=1, product_type="drink", has_deposit=True, refundable=True
-        )[0]
-    )
+    assert cup == small.purchases(org=1, product_type="drink", has_deposit=True, refundable=True)[0]
     pair = small.find_purchase(multi_item=True, order_status="completed")
     assert len(small.data.orders[pair["order_id"]].purchase_ids) > 1
     assert small.first_edition()["name"] == "2025"

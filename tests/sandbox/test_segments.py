@@ -36,9 +36,12 @@ def buyers(sb: Sandbox, org: int = 1) -> list[Customer]:
 def bought(sb: Sandbox, customer: Customer, org: int = 1, edition_id: str | None = None) -> list[Purchase]:
     org_id = sb.store.org_id(org)
     return [
-        p for p in sb.store.data.purchases.values()
-        if p.customer_id == customer.id and p.status in BOUGHT
-        and sb.store.org_of_edition(p.edition_id) == org_id and edition_id in (None, p.edition_id)
+        p
+        for p in sb.store.data.purchases.values()
+        if p.customer_id == customer.id
+        and p.status in BOUGHT
+        and sb.store.org_of_edition(p.edition_id) == org_id
+        and edition_id in (None, p.edition_id)
     ]
 
 
@@ -48,8 +51,16 @@ def reachable(sb: Sandbox, customer: Customer) -> bool:
 
 def calculated(api: Api, sb: Sandbox, condition: str, **body: object) -> dict:
     """Create a segment of organization 1 and run its calculation to the end."""
-    made = api.post("/v1/segments", {"organization_id": sb.store.org_id(1), "name": "Test", "condition": condition,
-                                     "communication_type": "transactional", **body})
+    made = api.post(
+        "/v1/segments",
+        {
+            "organization_id": sb.store.org_id(1),
+            "name": "Test",
+            "condition": condition,
+            "communication_type": "transactional",
+            **body,
+        },
+    )
     assert made.status_code == 201, made.json()
     segment_id = made.json()["id"]
     assert api.post(f"/v1/segments/{segment_id}/recalculate").json()["status"] == "pending"
@@ -61,24 +72,27 @@ def test_create_is_a_draft_with_defaults(sb: Sandbox, admin: Api) -> None:
     reply = admin.post("/v1/segments", {"organization_id": sb.store.org_id(1), "name": "All", "condition": "true"})
     assert reply.status_code == 201
     made = reply.json()
-    assert (made["status"], made["communication_type"], made["communication_channel"]) == (
-        "draft", "marketing", "any")
+    assert (made["status"], made["communication_type"], made["communication_channel"]) == ("draft", "marketing", "any")
     assert made["user_count"] is None and made["last_calculated"] is None and made["id"].startswith("seg_")
 
 
 def test_calculation_steps_and_the_acceptance_rule(sb: Sandbox, admin: Api) -> None:
     edition = sb.store.edition(1, 2)["id"]
     condition = 'has_product_type("drink") && total_spent() > 50.0'
-    made = admin.post("/v1/segments", {"organization_id": sb.store.org_id(1), "name": "Drinks", "condition": condition,
-                                       "edition_id": edition}).json()
+    made = admin.post(
+        "/v1/segments",
+        {"organization_id": sb.store.org_id(1), "name": "Drinks", "condition": condition, "edition_id": edition},
+    ).json()
     admin.post(f"/v1/segments/{made['id']}/recalculate")
     assert admin.get("/v1/segments", status="pending").json()["count"] == 1  # lists never advance
     steps = [admin.get(f"/v1/segments/{made['id']}").json() for _ in range(3)]
     assert [s["status"] for s in steps] == ["processing", "completed", "completed"]
     expected = [
-        c.id for c in buyers(sb)
+        c.id
+        for c in buyers(sb)
         if any(sb.store.product_type(p) == "drink" for p in bought(sb, c, edition_id=edition))
-        and sum(p.price for p in bought(sb, c, edition_id=edition)) > Decimal(50) and reachable(sb, c)
+        and sum(p.price for p in bought(sb, c, edition_id=edition)) > Decimal(50)
+        and reachable(sb, c)
     ]
     done = steps[1]
     assert expected and done["user_count"] == len(expected)
@@ -98,8 +112,9 @@ def test_export_is_csv_with_its_header_and_filename(sb: Sandbox, admin: Api) -> 
     assert lines[0] == "user_id,email,first_name,last_name,phone_number"
     assert len(lines) - 1 == segment["user_count"]
     first = sb.store.data.customers[lines[1].split(",")[0]]
-    assert lines[1] == ",".join([first.id, first.email or "", first.first_name, first.last_name,
-                                 first.phone_number or ""])
+    assert lines[1] == ",".join(
+        [first.id, first.email or "", first.first_name, first.last_name, first.phone_number or ""]
+    )
 
 
 @pytest.mark.parametrize(
@@ -245,8 +260,13 @@ def test_an_overlong_condition_is_a_400_naming_the_limit(sb: Sandbox, admin: Api
 def test_links_must_belong_to_the_organization(sb: Sandbox, admin: Api) -> None:
     other = sb.store.org_id(2)
     consent = next(c for c in sb.store.data.consents.values() if c.organization_id == other)
-    body = {"organization_id": sb.store.org_id(1), "name": "x", "condition": "true",
-            "edition_id": sb.store.edition(2, 1)["id"], "consent_id": consent.id}
+    body = {
+        "organization_id": sb.store.org_id(1),
+        "name": "x",
+        "condition": "true",
+        "edition_id": sb.store.edition(2, 1)["id"],
+        "consent_id": consent.id,
+    }
     assert set(admin.post("/v1/segments", body).json()) == {"edition_id", "consent_id"}
 
 

@@ -16,21 +16,46 @@ def test_context_lists_the_documented_variables_and_functions(sb: Sandbox, admin
     context = admin.get("/v1/segments/cel-context").json()
     names = [v["name"] for v in context["variables"]]
     assert names == [
-        "user.id", "user.email", "user.phone_number", "user.first_name", "user.last_name", "user.locale",
-        "user.created", "user.consents", "edition_id", "purchases", "orders",
+        "user.id",
+        "user.email",
+        "user.phone_number",
+        "user.first_name",
+        "user.last_name",
+        "user.locale",
+        "user.created",
+        "user.consents",
+        "edition_id",
+        "purchases",
+        "orders",
     ]
     types = {v["name"]: v["type"] for v in context["variables"]}
     assert (types["user.created"], types["user.consents"], types["purchases"]) == (
-        "timestamp", "list(string)", "list(map)")
+        "timestamp",
+        "list(string)",
+        "list(map)",
+    )
     functions = {f["name"]: f for f in context["functions"]}
     assert list(functions) == [
-        "has_purchased", "has_product_type", "total_spent", "days_since", "size", "exists", "all", "matches"]
+        "has_purchased",
+        "has_product_type",
+        "total_spent",
+        "days_since",
+        "size",
+        "exists",
+        "all",
+        "matches",
+    ]
     assert functions["total_spent"]["syntax"] == "total_spent() -> double"
     for function in context["functions"]:  # every example is itself a valid condition
         assert admin.post(VALIDATE, {"condition": function["example"]}).json()["valid"], function
     assert context["products"] == []
     assert context["dynamic_values"]["purchase_statuses"] == [
-        "pending", "paid", "partially_refunded", "refunded", "cancelled"]
+        "pending",
+        "paid",
+        "partially_refunded",
+        "refunded",
+        "cancelled",
+    ]
 
 
 def test_context_of_an_edition_lists_its_products(sb: Sandbox, admin: Api) -> None:

@@ -32,9 +32,7 @@ def read_lines(process: subprocess.Popen[str], count: int, timeout: float = 30) 
 
 
 def test_serve_announces_url_and_tokens_then_serves() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-c", SCRIPT], stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([sys.executable, "-u", "-c", SCRIPT], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(5)]
@@ -54,9 +52,7 @@ def test_serve_announces_url_and_tokens_then_serves() -> None:
 
 
 def test_serve_prints_the_two_env_lines_to_connect(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-c", SCRIPT], stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([sys.executable, "-u", "-c", SCRIPT], stdout=subprocess.PIPE, text=True)
     try:
         lines = read_lines(process, 8)
         assert len(lines) == 8, lines

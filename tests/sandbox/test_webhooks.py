@@ -112,8 +112,10 @@ def test_list_filters_and_orders(sb: Sandbox, admin: Api) -> None:
 
 def test_update_rotate_and_delete(sb: Sandbox, admin: Api) -> None:
     made = create(admin, sb)
-    changed = admin.patch(f"{BASE}/{made['id']}", {"name": "Renamed", "timeout_seconds": 5, "is_active": False,
-                                                    "organization_id": sb.store.org_id(2)}).json()
+    changed = admin.patch(
+        f"{BASE}/{made['id']}",
+        {"name": "Renamed", "timeout_seconds": 5, "is_active": False, "organization_id": sb.store.org_id(2)},
+    ).json()
     assert (changed["name"], changed["timeout_seconds"], changed["is_active"]) == ("Renamed", 5, False)
     assert (changed["organization_id"], changed["secret"]) == (made["organization_id"], made["secret"])
     rotated = admin.post(f"{BASE}/{made['id']}/rotate-secret").json()
@@ -140,8 +142,11 @@ def test_seeded_endpoints_are_paused_with_a_history(sb: Sandbox, admin: Api) -> 
 
 def test_an_event_reaches_exactly_the_matching_endpoints(sb: Sandbox, admin: Api) -> None:
     refund = sb.store.find_refund(org=1, status="requested")
-    other_edition = next(e for e in sb.store.data.editions.values()
-                         if e.organization_id == sb.store.org_id(1) and e.id != refund["edition_id"]).id
+    other_edition = next(
+        e
+        for e in sb.store.data.editions.values()
+        if e.organization_id == sb.store.org_id(1) and e.id != refund["edition_id"]
+    ).id
     wanted = [
         create(admin, sb, name="all"),
         create(admin, sb, name="this edition", edition_id=refund["edition_id"], events=["refund_request.approved"]),
@@ -180,12 +185,17 @@ def test_refund_workflow_emits_its_events(sb: Sandbox, admin: Api) -> None:
     rejected = sb.store.find_refund(org=1, status="requested")
     admin.post(f"/v1/refunds/{rejected['id']}/reject", {"comment": "No"})
     events = [d["event"] for d in reversed(deliveries(admin, endpoint, page_size=100))]
-    assert sorted(events) == sorted([
-        "refund_request.created", "refund_request.approved", "refund_request.processed",
-        "refund_request.approved", "refund_request.failed", "refund_request.rejected",
-    ])
-    assert [d["event"] for d in deliveries(admin, endpoint, event="refund_request.failed")] == [
-        "refund_request.failed"]
+    assert sorted(events) == sorted(
+        [
+            "refund_request.created",
+            "refund_request.approved",
+            "refund_request.processed",
+            "refund_request.approved",
+            "refund_request.failed",
+            "refund_request.rejected",
+        ]
+    )
+    assert [d["event"] for d in deliveries(admin, endpoint, event="refund_request.failed")] == ["refund_request.failed"]
 
 
 # -- real deliveries -----------------------------------------------------------
@@ -206,8 +216,7 @@ def test_delivery_is_a_signed_post_of_the_event(sb: Sandbox, admin: Api, hook: R
     assert delivery["delivered_at"] and delivery["next_retry_at"] is None and delivery["error_message"] is None
 
 
-def test_a_failing_receiver_and_a_refused_connection_fail_the_delivery(sb: Sandbox, admin: Api,
-                                                                     hook: Receiver) -> None:
+def test_a_failing_receiver_and_a_refused_connection_fail_the_delivery(sb: Sandbox, admin: Api, hook: Receiver) -> None:
     hook.status = 500
     broken, absent = create(admin, sb, url=hook.url), create(admin, sb, url=NOBODY)
     approve_a_refund(sb, admin)

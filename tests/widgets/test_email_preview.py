@@ -41,19 +41,21 @@ def test_the_iframe_holds_the_document_whole_and_sandboxed():
     page = parse(iframe(HOSTILE))
     [frame] = page.frames
     assert frame["srcdoc"] == HOSTILE  # escaped on the way in, decoded back exactly by the browser
-    assert frame["sandbox"] == ""      # present and empty: no scripts, forms, popups or navigation
-    assert page.tags == []             # nothing of the document leaked out of the attribute
+    assert frame["sandbox"] == ""  # present and empty: no scripts, forms, popups or navigation
+    assert page.tags == []  # nothing of the document leaked out of the attribute
 
 
 def test_the_variables_table_escapes_what_it_shows():
-    shown = variables_table([{"name": "user.first_name", "description": "<b>name</b>", "example": "Alex"}],
-                            {"user.first_name": "<script>"})
+    shown = variables_table(
+        [{"name": "user.first_name", "description": "<b>name</b>", "example": "Alex"}], {"user.first_name": "<script>"}
+    )
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "&lt;b&gt;name" in shown
 
 
 def test_only_filled_values_replace_the_samples():
     assert context_from({"user.first_name": "Ann", "order.amount": " ", "edition.name": ""}) == {
-        "user.first_name": "Ann"}
+        "user.first_name": "Ann"
+    }
 
 
 def test_languages_with_text_are_marked_and_the_default_comes_first():
@@ -64,9 +66,14 @@ def test_languages_with_text_are_marked_and_the_default_comes_first():
     assert ("English (en) ✓", "en") in options and ("Danish (da) (falls back)", "da") in options
 
 
-@pytest.mark.parametrize(("scope", "adopt", "duplicate"), [
-    ("platform", True, False), ("template", True, True), ("edition", False, True),
-])
+@pytest.mark.parametrize(
+    ("scope", "adopt", "duplicate"),
+    [
+        ("platform", True, False),
+        ("template", True, True),
+        ("edition", False, True),
+    ],
+)
 def test_adopt_and_duplicate_follow_the_scope(scope, adopt, duplicate):
     assert actions_for(scope) == (adopt, duplicate)
 
@@ -98,8 +105,10 @@ def test_typed_values_and_the_language_change_the_rendering(live, receipt):
     assert ("Danish (da) ✓", "da") in form.language.options
     form.language.value = "da"
     assert form.preview_result["language"] == "da"
-    assert live.email_messages.preview(receipt["id"], language="da",
-                                       context={"user.first_name": "Ingrid <3"}) == form.preview_result
+    assert (
+        live.email_messages.preview(receipt["id"], language="da", context={"user.first_name": "Ingrid <3"})
+        == form.preview_result
+    )
 
 
 def test_adopts_a_platform_message_into_an_edition(live, sandbox):

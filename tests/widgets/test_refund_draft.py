@@ -13,9 +13,21 @@ from preo_nb.widgets.refund_draft import PurchaseFacts, RefundDraft, read_money
 
 D = Decimal
 FACTS = PurchaseFacts(
-    purchase_id="pur_1", order_id="ord_1", order_number="NF26-000001", edition_id="edt_1", product="Locker",
-    customer="Ann Berg", status="paid", currency="eur", price=D("15.00"), deposit=D("10.00"), fee=D("0.60"),
-    refunded=D("0.00"), transaction_id="trx_1", transaction_available=D("100.00"), pickup_point="Rental booth",
+    purchase_id="pur_1",
+    order_id="ord_1",
+    order_number="NF26-000001",
+    edition_id="edt_1",
+    product="Locker",
+    customer="Ann Berg",
+    status="paid",
+    currency="eur",
+    price=D("15.00"),
+    deposit=D("10.00"),
+    fee=D("0.60"),
+    refunded=D("0.00"),
+    transaction_id="trx_1",
+    transaction_available=D("100.00"),
+    pickup_point="Rental booth",
 )
 
 
@@ -32,21 +44,29 @@ def test_the_reason_prefills_the_scope_preo_would_derive(reason):
     assert draft(reason=reason).scope == DEFAULT_SCOPE[reason]
 
 
-@pytest.mark.parametrize(("scope", "amount"), [
-    ("purchase_price", "15.00"), ("purchase_deposit", "10.00"), ("purchase_full", "25.60"),
-    ("transaction_full", "100.00"),
-])
+@pytest.mark.parametrize(
+    ("scope", "amount"),
+    [
+        ("purchase_price", "15.00"),
+        ("purchase_deposit", "10.00"),
+        ("purchase_full", "25.60"),
+        ("transaction_full", "100.00"),
+    ],
+)
 def test_fixed_scopes_compute_the_amount_like_preo(scope, amount):
     assert draft(scope=scope).amount_due() == D(amount)
 
 
-@pytest.mark.parametrize(("changes", "scope", "amount"), [
-    ({"refunded": D("20.00")}, "purchase_full", "5.60"),          # capped by what is left of the purchase
-    ({"refunded": D("20.00")}, "purchase_price", "5.60"),
-    ({"transaction_available": D("12.00")}, "purchase_full", "12.00"),   # capped by the payment
-    ({"transaction_available": D("12.00")}, "transaction_full", "12.00"),
-    ({"refunded": D("25.60")}, "purchase_deposit", "0.00"),
-])
+@pytest.mark.parametrize(
+    ("changes", "scope", "amount"),
+    [
+        ({"refunded": D("20.00")}, "purchase_full", "5.60"),  # capped by what is left of the purchase
+        ({"refunded": D("20.00")}, "purchase_price", "5.60"),
+        ({"transaction_available": D("12.00")}, "purchase_full", "12.00"),  # capped by the payment
+        ({"transaction_available": D("12.00")}, "transaction_full", "12.00"),
+        ({"refunded": D("25.60")}, "purchase_deposit", "0.00"),
+    ],
+)
 def test_computed_amounts_are_capped_by_what_is_left(changes, scope, amount):
     facts = dataclasses.replace(FACTS, **changes)
     assert draft(facts, scope=scope).amount_due() == D(amount)
@@ -72,12 +92,15 @@ def test_a_reason_is_required():
     assert draft(reason=None).errors() == {"reason": "choose a reason", "scope": "choose a scope"}
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"status": "refunded"}, "a refunded purchase has nothing to refund"),
-    ({"status": "cancelled"}, "a cancelled purchase has nothing to refund"),
-    ({"transaction_id": None}, "without payment has nothing to refund"),
-    ({"open_requests": ({"id": "rfr_9", "status": "ready"},)}, "already has an open refund request rfr_9 (ready)"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"status": "refunded"}, "a refunded purchase has nothing to refund"),
+        ({"status": "cancelled"}, "a cancelled purchase has nothing to refund"),
+        ({"transaction_id": None}, "without payment has nothing to refund"),
+        ({"open_requests": ({"id": "rfr_9", "status": "ready"},)}, "already has an open refund request rfr_9 (ready)"),
+    ],
+)
 def test_a_purchase_that_cannot_be_refunded_is_refused(changes, message):
     errors = draft(dataclasses.replace(FACTS, **changes)).errors()
     assert message in errors["purchase"]
@@ -93,20 +116,24 @@ def test_a_fixed_scope_with_nothing_left_is_refused():
     assert draft(facts).errors() == {"amount": "nothing is left to refund for purchase_full"}
 
 
-@pytest.mark.parametrize(("scope", "amount", "message"), [
-    ("purchase_custom", None, "enter an amount greater than 0"),
-    ("purchase_custom", 0.0, "enter an amount greater than 0"),
-    ("purchase_custom", -5.0, "enter an amount greater than 0"),
-    ("purchase_custom", 1.005, "1.005 has more than 2 decimals"),
-    ("purchase_custom", 25.61, "25.61 is more than the 25.60 still available"),
-    ("transaction_custom", 100.01, "100.01 is more than the 100.00 still available"),
-])
+@pytest.mark.parametrize(
+    ("scope", "amount", "message"),
+    [
+        ("purchase_custom", None, "enter an amount greater than 0"),
+        ("purchase_custom", 0.0, "enter an amount greater than 0"),
+        ("purchase_custom", -5.0, "enter an amount greater than 0"),
+        ("purchase_custom", 1.005, "1.005 has more than 2 decimals"),
+        ("purchase_custom", 25.61, "25.61 is more than the 25.60 still available"),
+        ("transaction_custom", 100.01, "100.01 is more than the 100.00 still available"),
+    ],
+)
 def test_custom_amounts_must_be_above_zero_and_within_what_is_available(scope, amount, message):
     assert draft(reason="compensation", scope=scope, amount=amount).errors() == {"amount": message}
 
 
-@pytest.mark.parametrize(("scope", "amount"), [("purchase_custom", 25.6), ("transaction_custom", 100.0),
-                                               ("purchase_custom", 0.01)])
+@pytest.mark.parametrize(
+    ("scope", "amount"), [("purchase_custom", 25.6), ("transaction_custom", 100.0), ("purchase_custom", 0.01)]
+)
 def test_custom_amounts_up_to_the_limit_are_accepted(scope, amount):
     made = draft(reason="compensation", scope=scope, amount=amount)
     assert made.errors() == {}
@@ -118,8 +145,12 @@ def test_the_request_is_the_body_purchases_refund_sends():
     made = draft(reason="rental_return", comment="returned at the booth", pickup_point_id="pup_1")
     plan = made.request()
     assert (plan.method, plan.path) == ("POST", "/v1/purchases/pur_1/refund")
-    assert plan.body == {"reason": "rental_return", "scope": "purchase_deposit", "comment": "returned at the booth",
-                         "pickup_point_id": "pup_1"}
+    assert plan.body == {
+        "reason": "rental_return",
+        "scope": "purchase_deposit",
+        "comment": "returned at the booth",
+        "pickup_point_id": "pup_1",
+    }
     assert refund_body(**plan.arguments()) == plan.body  # what purchases.refund builds from those arguments
     assert plan.amount == D("10.00")
 
@@ -141,25 +172,55 @@ def test_a_plan_cannot_be_changed_after_it_is_made():
 # -- money Preo did not send readably --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "read"), [
-    (12.5, D("12.50")), (12, D("12.00")), ("12.50", D("12.50")), (" 7.1 ", D("7.10")), ("0", D("0.00")),
-    (None, None), ("", None), ("n/a", None), ("12,50", None), (float("nan"), None), (float("inf"), None),
-    ("Infinity", None), (True, None), ([12.5], None), ({"amount": 1}, None),
-])
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        (12.5, D("12.50")),
+        (12, D("12.00")),
+        ("12.50", D("12.50")),
+        (" 7.1 ", D("7.10")),
+        ("0", D("0.00")),
+        (None, None),
+        ("", None),
+        ("n/a", None),
+        ("12,50", None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("Infinity", None),
+        (True, None),
+        ([12.5], None),
+        ({"amount": 1}, None),
+    ],
+)
 def test_money_is_read_as_decimals_or_unknown(value, read):
     assert read_money(value) == read
 
 
 def api_purchase(**changes):
-    purchase = {"api_id": "pur_1", "order_id": "ord_1", "edition_id": "edt_1", "status": "paid",
-                "product": {"name": "Locker"}, "user": {"full_name": "Ann Berg"}, "currency": "eur",
-                "price": 15.0, "deposit": 10.0, "fee": 0.6, "refunded_amount": 0, "transaction_id": "trx_1"}
+    purchase = {
+        "api_id": "pur_1",
+        "order_id": "ord_1",
+        "edition_id": "edt_1",
+        "status": "paid",
+        "product": {"name": "Locker"},
+        "user": {"full_name": "Ann Berg"},
+        "currency": "eur",
+        "price": 15.0,
+        "deposit": 10.0,
+        "fee": 0.6,
+        "refunded_amount": 0,
+        "transaction_id": "trx_1",
+    }
     purchase.update(changes)
     return {k: v for k, v in purchase.items() if v is not ...}
 
 
-ORDER = {"id": "ord_1", "order_number": "NF26-000001", "edition_id": "edt_1",
-         "transaction": {"available_refund_amount": "100.00"}}
+ORDER = {
+    "id": "ord_1",
+    "order_number": "NF26-000001",
+    "edition_id": "edt_1",
+    "transaction": {"available_refund_amount": "100.00"},
+}
 
 
 def test_facts_read_money_sent_as_strings():
@@ -191,8 +252,9 @@ def test_the_payments_amount_alone_is_enough_for_a_transaction_refund():
     assert draft(facts, scope="transaction_full").amount_due() == D("100.00")
     assert draft(facts, scope="transaction_full").errors() == {}
     unknown_payment = PurchaseFacts.from_api(api_purchase(), {**ORDER, "transaction": {}})
-    assert "available refund amount of the payment" in draft(unknown_payment, scope="transaction_full").errors()[
-        "amount"]
+    assert (
+        "available refund amount of the payment" in draft(unknown_payment, scope="transaction_full").errors()["amount"]
+    )
 
 
 def test_a_custom_amount_with_an_unknown_cap_is_left_to_preo_to_check():

@@ -62,11 +62,14 @@ def test_an_unknown_purchase_or_order_is_said_in_the_form(desk):
     assert form.draft.facts is None
 
 
-@pytest.mark.parametrize(("reason", "scope", "amount"), [
-    ("event_cancelled", "purchase_full", lambda p: p["price"] + p["deposit"] + p["fee"]),
-    ("deposit_reclaim", "purchase_deposit", lambda p: p["deposit"]),
-    ("customer_request", "purchase_price", lambda p: p["price"]),
-])
+@pytest.mark.parametrize(
+    ("reason", "scope", "amount"),
+    [
+        ("event_cancelled", "purchase_full", lambda p: p["price"] + p["deposit"] + p["fee"]),
+        ("deposit_reclaim", "purchase_deposit", lambda p: p["deposit"]),
+        ("customer_request", "purchase_price", lambda p: p["price"]),
+    ],
+)
 def test_the_reason_fills_in_scope_and_amount(desk, purchase, reason, scope, amount):
     form = RefundForm(desk, purchase["api_id"])
     form.reason.value = reason
@@ -111,14 +114,24 @@ def test_confirm_sends_exactly_the_previewed_request(sandbox, desk, purchase, mo
     assert writes(calls) == [(plan.method, plan.path, plan.body)]
     [made] = requests_for(sandbox, purchase["api_id"])
     assert (made["reason"], made["scope"], made["amount"], made["comment"]) == (
-        "rental_return", "purchase_deposit", purchase["deposit"], "returned at the booth")
+        "rental_return",
+        "purchase_deposit",
+        purchase["deposit"],
+        "returned at the booth",
+    )
     assert f"Refund request {made['id']} filed: €{purchase['deposit']:.2f}" in text(form.status)
     assert "it already has an open refund request" in text(form.problems)  # the form re-read the purchase
 
 
-@pytest.mark.parametrize(("control", "value"), [
-    ("reason", "sold_out"), ("scope", "purchase_price"), ("comment", "changed my mind"), ("pickup_point", None),
-])
+@pytest.mark.parametrize(
+    ("control", "value"),
+    [
+        ("reason", "sold_out"),
+        ("scope", "purchase_price"),
+        ("comment", "changed my mind"),
+        ("pickup_point", None),
+    ],
+)
 def test_any_change_after_the_preview_takes_confirm_away(desk, purchase, monkeypatch, control, value):
     form = RefundForm(desk, purchase["api_id"])
     form.reason.value = "event_cancelled"

@@ -9,12 +9,15 @@ from preo_nb.widgets.refund_decisions import Outcome, QueueRow, check_decision, 
 from .helpers import spy_on, text, writes
 
 
-@pytest.mark.parametrize(("action", "ids", "comment", "message"), [
-    ("approve", [], "", "select at least one requested refund"),
-    ("reject", [], "why", "select at least one requested refund"),
-    ("reject", ["rfr_1"], "  ", "say why you reject them"),
-    ("delete", ["rfr_1"], "", "'delete' is not one of approve, reject"),
-])
+@pytest.mark.parametrize(
+    ("action", "ids", "comment", "message"),
+    [
+        ("approve", [], "", "select at least one requested refund"),
+        ("reject", [], "why", "select at least one requested refund"),
+        ("reject", ["rfr_1"], "  ", "say why you reject them"),
+        ("delete", ["rfr_1"], "", "'delete' is not one of approve, reject"),
+    ],
+)
 def test_a_decision_that_cannot_be_sent_is_refused(action, ids, comment, message):
     with pytest.raises(PreoValidationError, match=message):
         check_decision(action, ids, comment)
@@ -52,8 +55,11 @@ def states(sandbox, ids):
 
 
 def test_lists_requested_refunds_to_select_and_payouts_with_their_state(sandbox, queue, edition):
-    open_ones = [r for r in sandbox.store.refunds() if r["edition_id"] == edition["id"]
-                 and r["status"] in ("requested", "ready", "processing", "awaiting_gateway")]
+    open_ones = [
+        r
+        for r in sandbox.store.refunds()
+        if r["edition_id"] == edition["id"] and r["status"] in ("requested", "ready", "processing", "awaiting_gateway")
+    ]
     assert set(queue.rows) == {r["id"] for r in open_ones}
     for request in open_ones:
         controls = queue.rows[request["id"]]

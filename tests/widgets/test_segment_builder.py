@@ -9,9 +9,13 @@ from preo_nb.widgets.segment_draft import clause, clause_kinds, combine, save_pr
 from .helpers import spy_on, text
 
 CONTEXT = {
-    "variables": [{"name": "user.email", "type": "string"}, {"name": "user.locale", "type": "string"},
-                  {"name": "user.created", "type": "timestamp"}, {"name": "purchases", "type": "list(map)"},
-                  {"name": "orders", "type": "list(map)"}],
+    "variables": [
+        {"name": "user.email", "type": "string"},
+        {"name": "user.locale", "type": "string"},
+        {"name": "user.created", "type": "timestamp"},
+        {"name": "purchases", "type": "list(map)"},
+        {"name": "orders", "type": "list(map)"},
+    ],
     "functions": [{"name": n} for n in ("has_purchased", "has_product_type", "total_spent", "days_since")],
     "products": [{"id": "prd_1", "name": "Day ticket"}],
     "dynamic_values": {"product_types": ["ticket", "drink"], "purchase_statuses": ["paid", "refunded"]},
@@ -20,48 +24,64 @@ KINDS = clause_kinds(CONTEXT)
 
 
 def test_the_builder_offers_what_the_context_has():
-    assert list(KINDS) == ["product", "product_type", "total_spent", "signup_days", "order_count",
-                           "purchase_status", "user_field"]
+    assert list(KINDS) == [
+        "product",
+        "product_type",
+        "total_spent",
+        "signup_days",
+        "order_count",
+        "purchase_status",
+        "user_field",
+    ]
     assert KINDS["product"].choices == (("Day ticket", "prd_1"),)
     assert KINDS["user_field"].choices == (("email", "email"), ("locale", "locale"))  # text fields only
     bare = clause_kinds({"variables": [{"name": "orders", "type": "list(map)"}], "functions": [], "products": []})
     assert list(bare) == ["order_count"]
 
 
-@pytest.mark.parametrize(("kind", "choice", "operator", "value", "negate", "written"), [
-    ("product", "prd_1", None, "", False, 'has_purchased("prd_1")'),
-    ("product_type", "drink", None, "", True, '!(has_product_type("drink"))'),
-    ("total_spent", None, ">=", "50", False, "total_spent() >= 50.0"),
-    ("signup_days", None, "<", " 30 ", False, "days_since(user.created) < 30"),
-    ("order_count", None, "==", "0", False, "size(orders) == 0"),
-    ("purchase_status", "refunded", None, "", False, 'purchases.exists(p, p.status == "refunded")'),
-    ("user_field", "email", "endsWith", '@x.org" || true', False, 'user.email.endsWith("@x.org\\" || true")'),
-    ("user_field", "locale", "==", "", False, 'user.locale == ""'),
-])
+@pytest.mark.parametrize(
+    ("kind", "choice", "operator", "value", "negate", "written"),
+    [
+        ("product", "prd_1", None, "", False, 'has_purchased("prd_1")'),
+        ("product_type", "drink", None, "", True, '!(has_product_type("drink"))'),
+        ("total_spent", None, ">=", "50", False, "total_spent() >= 50.0"),
+        ("signup_days", None, "<", " 30 ", False, "days_since(user.created) < 30"),
+        ("order_count", None, "==", "0", False, "size(orders) == 0"),
+        ("purchase_status", "refunded", None, "", False, 'purchases.exists(p, p.status == "refunded")'),
+        ("user_field", "email", "endsWith", '@x.org" || true', False, 'user.email.endsWith("@x.org\\" || true")'),
+        ("user_field", "locale", "==", "", False, 'user.locale == ""'),
+    ],
+)
 def test_each_clause_is_written_as_cel(kind, choice, operator, value, negate, written):
     assert clause(KINDS[kind], choice, operator, value, negate) == written
 
 
-@pytest.mark.parametrize(("kind", "choice", "operator", "value", "message"), [
-    ("total_spent", None, ">", "fifty", "'fifty' is not a number"),
-    ("total_spent", None, ">", "nan", "'nan' is not a finite number"),
-    ("signup_days", None, "<", "2.5", "'2.5' is not a whole number"),
-    ("total_spent", None, None, "5", "choose one of =="),
-    ("product", "prd_404", None, "", "choose one of the bought a product options"),
-    ("user_field", "email", "contains", "", "contains needs some text"),
-])
+@pytest.mark.parametrize(
+    ("kind", "choice", "operator", "value", "message"),
+    [
+        ("total_spent", None, ">", "fifty", "'fifty' is not a number"),
+        ("total_spent", None, ">", "nan", "'nan' is not a finite number"),
+        ("signup_days", None, "<", "2.5", "'2.5' is not a whole number"),
+        ("total_spent", None, None, "5", "choose one of =="),
+        ("product", "prd_404", None, "", "choose one of the bought a product options"),
+        ("user_field", "email", "contains", "", "contains needs some text"),
+    ],
+)
 def test_a_clause_with_a_bad_value_is_refused(kind, choice, operator, value, message):
     with pytest.raises(PreoValidationError, match=message):
         clause(KINDS[kind], choice, operator, value)
 
 
-@pytest.mark.parametrize(("existing", "joiner", "combined"), [
-    ("", "&&", "c"),
-    ("a && b", "&&", "a && b && c"),
-    ("a || b", "&&", "(a || b) && c"),
-    ("a && b", "||", "(a && b) || c"),
-    ('user.email == "x || y"', "&&", 'user.email == "x || y" && c'),  # operators inside strings do not count
-])
+@pytest.mark.parametrize(
+    ("existing", "joiner", "combined"),
+    [
+        ("", "&&", "c"),
+        ("a && b", "&&", "a && b && c"),
+        ("a || b", "&&", "(a || b) && c"),
+        ("a && b", "||", "(a && b) || c"),
+        ('user.email == "x || y"', "&&", 'user.email == "x || y" && c'),  # operators inside strings do not count
+    ],
+)
 def test_clauses_join_in_the_order_they_were_added(existing, joiner, combined):
     assert combine(existing, "c", joiner) == combined
 
@@ -103,8 +123,10 @@ def test_added_clauses_are_checked_locally_and_by_preo(builder):
 def test_a_local_error_shows_where_and_asks_nothing_of_preo(live, builder, monkeypatch):
     calls = spy_on(live, monkeypatch)
     builder.condition.value = 'has_product_type("drink") &&\n  totl_spent() > 5.0'
-    assert text(builder.local_check) == "✗ Local check: line 2, column 3: unknown function 'totl_spent' " \
-                                        "totl_spent() > 5.0 ^"
+    assert (
+        text(builder.local_check) == "✗ Local check: line 2, column 3: unknown function 'totl_spent' "
+        "totl_spent() > 5.0 ^"
+    )
     assert "\n  ^" in builder.local_check.value  # the caret sits under the column
     assert calls == [] and builder.server_result is None and builder.server_check.value == ""
 
@@ -132,7 +154,10 @@ def test_saves_a_new_segment_then_calculates_and_exports_it(sandbox, live, build
     builder.save.click()
     saved = live.segments.retrieve(builder.segment_id)
     assert (saved["name"], saved["condition"], saved["edition_id"]) == (
-        "Thirsty regulars", builder.condition.value, edition["id"])
+        "Thirsty regulars",
+        builder.condition.value,
+        edition["id"],
+    )
     assert builder.segment.value == saved["id"] and text(builder.status).startswith("✓ Created seg_")
     builder.recalculate.click()
     done = live.segments.retrieve(saved["id"])

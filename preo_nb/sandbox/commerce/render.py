@@ -194,9 +194,7 @@ def order_detail(store: Store, record: Order) -> Json:
     """Render an OrderDetail; its purchases use the full Purchase shape."""
     payment = store.data.transactions.get(record.transaction_id or "")
     return order(store, record) | {
-        "purchases": [
-            purchase(store, store.data.purchases[p]) for p in record.purchase_ids
-        ],
+        "purchases": [purchase(store, store.data.purchases[p]) for p in record.purchase_ids],
         "transaction": transaction(payment) if payment else None,
     }
 

@@ -87,9 +87,7 @@ def check_slug(store: Store, edition: Edition, slug: str) -> None:
         raise invalid({"slug": ["An edition with this slug already exists."]})
 
 
-def link_choices(
-    store: Store, org_id: str, field: str
-) -> list[OrgObject | EmailMessage]:
+def link_choices(store: Store, org_id: str, field: str) -> list[OrgObject | EmailMessage]:
     """Return the objects of an organization an edition's id field may point to."""
     tables = store.data
     pool: list[OrgObject | EmailMessage]
@@ -98,11 +96,7 @@ def link_choices(
     elif field == "merchant_account_id":
         pool = list(tables.merchant_accounts.values())
     else:
-        kinds = (
-            RECEIPT_KINDS
-            if field == "transaction_receipt_email_id"
-            else ("refund_confirmation",)
-        )
+        kinds = RECEIPT_KINDS if field == "transaction_receipt_email_id" else ("refund_confirmation",)
         pool = [m for m in tables.email_messages.values() if m.kind in kinds]
     return [obj for obj in pool if obj.organization_id == org_id]
 
@@ -115,16 +109,12 @@ LINK_FIELDS = (
 )
 
 
-def check_links(
-    store: Store, org_id: str, values: dict[str, Any]
-) -> dict[str, list[str]]:
+def check_links(store: Store, org_id: str, values: dict[str, Any]) -> dict[str, list[str]]:
     """Return field errors for id fields naming no object of that organization."""
     errors: dict[str, list[str]] = {}
     for field in LINK_FIELDS:
         wanted = values.get(field)
-        if wanted is not None and wanted not in {
-            o.id for o in link_choices(store, org_id, field)
-        }:
+        if wanted is not None and wanted not in {o.id for o in link_choices(store, org_id, field)}:
             errors[field] = [unknown_pk(wanted)]
     return errors
 
@@ -150,8 +140,7 @@ def field_choices(store: Store, edition: Edition) -> dict[str, list[dict[str, st
     found = {
         "timezone": [{"value": z, "label": z.replace("_", " ")} for z in timezones()],
         "default_country_code": [
-            {"value": code, "label": f"{COUNTRIES.get(code, code)} ({code})"}
-            for code in contract.enum("CountryCode")
+            {"value": code, "label": f"{COUNTRIES.get(code, code)} ({code})"} for code in contract.enum("CountryCode")
         ],
         "default_language": languages,
         "enabled_languages": languages,

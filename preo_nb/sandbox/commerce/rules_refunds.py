@@ -38,8 +38,13 @@ def refund_cap(store: Store, purchase: Purchase, scope: str) -> Decimal:
 
 def computed_amount(store: Store, purchase: Purchase, scope: str) -> Decimal:
     """Return the amount of a non-custom scope (0 when nothing is left)."""
-    found = refund_rules.computed(scope, price=purchase.price, deposit=purchase.deposit, fee=purchase.fee,
-                                  limit=refund_cap(store, purchase, scope))
+    found = refund_rules.computed(
+        scope,
+        price=purchase.price,
+        deposit=purchase.deposit,
+        fee=purchase.fee,
+        limit=refund_cap(store, purchase, scope),
+    )
     return found if found is not None else ZERO
 
 
@@ -79,9 +84,7 @@ def _check_fields(store: Store, purchase: Purchase, scope: str, body: Json) -> N
     errors: dict[str, list[str]] = {}
     point_id = body.get("pickup_point_id")
     point = store.data.pickup_points.get(point_id or "")
-    if point_id is not None and (
-        point is None or point.edition_id != purchase.edition_id
-    ):
+    if point_id is not None and (point is None or point.edition_id != purchase.edition_id):
         errors["pickup_point_id"] = [unknown_pk(point_id)]
     if scope == "purchase_deposit" and purchase.deposit <= 0:
         errors["scope"] = ["This purchase has no deposit to refund."]
@@ -92,9 +95,7 @@ def _check_fields(store: Store, purchase: Purchase, scope: str, body: Json) -> N
         raise invalid(errors)
 
 
-def add_request(
-    store: Store, purchase: Purchase, body: Json, *, staff_id: str
-) -> RefundRequest:
+def add_request(store: Store, purchase: Purchase, body: Json, *, staff_id: str) -> RefundRequest:
     """Check a create body and store the new ``requested`` refund request."""
     scope, amount = check_request(store, purchase, body)
     now = store.now()
@@ -204,8 +205,6 @@ def _credit(targets: list[Purchase], amount: Decimal, when: datetime) -> None:
             left -= share
 
 
-
-
 def product_type(store: Store, purchase: Purchase) -> str:
     """Return the type of the product a purchase is for."""
     return store.data.products[purchase.product_id].type
@@ -213,10 +212,7 @@ def product_type(store: Store, purchase: Purchase) -> str:
 
 def has_open_refund(store: Store, purchase_id: str) -> bool:
     """Whether a refund request for the purchase is still open."""
-    return any(
-        r.purchase_id == purchase_id and r.status in OPEN_STATES
-        for r in store.data.refunds.values()
-    )
+    return any(r.purchase_id == purchase_id and r.status in OPEN_STATES for r in store.data.refunds.values())
 
 
 def is_refundable(store: Store, purchase_id: str) -> bool:

@@ -96,8 +96,6 @@ EDITIONS = (
 )
 
 
-
-
 def add_organizations(store: Store) -> None:
     """Add the organizations, each with two fee rules and two merchant accounts."""
     for name in ORGANIZATIONS:
@@ -116,9 +114,7 @@ def add_organizations(store: Store) -> None:
             )
 
 
-def _org_object(
-    store: Store, table: dict[str, OrgObject], prefix: str, org_id: str, name: str
-) -> None:
+def _org_object(store: Store, table: dict[str, OrgObject], prefix: str, org_id: str, name: str) -> None:
     obj = OrgObject(store.new_id(prefix), org_id, name)
     table[obj.id] = obj
 
@@ -179,9 +175,7 @@ def _link_edition(store: Store, edition: Edition, spec: EditionSpec) -> None:
         kinds.append("refund_confirmation")
     for kind in kinds:
         title = f"{kind.replace('_', ' ').capitalize()} - {spec.event} {spec.name}"
-        message = seed_email.edition_message(
-            store.new_id("eml_"), org_id, title, kind, edition.id, edition.created
-        )
+        message = seed_email.edition_message(store.new_id("eml_"), org_id, title, kind, edition.id, edition.created)
         store.data.email_messages[message.id] = message
         if kind == "receipt_online":
             edition.transaction_receipt_email_id = message.id

@@ -49,9 +49,7 @@ def add_staff(store: Store, seed: int) -> None:
     fake = _faker("en_GB", seed)
     orgs = [org.id for org in store.data.organizations.values()]
     for role, (first_role, second_role) in STAFF_ROLES.items():
-        roles = {
-            org: r for org, r in zip(orgs, (first_role, second_role), strict=True) if r
-        }
+        roles = {org: r for org, r in zip(orgs, (first_role, second_role), strict=True) if r}
         first, last = fake.first_name(), fake.last_name()
         phone = f"+45{20_000_000 + len(store.data.staff)}" if role != "guest" else None
         avatar = f"{AVATARS}/{role}.png" if role == "admin" else None
@@ -79,14 +77,8 @@ def add_customers(store: Store, rng: random.Random, seed: int, count: int) -> No
         first, last = fake.first_name(), fake.last_name()
         email = _email(rng, first, last, emails) if rng.random() > 0.02 else None
         has_phone = email is None or rng.random() > 0.1
-        phone = (
-            f"{prefix}{rng.randrange(10 ** (digits - 1), 10**digits)}"
-            if has_phone
-            else None
-        )
-        customer = Customer(
-            store.new_id("usr_"), email, first, last, phone, locale, ANCHOR, ANCHOR
-        )
+        phone = f"{prefix}{rng.randrange(10 ** (digits - 1), 10**digits)}" if has_phone else None
+        customer = Customer(store.new_id("usr_"), email, first, last, phone, locale, ANCHOR, ANCHOR)
         store.data.customers[customer.id] = customer
 
 

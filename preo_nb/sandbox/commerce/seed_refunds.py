@@ -58,9 +58,7 @@ def add_refunds(store: Store, rng: random.Random, factor: int) -> None:
     pool = [
         p
         for p in store.data.purchases.values()
-        if p.status == "paid"
-        and p.total > 0
-        and store.data.orders[p.order_id].status == "completed"
+        if p.status == "paid" and p.total > 0 and store.data.orders[p.order_id].status == "completed"
     ]
     rng.shuffle(pool)
     processed: list[RefundRequest] = []
@@ -76,9 +74,7 @@ def add_refunds(store: Store, rng: random.Random, factor: int) -> None:
                 processed.append(request)
 
 
-def _file(
-    store: Store, rng: random.Random, pool: list[Purchase], old: bool
-) -> RefundRequest:
+def _file(store: Store, rng: random.Random, pool: list[Purchase], old: bool) -> RefundRequest:
     """File a request for the next suitable purchase through the API's own rules."""
     for purchase in list(pool):
         if old and purchase.created > ANCHOR - timedelta(days=8):
@@ -91,13 +87,9 @@ def _file(
             "pickup_point_id": _pickup_point_id(store, purchase),
         }
         if refund_rules.DEFAULT_SCOPE[reason] in refund_rules.CUSTOM_SCOPES:
-            body["amount"] = float(
-                max(Decimal("0.50"), money(purchase.total * Decimal("0.3")))
-            )
+            body["amount"] = float(max(Decimal("0.50"), money(purchase.total * Decimal("0.3"))))
         try:
-            return refunds.add_request(
-                store, purchase, body, staff_id=_staff_id(store, rng, purchase)
-            )
+            return refunds.add_request(store, purchase, body, staff_id=_staff_id(store, rng, purchase))
         except ApiError:
             continue
     raise RuntimeError("not enough purchases to seed refund requests")
@@ -107,28 +99,18 @@ def _pickup_point_id(store: Store, purchase: Purchase) -> str | None:
     name = purchase.metadata.get("pickup_point")
     points = store.data.pickup_points.values()
     return next(
-        (
-            p.id
-            for p in points
-            if p.edition_id == purchase.edition_id and p.name == name
-        ),
+        (p.id for p in points if p.edition_id == purchase.edition_id and p.name == name),
         None,
     )
 
 
 def _staff_id(store: Store, rng: random.Random, purchase: Purchase) -> str:
     org_id = store.org_of_edition(purchase.edition_id)
-    allowed = [
-        s.id
-        for s in store.data.staff.values()
-        if rank(s.roles.get(org_id)) >= rank("staff")
-    ]
+    allowed = [s.id for s in store.data.staff.values() if rank(s.roles.get(org_id)) >= rank("staff")]
     return rng.choice(allowed)
 
 
-def _settle(
-    store: Store, rng: random.Random, request: RefundRequest, status: str, old: bool
-) -> None:
+def _settle(store: Store, rng: random.Random, request: RefundRequest, status: str, old: bool) -> None:
     """Date a filed request and move it to ``status`` (paying out when processed)."""
     purchase = store.data.purchases[request.purchase_id]
     if old:

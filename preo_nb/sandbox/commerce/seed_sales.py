@@ -206,9 +206,7 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-def _add_order(
-    store: Store, rng: random.Random, catalog: dict[str, list[Product]], plan: _Plan
-) -> None:
+def _add_order(store: Store, rng: random.Random, catalog: dict[str, list[Product]], plan: _Plan) -> None:
     plan.status = _weighted(rng, STATUS_WEIGHTS[plan.kind])
     plan.order_id, plan.payment_id = store.new_id("ord_"), store.new_id("trx_")
     bought = []
@@ -233,9 +231,7 @@ def _add_order(
     )
 
 
-def _add_purchase(
-    store: Store, rng: random.Random, plan: _Plan, product: Product
-) -> Purchase:
+def _add_purchase(store: Store, rng: random.Random, plan: _Plan, product: Product) -> Purchase:
     purchase = Purchase(
         id=store.new_id("pur_"),
         order_id=plan.order_id,
@@ -278,9 +274,7 @@ def _pickup_name(product: Product, kind: str) -> str | None:
     return PICKUP_POINTS[product.type]
 
 
-def _add_payment(
-    store: Store, rng: random.Random, plan: _Plan, bought: list[Purchase]
-) -> Transaction:
+def _add_payment(store: Store, rng: random.Random, plan: _Plan, bought: list[Purchase]) -> Transaction:
     fees = sum((p.fee for p in bought), ZERO)
     service_fee = money(fees * Decimal("0.75"))
     names, weights = SERVICES[plan.kind]

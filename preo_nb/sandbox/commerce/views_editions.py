@@ -19,10 +19,7 @@ from preo_nb.sandbox.web.views import Group, caller, store
 
 group = Group("Editions")
 
-ORDERING = {
-    key: attrgetter(key)
-    for key in ("created", "modified", "start_date", "end_date", "name")
-}
+ORDERING = {key: attrgetter(key) for key in ("created", "modified", "start_date", "end_date", "name")}
 UPDATABLE = (
     "name",
     "slug",
@@ -54,11 +51,7 @@ def editions_list() -> Json:
     values = listing.filters("editions_list")
     orgs = listing.scoped_orgs(caller(), values)
     now = store().now()
-    found = [
-        e
-        for e in store().data.editions.values()
-        if e.organization_id in orgs and _matches(e, values, now)
-    ]
+    found = [e for e in store().data.editions.values() if e.organization_id in orgs and _matches(e, values, now)]
     return listing.paginate(listing.ordered("editions_list", found, ORDERING), _render)
 
 
@@ -66,10 +59,7 @@ def _matches(edition: Edition, values: Json, now: datetime) -> bool:
     for flag in ("is_archived", "is_draft"):
         if flag in values and getattr(edition, flag) != values[flag]:
             return False
-    return (
-        "status" not in values
-        or render.edition_status(edition, now) == values["status"]
-    )
+    return "status" not in values or render.edition_status(edition, now) == values["status"]
 
 
 @group.view

@@ -27,10 +27,7 @@ Json = dict[str, Any]
 
 orders = Group("Orders")
 
-ORDERS_ORDERING = {
-    key: attrgetter(key)
-    for key in ("created", "modified", "order_number", "status", "type", "amount")
-}
+ORDERS_ORDERING = {key: attrgetter(key) for key in ("created", "modified", "order_number", "status", "type", "amount")}
 SCOPING_FILTERS = ("edition_id", "organization_id", "customer_id")
 
 
@@ -39,13 +36,7 @@ def orders_list() -> Json:
     """List orders; one of edition_id, organization_id or customer_id is required."""
     values = listing.filters("orders_list")
     if not any(name in values for name in SCOPING_FILTERS):
-        raise invalid(
-            {
-                "non_field_errors": [
-                    "One of edition_id, organization_id or customer_id is required."
-                ]
-            }
-        )
+        raise invalid({"non_field_errors": ["One of edition_id, organization_id or customer_id is required."]})
     orgs = listing.scoped_orgs(caller(), values)
     tables = store().data
 
@@ -54,8 +45,7 @@ def orders_list() -> Json:
         found = [
             order
             for order in tables.orders.values()
-            if order.organization_id in orgs
-            and all(test(order, tables.customers[order.customer_id]) for test in tests)
+            if order.organization_id in orgs and all(test(order, tables.customers[order.customer_id]) for test in tests)
         ]
         return listing.ordered("orders_list", found, ORDERS_ORDERING)
 
@@ -79,14 +69,16 @@ def _tests(values: Json) -> list[Test]:
         "customer_email": lambda v: lambda order, buyer: listing.contains(buyer.email, v),
         "customer_phone": lambda v: lambda order, buyer: listing.contains(buyer.phone_number, v),
         "order_number": lambda v: lambda order, buyer: listing.contains(order.order_number, v),
-        "search": lambda v: lambda order, buyer: any(
-            listing.contains(text, v)
-            for text in (
-                order.order_number,
-                order.id,
-                buyer.email,
-                buyer.phone_number,
-                order.transaction_id,
+        "search": lambda v: (
+            lambda order, buyer: any(
+                listing.contains(text, v)
+                for text in (
+                    order.order_number,
+                    order.id,
+                    buyer.email,
+                    buyer.phone_number,
+                    order.transaction_id,
+                )
             )
         ),
     }
@@ -135,11 +127,7 @@ UPDATABLE = ("first_name", "last_name", "phone_number", "locale")
 
 def _buyer_orgs(customer_id: str) -> set[str]:
     """Organizations where the customer has ordered: they decide who may see it."""
-    return {
-        o.organization_id
-        for o in store().data.orders.values()
-        if o.customer_id == customer_id
-    }
+    return {o.organization_id for o in store().data.orders.values() if o.customer_id == customer_id}
 
 
 @users.view
@@ -154,11 +142,7 @@ def users_list() -> Json:
         if o.organization_id in orgs and edition_id in (None, o.edition_id)
     }
     search = values.get("search")
-    found = [
-        c
-        for c in store().data.customers.values()
-        if c.id in buyers and (search is None or _found_by(c, search))
-    ]
+    found = [c for c in store().data.customers.values() if c.id in buyers and (search is None or _found_by(c, search))]
     return listing.paginate(listing.ordered("users_list", found, USERS_ORDERING), render.user)
 
 

@@ -45,8 +45,7 @@ def refunds_list() -> Json:
     found = [
         r
         for r in store().data.refunds.values()
-        if r.organization_id in orgs
-        and all(getattr(r, k) == v for k, v in plain.items())
+        if r.organization_id in orgs and all(getattr(r, k) == v for k, v in plain.items())
     ]
     ordered = listing.ordered("refunds_list", found, ORDERING)
     return listing.paginate(ordered, render_for_caller)
@@ -57,10 +56,7 @@ def refunds_create() -> tuple[Json, int]:
     """File a refund request for the purchase named in the body."""
     body = read_body("refunds_create")
     purchase = store().data.purchases.get(body["purchase_id"])
-    if (
-        purchase is None
-        or caller().role_in(store().org_of_edition(purchase.edition_id)) is None
-    ):
+    if purchase is None or caller().role_in(store().org_of_edition(purchase.edition_id)) is None:
         raise unknown_object("purchase_id", body["purchase_id"])
     return render_for_caller(file_request(purchase, body)), 201
 

@@ -15,9 +15,7 @@ T = TypeVar("T")
 class ApiError(Exception):
     """An HTTP error reply: status, JSON body and extra headers."""
 
-    def __init__(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ):
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
         super().__init__(status, body)
         self.status = status
         self.body = body
@@ -31,9 +29,7 @@ def unauthorized(detail: str) -> ApiError:
 
 def forbidden() -> ApiError:
     """403: the object is visible but the caller's role is too low."""
-    return ApiError(
-        403, {"detail": "You do not have permission to perform this action."}
-    )
+    return ApiError(403, {"detail": "You do not have permission to perform this action."})
 
 
 def not_found(detail: str = "Not found.") -> ApiError:

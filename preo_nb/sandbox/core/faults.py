@@ -45,7 +45,13 @@ KINDS = ("status", "reset", "drop", "truncate", "slow", "latency")
 CALCULATIONS = ("segment", "campaign")
 """The job kinds ``fail_job`` takes (payouts and imports have their own names)."""
 CHAOS_MENU = (
-    ("status", 429), ("status", 502), ("status", 503), ("reset", 0), ("drop", 0), ("truncate", 0), ("latency", 0),
+    ("status", 429),
+    ("status", 502),
+    ("status", 503),
+    ("reset", 0),
+    ("drop", 0),
+    ("truncate", 0),
+    ("latency", 0),
 )
 
 
@@ -64,9 +70,7 @@ class FailRule:
 
     def matches(self, method: str, path: str) -> bool:
         """Whether a request is one this rule fails."""
-        return self.method in ("*", method.upper()) and path.startswith(
-            self.path_prefix
-        )
+        return self.method in ("*", method.upper()) and path.startswith(self.path_prefix)
 
     def reply_body(self) -> Any:
         """Return the body to send (a DRF-style detail unless one was given)."""
@@ -123,7 +127,12 @@ class Faults:
             self._rules.append(rule)
 
     def chaos(
-        self, rate: float, *, seed: int = 0, method: str = "*", path_prefix: str = "/v1/",
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        method: str = "*",
+        path_prefix: str = "/v1/",
         menu: tuple[tuple[str, int], ...] = CHAOS_MENU,
     ) -> None:
         """Give each matching request a ``rate`` chance of a fault drawn from ``menu`` (seeded).

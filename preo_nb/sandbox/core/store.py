@@ -85,9 +85,7 @@ class Store:
     are in ``preo_nb.sandbox.finders`` (``SeededStore``).
     """
 
-    def __init__(
-        self, seed: int = 1, clock: Callable[[], datetime] | None = None
-    ) -> None:
+    def __init__(self, seed: int = 1, clock: Callable[[], datetime] | None = None) -> None:
         self.lock = threading.RLock()
         self.clock: Callable[[], datetime] = clock or Clock()
         self.data = Tables(ids=random.Random(f"ids-{seed}"))

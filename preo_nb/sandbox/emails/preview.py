@@ -49,10 +49,16 @@ BY_TYPE: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("refund.amount", "The refunded amount with its currency.", "€25.00"),
         ("refund.reason", "Why the money was refunded.", "Event cancelled"),
     ),
-    "user_portal_access": (("portal_url", "The recipient's personal link to the ticket portal.",
-                            "https://tickets.preo.dev/portal/sample"),),
-    "campaign": (("unsubscribe_url", "The recipient's link to stop these emails.",
-                  "https://tickets.preo.dev/unsubscribe/sample"),),
+    "user_portal_access": (
+        ("portal_url", "The recipient's personal link to the ticket portal.", "https://tickets.preo.dev/portal/sample"),
+    ),
+    "campaign": (
+        (
+            "unsubscribe_url",
+            "The recipient's link to stop these emails.",
+            "https://tickets.preo.dev/unsubscribe/sample",
+        ),
+    ),
 }
 
 

@@ -41,52 +41,135 @@ BODIES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "receipt_online": [
         ("heading", {"text": _THANKS, "level": 1}),
         ("text", {"text": _ORDER}),
-        ("button", {"label": {"en": "Show my tickets", "da": "Vis mine billetter", "nl": "Toon mijn tickets"},
-                    "url": "https://tickets.preo.dev/orders/{{ order.order_number }}"}),
+        (
+            "button",
+            {
+                "label": {"en": "Show my tickets", "da": "Vis mine billetter", "nl": "Toon mijn tickets"},
+                "url": "https://tickets.preo.dev/orders/{{ order.order_number }}",
+            },
+        ),
     ],
     "reminder": [
-        ("heading", {"text": {"en": "See you soon, {{ user.first_name }}",
-                              "da": "Vi ses snart, {{ user.first_name }}",
-                              "nl": "Tot snel, {{ user.first_name }}"}, "level": 1}),
-        ("text", {"text": {"en": "{{ edition.name }} starts on {{ edition.start_date }}.",
-                           "da": "{{ edition.name }} starter {{ edition.start_date }}.",
-                           "nl": "{{ edition.name }} begint op {{ edition.start_date }}."}}),
+        (
+            "heading",
+            {
+                "text": {
+                    "en": "See you soon, {{ user.first_name }}",
+                    "da": "Vi ses snart, {{ user.first_name }}",
+                    "nl": "Tot snel, {{ user.first_name }}",
+                },
+                "level": 1,
+            },
+        ),
+        (
+            "text",
+            {
+                "text": {
+                    "en": "{{ edition.name }} starts on {{ edition.start_date }}.",
+                    "da": "{{ edition.name }} starter {{ edition.start_date }}.",
+                    "nl": "{{ edition.name }} begint op {{ edition.start_date }}.",
+                }
+            },
+        ),
         ("text", {"text": _ORDER}),
     ],
     "refund_confirmation": [
-        ("heading", {"text": {"en": "Your refund is on its way", "da": "Din refusion er på vej",
-                              "nl": "Je terugbetaling is onderweg"}, "level": 1}),
-        ("text", {"text": {"en": "Hi {{ user.first_name }}, we refunded {{ refund.amount }} ({{ refund.reason }}).",
-                           "da": "Hej {{ user.first_name }}, vi har refunderet {{ refund.amount }} "
-                                 "({{ refund.reason }}).",
-                           "nl": "Hoi {{ user.first_name }}, we hebben {{ refund.amount }} terugbetaald "
-                                 "({{ refund.reason }})."}}),
+        (
+            "heading",
+            {
+                "text": {
+                    "en": "Your refund is on its way",
+                    "da": "Din refusion er på vej",
+                    "nl": "Je terugbetaling is onderweg",
+                },
+                "level": 1,
+            },
+        ),
+        (
+            "text",
+            {
+                "text": {
+                    "en": "Hi {{ user.first_name }}, we refunded {{ refund.amount }} ({{ refund.reason }}).",
+                    "da": "Hej {{ user.first_name }}, vi har refunderet {{ refund.amount }} ({{ refund.reason }}).",
+                    "nl": "Hoi {{ user.first_name }}, we hebben {{ refund.amount }} terugbetaald "
+                    "({{ refund.reason }}).",
+                }
+            },
+        ),
     ],
     "user_portal_access": [
-        ("text", {"text": {"en": "Hi {{ user.first_name }}, here is your link.",
-                           "da": "Hej {{ user.first_name }}, her er dit link.",
-                           "nl": "Hoi {{ user.first_name }}, hier is je link."}}),
-        ("button", {"label": {"en": "Open my tickets", "da": "Åbn mine billetter", "nl": "Open mijn tickets"},
-                    "url": "{{ portal_url }}"}),
+        (
+            "text",
+            {
+                "text": {
+                    "en": "Hi {{ user.first_name }}, here is your link.",
+                    "da": "Hej {{ user.first_name }}, her er dit link.",
+                    "nl": "Hoi {{ user.first_name }}, hier is je link.",
+                }
+            },
+        ),
+        (
+            "button",
+            {
+                "label": {"en": "Open my tickets", "da": "Åbn mine billetter", "nl": "Open mijn tickets"},
+                "url": "{{ portal_url }}",
+            },
+        ),
     ],
     "campaign": [
         ("image", {"url": "https://cdn.preo.dev/sandbox/banner.png", "alt": {"en": "Festival banner"}}),
-        ("heading", {"text": {"en": "News from {{ edition.name }}", "da": "Nyt fra {{ edition.name }}",
-                              "nl": "Nieuws van {{ edition.name }}"}, "level": 1}),
-        ("text", {"text": {"en": "Hi {{ user.first_name }}, the line-up is complete.",
-                           "da": "Hej {{ user.first_name }}, programmet er klar.",
-                           "nl": "Hoi {{ user.first_name }}, de line-up is compleet."}}),
+        (
+            "heading",
+            {
+                "text": {
+                    "en": "News from {{ edition.name }}",
+                    "da": "Nyt fra {{ edition.name }}",
+                    "nl": "Nieuws van {{ edition.name }}",
+                },
+                "level": 1,
+            },
+        ),
+        (
+            "text",
+            {
+                "text": {
+                    "en": "Hi {{ user.first_name }}, the line-up is complete.",
+                    "da": "Hej {{ user.first_name }}, programmet er klar.",
+                    "nl": "Hoi {{ user.first_name }}, de line-up is compleet.",
+                }
+            },
+        ),
         ("divider", {}),
-        ("text", {"text": {"en": "Unsubscribe: {{ unsubscribe_url }}", "da": "Afmeld: {{ unsubscribe_url }}",
-                           "nl": "Afmelden: {{ unsubscribe_url }}"}}),
+        (
+            "text",
+            {
+                "text": {
+                    "en": "Unsubscribe: {{ unsubscribe_url }}",
+                    "da": "Afmeld: {{ unsubscribe_url }}",
+                    "nl": "Afmelden: {{ unsubscribe_url }}",
+                }
+            },
+        ),
     ],
-    "other": [("text", {"text": {"en": "Hi {{ user.first_name }},", "da": "Hej {{ user.first_name }},",
-                                 "nl": "Hoi {{ user.first_name }},"}})],
+    "other": [
+        (
+            "text",
+            {
+                "text": {
+                    "en": "Hi {{ user.first_name }},",
+                    "da": "Hej {{ user.first_name }},",
+                    "nl": "Hoi {{ user.first_name }},",
+                }
+            },
+        )
+    ],
 }
 FOOTER: list[tuple[str, dict[str, Any]]] = [
     ("spacer", {"height": 24}),
-    ("text", {"text": {"en": "{{ organization.name }}", "da": "{{ organization.name }}",
-                       "nl": "{{ organization.name }}"}}),
+    (
+        "text",
+        {"text": {"en": "{{ organization.name }}", "da": "{{ organization.name }}", "nl": "{{ organization.name }}"}},
+    ),
 ]
 PLATFORM_TITLES = {
     "receipt": "Preo receipt",

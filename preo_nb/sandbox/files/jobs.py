@@ -33,8 +33,14 @@ def new_import(store: Store, edition_id: str, *, name: str, service: str, stage:
     edition = store.data.editions[edition_id]
     now = store.now()
     job = DataImport(
-        id=store.new_id("dim_"), organization_id=edition.organization_id, edition_id=edition_id,
-        name=name, stage=stage, service=service, created=now, modified=now,
+        id=store.new_id("dim_"),
+        organization_id=edition.organization_id,
+        edition_id=edition_id,
+        name=name,
+        stage=stage,
+        service=service,
+        created=now,
+        modified=now,
         default_country_code=fields.pop("default_country_code", None) or edition.default_country_code,
         **fields,
     )
@@ -72,8 +78,13 @@ def run(store: Store, job: DataImport) -> None:
         job.imported_order_count = len(created)
         _move(store, job, "completed")
         for order in created:
-            events.emit(store, "order.created", organization_id=order.organization_id,
-                        edition_id=order.edition_id, data=render.order(store, order))
+            events.emit(
+                store,
+                "order.created",
+                organization_id=order.organization_id,
+                edition_id=order.edition_id,
+                data=render.order(store, order),
+            )
         _emit(store, job, "data_import.completed")
 
 
@@ -103,8 +114,13 @@ def _move(store: Store, job: DataImport, stage: str) -> None:
 
 
 def _emit(store: Store, job: DataImport, event: str) -> None:
-    events.emit(store, event, organization_id=job.organization_id, edition_id=job.edition_id,
-                data=render_files.data_import(store, job))
+    events.emit(
+        store,
+        event,
+        organization_id=job.organization_id,
+        edition_id=job.edition_id,
+        data=render_files.data_import(store, job),
+    )
 
 
 def _add_order(store: Store, job: DataImport, source: ImportOrder, buyers: dict[str, Customer]) -> Order:
@@ -112,9 +128,17 @@ def _add_order(store: Store, job: DataImport, source: ImportOrder, buyers: dict[
     when = source.created or now
     buyer = _customer(store, source, now, buyers)
     order = Order(
-        id=store.new_id("ord_"), order_number=_order_number(job, source), status="completed",
-        type="imported", amount=ZERO, edition_id=job.edition_id, organization_id=job.organization_id,
-        customer_id=buyer.id, transaction_id=None, created=when, modified=now,
+        id=store.new_id("ord_"),
+        order_number=_order_number(job, source),
+        status="completed",
+        type="imported",
+        amount=ZERO,
+        edition_id=job.edition_id,
+        organization_id=job.organization_id,
+        customer_id=buyer.id,
+        transaction_id=None,
+        created=when,
+        modified=now,
     )
     for item in source.items:
         product = store.data.products[job.product_map[item.product_code] or ""]
@@ -131,16 +155,28 @@ def _order_number(job: DataImport, source: ImportOrder) -> str:
     return source.order_id if source.from_source else f"{job.id}-{source.order_id}"
 
 
-def _add_purchase(
-    store: Store, job: DataImport, order: Order, product_id: str, price: Any, when: datetime
-) -> Purchase:
+def _add_purchase(store: Store, job: DataImport, order: Order, product_id: str, price: Any, when: datetime) -> Purchase:
     product = store.data.products[product_id]
     purchase = Purchase(
-        id=store.new_id("pur_"), order_id=order.id, edition_id=order.edition_id, product_id=product_id,
-        customer_id=order.customer_id, transaction_id=None, vendor_code=store.new_id("")[-8:].upper(),
-        status="paid", price=price, deposit=ZERO, fee=ZERO, created=when, modified=when,
-        metadata={"product_type": product.type, "pickup_point": None, "data_import_id": job.id,
-                  "external_order_id": order.order_number},
+        id=store.new_id("pur_"),
+        order_id=order.id,
+        edition_id=order.edition_id,
+        product_id=product_id,
+        customer_id=order.customer_id,
+        transaction_id=None,
+        vendor_code=store.new_id("")[-8:].upper(),
+        status="paid",
+        price=price,
+        deposit=ZERO,
+        fee=ZERO,
+        created=when,
+        modified=when,
+        metadata={
+            "product_type": product.type,
+            "pickup_point": None,
+            "data_import_id": job.id,
+            "external_order_id": order.order_number,
+        },
     )
     store.data.purchases[purchase.id] = purchase
     return purchase
@@ -155,9 +191,14 @@ def _customer(store: Store, source: ImportOrder, now: datetime, buyers: dict[str
     if email in buyers:
         return buyers[email]
     customer = buyers[email] = Customer(
-        id=store.new_id("usr_"), email=source.customer_email, first_name=source.first_name or "",
-        last_name=source.last_name or "", phone_number=source.customer_phone, locale=None,
-        created=now, modified=now,
+        id=store.new_id("usr_"),
+        email=source.customer_email,
+        first_name=source.first_name or "",
+        last_name=source.last_name or "",
+        phone_number=source.customer_phone,
+        locale=None,
+        created=now,
+        modified=now,
     )
     store.data.customers[customer.id] = customer
     return customer

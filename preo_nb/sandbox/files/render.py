@@ -94,12 +94,14 @@ def preview_order(store: Store, record: DataImport, order: ImportOrder) -> Json:
     total = ZERO
     for item in order.items:
         price = import_rules.unit_price(store, record, item)
-        items.append({
-            "product_code": item.product_code,
-            "product_id": record.product_map.get(item.product_code),
-            "quantity": item.quantity,
-            "unit_price": None if price is None else amount(price),
-        })
+        items.append(
+            {
+                "product_code": item.product_code,
+                "product_id": record.product_map.get(item.product_code),
+                "quantity": item.quantity,
+                "unit_price": None if price is None else amount(price),
+            }
+        )
         total += item.quantity * (price or ZERO)
     return {
         "order_id": order.order_id,

@@ -70,9 +70,14 @@ def add_file(sandbox: Store, org_id: str, file_name: str, size: int, tags: list[
     now = sandbox.now()
     file_id = sandbox.new_id("fil_")
     record = StoredFile(
-        id=file_id, organization_id=org_id, file_name=file_name,
-        file_url=url or f"{MEDIA_URL}/{file_id}/{quote(file_name)}", size=size,
-        created_at=now, updated_at=now, tags=clean_tags(tags),
+        id=file_id,
+        organization_id=org_id,
+        file_name=file_name,
+        file_url=url or f"{MEDIA_URL}/{file_id}/{quote(file_name)}",
+        size=size,
+        created_at=now,
+        updated_at=now,
+        tags=clean_tags(tags),
     )
     sandbox.data.files[record.id] = record
     return record

@@ -41,8 +41,14 @@ def add_files(store: Store, seed: int) -> None:
     for product in store.data.products.values():
         edition = store.data.editions[product.edition_id]
         name = f"{edition.slug}-{slugify(product.name)}.jpg"
-        image = add_file(store, edition.organization_id, name, rng.randrange(40_000, 180_000),
-                         ["product", product.type], url=product.image or "")
+        image = add_file(
+            store,
+            edition.organization_id,
+            name,
+            rng.randrange(40_000, 180_000),
+            ["product", product.type],
+            url=product.image or "",
+        )
         _dated(rng, image, edition.created + timedelta(days=14), alt=product.name, owner=None)
 
 

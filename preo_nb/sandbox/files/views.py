@@ -136,4 +136,3 @@ def files_delete(file_id: str) -> tuple[str, int]:
     release(store(), record)
     del store().data.files[record.id]
     return "", 204
-

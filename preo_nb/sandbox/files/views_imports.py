@@ -58,7 +58,8 @@ def data_imports_list() -> Json:
     plain = {k: v for k, v in values.items() if k in ("edition_id", "service", "stage")}
     orgs = caller().orgs(READ)
     found = [
-        job for job in store().data.data_imports.values()
+        job
+        for job in store().data.data_imports.values()
         if job.organization_id in orgs
         and (show_cancelled or job.stage != "cancelled")
         and all(getattr(job, k) == v for k, v in plain.items())
@@ -83,8 +84,13 @@ def data_imports_create() -> tuple[Json, int]:
     if not content or len(content) > MAX_BYTES:
         raise field_error("data_file_base64", f"The file must hold 1 byte to {MAX_BYTES // 2**20} MB.")
     job = import_jobs.new_import(
-        store(), edition_id, name=body.get("name") or file_name.rsplit(".", 1)[0], service="file",
-        stage="uploaded", data_file_name=file_name, content=content,
+        store(),
+        edition_id,
+        name=body.get("name") or file_name.rsplit(".", 1)[0],
+        service="file",
+        stage="uploaded",
+        data_file_name=file_name,
+        content=content,
         default_country_code=body.get("default_country_code"),
     )
     return _render(job), 201
@@ -102,9 +108,15 @@ def data_imports_import_external_orders() -> tuple[Json, int]:
         detail = f"Already imported from {service} into this edition: {', '.join(repeated[:10])}."
         raise conflict(detail, "duplicate_order")
     job = import_jobs.new_import(
-        store(), edition_id, name=body.get("name") or f"{service} import", service=service,
-        stage="importing", default_country_code=body.get("default_country_code"), orders=orders,
-        product_map=product_map, product_names=import_rules.product_names(orders),
+        store(),
+        edition_id,
+        name=body.get("name") or f"{service} import",
+        service=service,
+        stage="importing",
+        default_country_code=body.get("default_country_code"),
+        orders=orders,
+        product_map=product_map,
+        product_names=import_rules.product_names(orders),
     )
     return _render(job), 201
 
@@ -230,11 +242,16 @@ def data_imports_update_product_mappings(import_id: str) -> Json:
     body = read_body("data_imports_update_product_mappings")
     _require(job, ("needs_product_mapping",), "change the product mappings")
     products = store().data.products
-    errors = [f"No product code {m['product_code']!r} in this import." for m in body["mappings"]
-              if m["product_code"] not in job.product_map]
-    errors += [f"Product {m['product_id']!r} is not a product of this edition." for m in body["mappings"]
-               if m["product_id"] is not None and getattr(products.get(m["product_id"]), "edition_id", None)
-               != job.edition_id]
+    errors = [
+        f"No product code {m['product_code']!r} in this import."
+        for m in body["mappings"]
+        if m["product_code"] not in job.product_map
+    ]
+    errors += [
+        f"Product {m['product_id']!r} is not a product of this edition."
+        for m in body["mappings"]
+        if m["product_id"] is not None and getattr(products.get(m["product_id"]), "edition_id", None) != job.edition_id
+    ]
     if errors:
         raise invalid({"mappings": errors})
     for mapping in body["mappings"]:

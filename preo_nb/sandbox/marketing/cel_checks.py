@@ -131,12 +131,32 @@ def samples() -> list[Subject]:
     rich = Customer("usr_sample", "sam@example.com", "Sam", "Sample", "+4520000000", "en", when, when)
     bare = Customer("usr_empty", None, "", "", None, None, when, when)
     purchase = Purchase(
-        "pur_sample", "ord_sample", "edt_sample", "prd_sample", rich.id, None, "00000000", "paid",
-        price=Decimal("7.50"), deposit=Decimal("1.00"), fee=Decimal("0.00"), created=when, modified=when,
+        "pur_sample",
+        "ord_sample",
+        "edt_sample",
+        "prd_sample",
+        rich.id,
+        None,
+        "00000000",
+        "paid",
+        price=Decimal("7.50"),
+        deposit=Decimal("1.00"),
+        fee=Decimal("0.00"),
+        created=when,
+        modified=when,
     )
     order = Order(
-        "ord_sample", "S-000001", "completed", "online", Decimal("8.50"), "edt_sample", "org_sample",
-        rich.id, None, when, when,
+        "ord_sample",
+        "S-000001",
+        "completed",
+        "online",
+        Decimal("8.50"),
+        "edt_sample",
+        "org_sample",
+        rich.id,
+        None,
+        when,
+        when,
     )
     return [
         Subject(user_map(rich, ["cns_sample"]), [purchase_map(purchase, "drink")], [order_map(order)]),
@@ -156,30 +176,59 @@ VARIABLES = (
     ("user.created", "timestamp", "When the customer signed up."),
     ("user.consents", "list(string)", "Ids of the organization's consents the customer granted."),
     ("edition_id", "string", 'The segment\'s edition; "" when the segment spans the organization.'),
-    ("purchases", "list(map)", "The customer's purchases in scope, every status: product_id, product_type, "
-                               "category_ids, status, price, created."),
+    (
+        "purchases",
+        "list(map)",
+        "The customer's purchases in scope, every status: product_id, product_type, "
+        "category_ids, status, price, created.",
+    ),
     ("orders", "list(map)", "The customer's orders in scope: order_number, status, type, amount, created."),
 )
 FUNCTIONS = (
-    ("has_purchased", "has_purchased(product_id) -> bool",
-     "Whether a paid, partially refunded or refunded purchase is for this product.",
-     'has_purchased("prd_...")'),
-    ("has_product_type", "has_product_type(type) -> bool",
-     "Whether a paid, partially refunded or refunded purchase is of this product type.",
-     'has_product_type("drink")'),
-    ("total_spent", "total_spent() -> double",
-     "Sum of the price (without deposit and fee, before refunds) of the paid, partially refunded and "
-     "refunded purchases, in the segment's edition or in every edition of the organization.",
-     "total_spent() > 50.0"),
-    ("days_since", "days_since(timestamp) -> int", "Whole days from a timestamp to now.",
-     "days_since(user.created) < 30"),
+    (
+        "has_purchased",
+        "has_purchased(product_id) -> bool",
+        "Whether a paid, partially refunded or refunded purchase is for this product.",
+        'has_purchased("prd_...")',
+    ),
+    (
+        "has_product_type",
+        "has_product_type(type) -> bool",
+        "Whether a paid, partially refunded or refunded purchase is of this product type.",
+        'has_product_type("drink")',
+    ),
+    (
+        "total_spent",
+        "total_spent() -> double",
+        "Sum of the price (without deposit and fee, before refunds) of the paid, partially refunded and "
+        "refunded purchases, in the segment's edition or in every edition of the organization.",
+        "total_spent() > 50.0",
+    ),
+    (
+        "days_since",
+        "days_since(timestamp) -> int",
+        "Whole days from a timestamp to now.",
+        "days_since(user.created) < 30",
+    ),
     ("size", "size(list) -> int", "CEL built-in: number of items.", "size(orders) >= 2"),
-    ("exists", "list.exists(x, predicate) -> bool", "CEL built-in macro: some item matches.",
-     'purchases.exists(p, p.product_type == "ticket" && p.status == "paid")'),
-    ("all", "list.all(x, predicate) -> bool", "CEL built-in macro: every item matches.",
-     'orders.all(o, o.type == "online")'),
-    ("matches", "string.matches(regex) -> bool", "CEL built-in: RE2 regular expression match.",
-     'user.email.matches(".*@example\\\\.com$")'),
+    (
+        "exists",
+        "list.exists(x, predicate) -> bool",
+        "CEL built-in macro: some item matches.",
+        'purchases.exists(p, p.product_type == "ticket" && p.status == "paid")',
+    ),
+    (
+        "all",
+        "list.all(x, predicate) -> bool",
+        "CEL built-in macro: every item matches.",
+        'orders.all(o, o.type == "online")',
+    ),
+    (
+        "matches",
+        "string.matches(regex) -> bool",
+        "CEL built-in: RE2 regular expression match.",
+        'user.email.matches(".*@example\\\\.com$")',
+    ),
 )
 
 

@@ -46,7 +46,14 @@ BOUGHT = ("paid", "partially_refunded", "refunded")
 PURCHASE_STATUSES = ("pending", "paid", "partially_refunded", "refunded", "cancelled")
 ROOTS = ("user", "edition_id", "purchases", "orders")
 USER_FIELDS = (
-    "id", "email", "phone_number", "first_name", "last_name", "locale", "created", "consents",
+    "id",
+    "email",
+    "phone_number",
+    "first_name",
+    "last_name",
+    "locale",
+    "created",
+    "consents",
 )
 Json = dict[str, Any]
 

@@ -131,7 +131,10 @@ def _segment_failed(store: Store, segment: Segment, reason: str) -> None:
 def _emit_segment(store: Store, segment: Segment) -> None:
     kind = "segment.completed" if segment.status == "completed" else "segment.failed"
     events.emit(
-        store, kind, organization_id=segment.organization_id, edition_id=segment.edition_id,
+        store,
+        kind,
+        organization_id=segment.organization_id,
+        edition_id=segment.edition_id,
         data=render.segment(segment),
     )
 
@@ -149,9 +152,7 @@ CALCULATION = Machine[Segment](
 
 def in_use_by_campaign(store: Store, segment_id: str) -> bool:
     """Whether a scheduled, calculating or sending campaign targets the segment."""
-    return any(
-        c.segment_id == segment_id and c.status in CAMPAIGN_ACTIVE for c in store.data.campaigns.values()
-    )
+    return any(c.segment_id == segment_id and c.status in CAMPAIGN_ACTIVE for c in store.data.campaigns.values())
 
 
 # -- campaigns ---------------------------------------------------------------
@@ -232,7 +233,10 @@ def _finish(store: Store, campaign: Campaign) -> None:
 
 def _emit_campaign(store: Store, campaign: Campaign, event: str) -> None:
     events.emit(
-        store, event, organization_id=campaign.organization_id, edition_id=campaign.edition_id,
+        store,
+        event,
+        organization_id=campaign.organization_id,
+        edition_id=campaign.edition_id,
         data=render.campaign(store, campaign),
     )
 

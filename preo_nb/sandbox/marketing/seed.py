@@ -26,11 +26,18 @@ ORG_CONSENTS = (  # (title, description, enabled, share of the buyers who grante
 PHOTO_SHARE = 0.40
 PASS_SHARE = 0.70
 SEGMENTS = (  # (org, edition number or None, name, condition, type, channel, consent order or None, calculated)
-    (1, 2, "Drink lovers 2026", 'has_product_type("drink") && total_spent() > 50.0',
-     "marketing", "any", None, True),
+    (1, 2, "Drink lovers 2026", 'has_product_type("drink") && total_spent() > 50.0', "marketing", "any", None, True),
     (1, None, "Newsletter subscribers", "size(orders) > 0", "marketing", "email", 1, True),
-    (1, 2, "Ticket holders without a rental", 'has_product_type("ticket") && !has_product_type("rental")',
-     "transactional", "sms", None, False),
+    (
+        1,
+        2,
+        "Ticket holders without a rental",
+        'has_product_type("ticket") && !has_product_type("rental")',
+        "transactional",
+        "sms",
+        None,
+        False,
+    ),
     (2, 1, "Harbour Jazz ticket buyers", 'has_product_type("ticket")', "transactional", "sms", None, False),
 )
 
@@ -62,8 +69,16 @@ def _add_consents(store: Store, rng: random.Random, org_id: str) -> None:
         event = tables.events.get(edition.event_id or "")
         title = f"Photos and video at {event.name if event else ''} {edition.name}".replace("  ", " ")
         order = len([c for c in tables.consents.values() if c.organization_id == org_id]) + 1
-        consent = Consent(store.new_id("cns_"), org_id, title, order, edition.created, edition.created, edition_id,
-                          "You may appear in photos and videos taken at the festival.")
+        consent = Consent(
+            store.new_id("cns_"),
+            org_id,
+            title,
+            order,
+            edition.created,
+            edition.created,
+            edition_id,
+            "You may appear in photos and videos taken at the festival.",
+        )
         tables.consents[consent.id] = consent
         buyers = {o.customer_id for o in tables.orders.values() if o.edition_id == edition_id}
         general.append((consent, PHOTO_SHARE if buyers else 0.0))
@@ -100,8 +115,15 @@ def _add_passes(store: Store, rng: random.Random) -> None:
 
 
 def _add_segment(
-    store: Store, org: int, edition: int | None, name: str, condition: str, kind: str, channel: str,
-    consent_order: int | None, calculated: bool,
+    store: Store,
+    org: int,
+    edition: int | None,
+    name: str,
+    condition: str,
+    kind: str,
+    channel: str,
+    consent_order: int | None,
+    calculated: bool,
 ) -> Segment:
     org_id = store.org_id(org)
     made = ANCHOR - timedelta(days=10)
@@ -110,9 +132,16 @@ def _add_segment(
         None,
     )
     segment = Segment(
-        store.new_id("seg_"), org_id, name, condition, made, made,
+        store.new_id("seg_"),
+        org_id,
+        name,
+        condition,
+        made,
+        made,
         edition_id=_editions(store, org_id)[edition - 1] if edition else None,
-        consent_id=consent, communication_type=kind, communication_channel=channel,
+        consent_id=consent,
+        communication_type=kind,
+        communication_channel=channel,
     )
     if calculated:
         done = ANCHOR - timedelta(days=3)
@@ -128,8 +157,11 @@ def _add_campaigns(store: Store, segments: list[Segment]) -> None:
     drinks, newsletter = segments[0], segments[1]
     edition_id = drinks.edition_id or ""
     message = next(
-        (m.id for m in store.data.email_messages.values()
-         if m.organization_id == drinks.organization_id and m.edition_id in (None, edition_id)),
+        (
+            m.id
+            for m in store.data.email_messages.values()
+            if m.organization_id == drinks.organization_id and m.edition_id in (None, edition_id)
+        ),
         None,
     )
     made = ANCHOR - timedelta(days=3)
@@ -151,7 +183,14 @@ def _add_campaigns(store: Store, segments: list[Segment]) -> None:
 
 def _campaign(store: Store, segment: Segment, edition_id: str, name: str, channel: str, made: datetime) -> Campaign:
     campaign = Campaign(
-        store.new_id("cmp_"), segment.organization_id, edition_id, segment.id, name, channel, made, made,
+        store.new_id("cmp_"),
+        segment.organization_id,
+        edition_id,
+        segment.id,
+        name,
+        channel,
+        made,
+        made,
     )
     store.data.campaigns[campaign.id] = campaign
     return campaign

@@ -39,7 +39,9 @@ def check_links(org_id: str, body: Json) -> None:
     """Refuse an edition, segment or email message that is not the organization's (400)."""
     tables = store().data
     links: dict[str, Mapping[str, Any]] = {
-        "edition_id": tables.editions, "segment_id": tables.segments, "email_message_id": tables.email_messages,
+        "edition_id": tables.editions,
+        "segment_id": tables.segments,
+        "email_message_id": tables.email_messages,
     }
     raise_if(link_errors(org_id, body, links))
 

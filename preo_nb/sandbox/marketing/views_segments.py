@@ -171,8 +171,7 @@ def segments_export_csv(segment_id: str) -> Response:
     customers = store().data.customers
     for customer in (customers[c] for c in segment.members if c in customers):
         writer.writerow(
-            [customer.id, customer.email or "", customer.first_name, customer.last_name,
-             customer.phone_number or ""]
+            [customer.id, customer.email or "", customer.first_name, customer.last_name, customer.phone_number or ""]
         )
     reply = Response(out.getvalue(), mimetype="text/csv")
     reply.headers["Content-Disposition"] = f'attachment; filename="segment-{segment.id}.csv"'
@@ -197,8 +196,9 @@ def segments_reset_to_draft(segment_id: str) -> Json:
     segment = caller().fetch(store().data.segments, segment_id, WRITE)
     read_body("segments_reset_to_draft")
     if segment.status not in SEGMENT_RUNNING:
-        raise conflict(f"Only a pending or processing segment can be reset; this one is {segment.status}.",
-                       "invalid_state")
+        raise conflict(
+            f"Only a pending or processing segment can be reset; this one is {segment.status}.", "invalid_state"
+        )
     segment.status = "draft"
     segment.modified = store().now()
     return render_marketing.segment(segment)

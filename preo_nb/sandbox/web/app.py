@@ -44,9 +44,7 @@ GROUPS = (
 """Every API group served; a new group adds its ``Group`` here."""
 
 
-def create_app(
-    store: Store, *, faults: Faults, checker: ContractChecker | None = None
-) -> Flask:
+def create_app(store: Store, *, faults: Faults, checker: ContractChecker | None = None) -> Flask:
     """Build the Flask app serving ``store``.
 
     Args:
@@ -109,9 +107,7 @@ def _http_error(error: HTTPException) -> Response:
         405: f'Method "{request.method}" not allowed.',
         500: "A server error occurred.",
     }
-    reply = _json(
-        {"detail": details.get(status, error.description or "Error.")}, status
-    )
+    reply = _json({"detail": details.get(status, error.description or "Error.")}, status)
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             reply.headers[name] = value
@@ -128,7 +124,8 @@ def _allowed(header: str) -> str:
     wins over a placeholder, as in the API's own routing.
     """
     matching = [
-        op for op in contract.operations().values()
+        op
+        for op in contract.operations().values()
         if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(op.path)), request.path)
     ]
     if not matching:

@@ -101,13 +101,7 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         raise invalid({"non_field_errors": [f"JSON parse error - {exc}"]}) from None
     if not isinstance(data, dict):
         kind = type(data).__name__
-        raise invalid(
-            {
-                "non_field_errors": [
-                    f"Invalid data. Expected a dictionary, but got {kind}."
-                ]
-            }
-        )
+        raise invalid({"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]})
     return data
 
 
@@ -138,9 +132,7 @@ def _message(error: ValidationError) -> str:
     if kind == "type" and error.instance is None:
         return "This field may not be null."
     if kind == "type":
-        return _TYPE_MESSAGES.get(
-            _first_type(cast(Any, error.validator_value)), str(error.message)
-        )
+        return _TYPE_MESSAGES.get(_first_type(cast(Any, error.validator_value)), str(error.message))
     if kind == "enum":
         return f'"{error.instance}" is not a valid choice.'
     if kind == "pattern" and error.validator_value == SLUG_PATTERN:

@@ -38,9 +38,7 @@ class ContractChecker:
             found += _header_problems(operation_id, response)
             if found:
                 with self._lock:
-                    self.violations.extend(
-                        f"{request.method} {request.path}: {p}" for p in found
-                    )
+                    self.violations.extend(f"{request.method} {request.path}: {p}" for p in found)
         return response
 
     def clear(self) -> None:

@@ -22,9 +22,7 @@ Json = dict[str, Any]
 def register(app: Flask) -> None:
     """Add the control routes."""
     app.add_url_rule(PREFIX + "reset", "sandbox_reset", _reset, methods=["POST"])
-    app.add_url_rule(
-        PREFIX + "faults", "sandbox_faults", _faults, methods=["GET", "POST"]
-    )
+    app.add_url_rule(PREFIX + "faults", "sandbox_faults", _faults, methods=["GET", "POST"])
 
 
 def _require_admin() -> None:

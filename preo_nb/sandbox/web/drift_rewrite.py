@@ -119,14 +119,16 @@ def refusal(drift: Drift, request: Request) -> Response | None:
     path = request.path
     if drift.trailing_slash and not path.endswith("/"):
         query = request.query_string.decode()
-        return Response(status=301, headers={"Location": request.host_url.rstrip("/") + path + "/" +
-                                             (f"?{query}" if query else "")})
+        return Response(
+            status=301, headers={"Location": request.host_url.rstrip("/") + path + "/" + (f"?{query}" if query else "")}
+        )
     if drift.redirect_writes_to and request.method not in ("GET", "HEAD"):
         return Response(status=307, headers={"Location": drift.redirect_writes_to.rstrip("/") + path})
     auth = request.headers.get("Authorization", "")
     if drift.auth_scheme != "Bearer" and not auth.startswith(drift.auth_scheme + " "):
-        return json_response(401, {"detail": "Authentication credentials were not provided."},
-                             {"WWW-Authenticate": drift.auth_scheme})
+        return json_response(
+            401, {"detail": "Authentication credentials were not provided."}, {"WWW-Authenticate": drift.auth_scheme}
+        )
     operation = contract.find_operation(request.method, path.rstrip("/") or "/")
     if drift.strict_accept and operation:
         accept = request.headers.get("Accept", "*/*")
@@ -181,14 +183,28 @@ def whole_list(forward: Forward, path: str, query: dict[str, str], request: Requ
         page += 1
 
 
-def answer(drift: Drift, proxy: Proxy, request: Request, path: str, query: dict[str, str],
-           reply: tuple[int, list[tuple[str, str]], bytes]) -> Response:
+def answer(
+    drift: Drift,
+    proxy: Proxy,
+    request: Request,
+    path: str,
+    query: dict[str, str],
+    reply: tuple[int, list[tuple[str, str]], bytes],
+) -> Response:
     """The sandbox's answer as the drifted server sends it."""
     status, headers, body = reply
     method = request.method
     if drift.endless_links and status == 404 and method == "GET" and is_list(path) and "page" in query:
-        return json_response(200, {"count": 0, "next": _link(drift, proxy, path, {**query, "page": str(
-            int(query["page"]) + 1)}), "previous": None, "results": []}, _kept(headers))
+        return json_response(
+            200,
+            {
+                "count": 0,
+                "next": _link(drift, proxy, path, {**query, "page": str(int(query["page"]) + 1)}),
+                "previous": None,
+                "results": [],
+            },
+            _kept(headers),
+        )
     if "json" not in dict((k.lower(), v) for k, v in headers).get("content-type", "") or not body:
         return Response(body, status=status, headers=headers)
     found = json.loads(body)

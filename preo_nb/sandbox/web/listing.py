@@ -59,9 +59,7 @@ def _is_typed(schema: dict[str, Any]) -> bool:
 
 def _parse(raw: str, schema: dict[str, Any]) -> Any:
     if "enum" in schema and raw not in schema["enum"]:
-        raise ValueError(
-            f"Select a valid choice. {raw} is not one of the available choices."
-        )
+        raise ValueError(f"Select a valid choice. {raw} is not one of the available choices.")
     if schema.get("type") == "boolean":
         return _boolean(raw)
     if schema.get("format") == "date-time":
@@ -86,9 +84,7 @@ def contains(haystack: str | None, needle: str) -> bool:
     return needle.casefold() in (haystack or "").casefold()
 
 
-def select(
-    records: Iterable[T], values: dict[str, Any], orgs: set[str], equal: Sequence[str]
-) -> list[T]:
+def select(records: Iterable[T], values: dict[str, Any], orgs: set[str], equal: Sequence[str]) -> list[T]:
     """Records of ``orgs`` whose ``equal`` fields match the filters given, and whose
     ``name`` contains ``search`` (when given)."""
     search = values.get("search")
@@ -161,9 +157,7 @@ def remembered(operation_id: str, caller: Caller, compute: Callable[[], list[T]]
     return found
 
 
-def paginate(
-    records: Sequence[T], render: Callable[[T], dict[str, Any]]
-) -> dict[str, Any]:
+def paginate(records: Sequence[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
     """Return one page as ``{count, next, previous, results}`` (only that page is rendered).
 
     Raises:

@@ -67,9 +67,7 @@ class Group:
         """Register ``func`` as the view of the operation it is named after."""
         operation = contract.operations()[func.__name__]
         if operation.tag != self.tag:
-            raise ValueError(
-                f"{func.__name__} belongs to {operation.tag}, not {self.tag}"
-            )
+            raise ValueError(f"{func.__name__} belongs to {operation.tag}, not {self.tag}")
         self.views[func.__name__] = func
         return func
 

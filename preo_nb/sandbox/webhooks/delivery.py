@@ -89,8 +89,13 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 def job_for(store: Store, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Job:
     """Copy what an attempt needs out of the store (hold the lock); the current secret signs."""
     return Job(
-        delivery.id, delivery.event, endpoint.url, endpoint.secret, body_of(delivery),
-        endpoint.timeout_seconds, store.data,
+        delivery.id,
+        delivery.event,
+        endpoint.url,
+        endpoint.secret,
+        body_of(delivery),
+        endpoint.timeout_seconds,
+        store.data,
     )
 
 

@@ -24,24 +24,31 @@ HISTORY = 6
 def add_webhooks(store: Store) -> None:
     """Add a paused ledger endpoint with history (organization 1) and a paused catch-all (organization 2)."""
     first, second = store.org_id(1), store.org_id(2)
-    finished = [r for r in store.data.refunds.values()
-                if r.organization_id == first and r.status in ("processed", "failed")]
+    finished = [
+        r for r in store.data.refunds.values() if r.organization_id == first and r.status in ("processed", "failed")
+    ]
     finished.sort(key=lambda r: (r.modified, r.id))
     recent = finished[-HISTORY:]
     created = (recent[0].modified if recent else store.now()) - timedelta(days=30)
-    ledger = _endpoint(store, first, "Finance ledger (paused)", "https://ledger.nordlys.example/preo/webhooks",
-                       LEDGER_EVENTS, created)
+    ledger = _endpoint(
+        store, first, "Finance ledger (paused)", "https://ledger.nordlys.example/preo/webhooks", LEDGER_EVENTS, created
+    )
     for n, refund in enumerate(recent):
         _delivery(store, ledger, refund, failed=n == len(recent) - 1)
     _endpoint(store, second, "CRM sync (paused)", "https://crm.harbour.example/hooks/preo", ["*"], created)
 
 
-def _endpoint(
-    store: Store, org_id: str, name: str, url: str, events: list[str], created: datetime
-) -> WebhookEndpoint:
+def _endpoint(store: Store, org_id: str, name: str, url: str, events: list[str], created: datetime) -> WebhookEndpoint:
     endpoint = WebhookEndpoint(
-        id=store.new_id("whk_"), organization_id=org_id, name=name, url=url, events=list(events),
-        secret=new_secret(store), created=created, modified=created, is_active=False,
+        id=store.new_id("whk_"),
+        organization_id=org_id,
+        name=name,
+        url=url,
+        events=list(events),
+        secret=new_secret(store),
+        created=created,
+        modified=created,
+        is_active=False,
     )
     store.data.webhooks[endpoint.id] = endpoint
     return endpoint
@@ -60,8 +67,13 @@ def _delivery(store: Store, endpoint: WebhookEndpoint, refund: RefundRequest, *,
         "data": render.refund(store, refund, can_decide=True),
     }
     delivery = WebhookDelivery(
-        id=store.new_id("whd_"), endpoint_id=endpoint.id, event=event, payload=payload,
-        created=when, modified=when + timedelta(seconds=1), attempts=1,
+        id=store.new_id("whd_"),
+        endpoint_id=endpoint.id,
+        event=event,
+        payload=payload,
+        created=when,
+        modified=when + timedelta(seconds=1),
+        attempts=1,
     )
     if failed:
         delivery.status = "failed"
