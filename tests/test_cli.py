@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import requests
 
-from preo_nb import cli, testing
+from preo_nb import bulk_command, cli, testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -320,7 +320,7 @@ def refund_requests_of(sandbox, ids):
 )
 def test_bulk_refund_reads_the_id_column_or_a_plain_list(tmp_path, text, ids):
     (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
-    assert cli.read_ids(tmp_path / "ids.csv") == ids
+    assert bulk_command.read_ids(tmp_path / "ids.csv") == ids
 
 
 @pytest.mark.parametrize(
@@ -336,7 +336,7 @@ def test_bulk_refund_reads_the_id_column_or_a_plain_list(tmp_path, text, ids):
 def test_bulk_refund_refuses_a_file_without_a_clear_id_column(tmp_path, text, says):
     (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
     with pytest.raises(cli.UsageError) as info:
-        cli.read_ids(tmp_path / "ids.csv")
+        bulk_command.read_ids(tmp_path / "ids.csv")
     assert says in str(info.value)
 
 
