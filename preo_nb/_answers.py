@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from preo_nb._hints import token_hint
 from preo_nb._pool import loads
-from preo_nb.errors import APIError, PreoError, RateLimited, error_class
+from preo_nb.errors import APIError, PreoError, RateLimited, UnexpectedRedirect, error_class
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,28 @@ def api_error(response: Any, method: str, token_source: object = None) -> APIErr
     )
     if isinstance(error, RateLimited):
         error.retry_after = response.headers.get("Retry-After")
+    return error
+
+
+def adds_trailing_slash(url: str, target: str) -> bool:
+    """Whether a redirect from ``url`` to ``target`` only appends "/" to the path."""
+    return urlsplit(target).path == urlsplit(url).path + "/"
+
+
+def redirect_error(response: Any, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
+    """The error for a redirect ``response`` of a ``method`` request that was not followed."""
+    target = location or response.headers.get("Location", "")
+    hint = (
+        " The API wants a trailing slash: connect(..., trailing_slash=True)."
+        if adds_trailing_slash(response.url, target)
+        else ""
+    )
+    error = UnexpectedRedirect(
+        response.status_code,
+        method=method,
+        url=response.url,
+        detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
+        request_id=response.headers.get("X-Request-ID"),
+    )
+    error.location = target
     return error

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -31,14 +32,13 @@ from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from preo_nb import _retry
-from preo_nb._answers import Reply, Unprovable, api_error, cause_of, where_to_look
+from preo_nb._answers import Reply, Unprovable, adds_trailing_slash, api_error, cause_of, redirect_error, where_to_look
 from preo_nb._pool import loads
 from preo_nb._retry import Outcome
 from preo_nb.config import Settings
 from preo_nb.errors import (
     PreoError,
     TransportError,
-    UnexpectedRedirect,
     UnknownOutcome,
 )
 
@@ -197,17 +197,17 @@ class HTTP:
             1000 * (time.monotonic() - started),
         )
         if response.is_redirect:
-            raise UnexpectedRedirect.of(response, method, f"more than {MAX_REDIRECTS} redirects")
+            raise redirect_error(response, method, f"more than {MAX_REDIRECTS} redirects")
         return response
 
     def _redirect(self, response: requests.Response, method: str, headers: dict[str, str]) -> requests.Response:
         """Follow one redirect of a read on the same origin; refuse every other redirect."""
         target = urljoin(response.url, response.headers.get("Location", ""))
         if method not in READS:
-            raise UnexpectedRedirect.of(response, method, "a write is never sent on to a redirect", target)
+            raise redirect_error(response, method, "a write is never sent on to a redirect", target)
         if urlsplit(target)[:2] != urlsplit(self.settings.base_url)[:2]:
-            raise UnexpectedRedirect.of(response, method, "it leads away from the API's address", target)
-        if _path(target) == _path(response.url) + "/":
+            raise redirect_error(response, method, "it leads away from the API's address", target)
+        if adds_trailing_slash(response.url, target):
             log.warning(
                 "Preo API: %s redirects to %s; connect(..., trailing_slash=True) saves a request",
                 _path(response.url),
@@ -286,10 +286,9 @@ class HTTP:
         """End every API path with "/" from now on (``check-contract``)."""
         self.settings = dataclasses.replace(self.settings, trailing_slash=True)
 
-    def server_date(self) -> str | None:
-        """The ``Date`` header of the last answer this thread received (the server's clock)."""
-        date: str | None = getattr(self._seen, "date", None)
-        return date
+    def server_clock(self) -> datetime | None:
+        """The server's time in the ``Date`` of the last answer this thread received (None if unreadable)."""
+        return _retry.http_date(getattr(self._seen, "date", None))
 
     def same_origin(self, link: str) -> str:
         """Keep the path and query of a server link but never leave the base URL's host."""

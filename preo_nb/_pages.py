@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from preo_nb import _progress
+from preo_nb._http import cassette_active
 from preo_nb._pool import ordered_map
 from preo_nb.errors import IncompleteList, NotFound
 
@@ -180,8 +181,6 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
 
 def workers(http: HTTP) -> int:
     """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
-    from preo_nb._http import cassette_active
-
     return 1 if cassette_active() else http.settings.page_workers
 
 

@@ -146,10 +146,19 @@ def retry_after(value: str | None, cap: float, now: datetime | None = None) -> f
 
 
 def _seconds_until(text: str, now: datetime) -> float | None:
+    when = http_date(text)
+    return None if when is None else max((when - now).total_seconds(), 0.0)
+
+
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP date (``Tue, 01 Dec 2026 10:00:00 GMT``, always UTC) as an aware datetime.
+
+    None when absent, unreadable, or two headers joined into one (no single clock to trust).
+    """
+    if not text or text.count(",") > 1:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - now).total_seconds(), 0.0)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -35,7 +35,8 @@ _TEXT_KINDS = ("string", "datetime", "category")
 
 
 @functools.cache
-def _operation_plan(operation_id: str, item: bool) -> Any:
+def plan(operation_id: str, item: bool) -> Any:
+    """Where the typed fields of an answer (or, with ``item``, one list record) are: a tree of kinds."""
     if item:
         return _plan(contract.item_schema(operation_id), 0)
     op = contract.operations()[operation_id]
@@ -44,7 +45,7 @@ def _operation_plan(operation_id: str, item: bool) -> Any:
 
 
 def _plan(schema: dict[str, Any], depth: int) -> Any:
-    node = contract._non_null(schema)
+    node = contract.non_null(schema)
     if node.get("type") == "array" and depth < 6:
         inner = _plan(node.get("items", {}), depth + 1)
         return ("list", inner) if inner else None
@@ -52,7 +53,7 @@ def _plan(schema: dict[str, Any], depth: int) -> Any:
     if props and depth < 6:
         tree = {name: _plan(prop, depth + 1) for name, prop in props.items()}
         return {name: sub for name, sub in tree.items() if sub}
-    kind = contract._kind(node)[0]
+    kind = contract.kind_of(node)[0]
     return kind if kind != "object" else None
 
 
@@ -64,8 +65,8 @@ def typed(operation_id: str, body: Any, *, item: bool = False) -> Any:
     """
     if body is None:
         return None
-    plan = _operation_plan(operation_id, item)
-    return _apply(plan, body, operation_id, "") if plan else body
+    found = plan(operation_id, item)
+    return _apply(found, body, operation_id, "") if found else body
 
 
 def _apply(plan: Any, value: Any, operation_id: str, where: str) -> Any:

@@ -33,14 +33,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from preo_nb import _progress, refund_rules
+from preo_nb._values import decimal_of
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
 from preo_nb.journal import Journal, Row, exclusive, summary
@@ -152,11 +151,10 @@ def _clock_offset(preo: Client) -> timedelta:
     would depend on both clocks (and the journal may move to another machine).
     """
     asked = datetime.now(UTC)
-    response = preo._http.request("GET", "/v1/auth/me", raw=True)
+    preo._http.request("GET", "/v1/auth/me")
     answered = datetime.now(UTC)
-    try:
-        server = parsedate_to_datetime(response.headers["Date"]).replace(tzinfo=UTC)  # HTTP dates are GMT
-    except (KeyError, TypeError, ValueError):
+    server = preo._http.server_clock()
+    if server is None:
         log.warning("the Preo API sent no usable Date header; comparing its times with this machine's clock")
         return timedelta(0)
     return server - (asked + (answered - asked) / 2)
@@ -260,9 +258,7 @@ def _alike(job: _Job, purchase_id: str, request: dict[str, Any]) -> bool:
     return (
         (request.get("purchase") or {}).get("api_id") == purchase_id
         and request.get("status") not in SKIP_STATUSES
-        and request.get("reason") == job.body["reason"]
-        and request.get("scope") == job.scope
-        and (amount is None or _decimal(request.get("amount")) == _decimal(amount))
+        and refund_rules.same_request(request, reason=job.body["reason"], scope=job.scope, amount=decimal_of(amount))
     )
 
 
@@ -275,13 +271,6 @@ def _provably_mine(row: Row, request: dict[str, Any]) -> bool:
     except (KeyError, ValueError):
         return False
     return created.tzinfo is not None and created >= row.sent_at - CLOCK_SLACK
-
-
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def problem_of(exc: PreoError) -> str:

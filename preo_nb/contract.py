@@ -148,13 +148,13 @@ def columns(node: dict[str, Any], prefix: str = "") -> list[Column]:
 
 
 def _columns_of(name: str, prop: dict[str, Any]) -> list[Column]:
-    prop = _non_null(prop)
+    prop = non_null(prop)
     if prop.get("properties") or prop.get("allOf"):
         return columns(prop, prefix=name + ".")
-    return [Column(name, *_kind(prop))]
+    return [Column(name, *kind_of(prop))]
 
 
-def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
+def non_null(prop: dict[str, Any]) -> dict[str, Any]:
     """Drop the ``null`` branch of ``anyOf: [X, null]`` and resolve ``X``."""
     prop = resolve(prop)
     branches = [b for b in prop.get("anyOf", []) if resolve(b).get("type") != "null"]
@@ -163,7 +163,7 @@ def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
-def _kind(prop: dict[str, Any]) -> tuple[Kind, tuple[str, ...]]:
+def kind_of(prop: dict[str, Any]) -> tuple[Kind, tuple[str, ...]]:
     if "enum" in prop:
         return "category", tuple(str(v) for v in prop["enum"] if v is not None)
     types = prop.get("type", "object")
@@ -275,7 +275,7 @@ def provenance(operation_id: str) -> Provenance:
 
 
 def _sources(node: dict[str, Any], prefix: str, out: dict[str, str], depth: int = 0) -> None:
-    node = _non_null(node)
+    node = non_null(node)
     if node.get("type") == "array":
         _sources(node.get("items", {}), prefix, out, depth)
         return

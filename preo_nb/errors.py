@@ -261,23 +261,6 @@ class UnexpectedRedirect(APIError):
 
     location: str = ""
 
-    @classmethod
-    def of(cls, response: Any, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
-        """Build the error for a redirect ``response`` of a ``method`` request."""
-        target = location or response.headers.get("Location", "")
-        hint = ""
-        if target.rstrip("/") == response.url.split("?")[0] and target.endswith("/"):
-            hint = " The API wants a trailing slash: connect(..., trailing_slash=True)."
-        error = cls(
-            response.status_code,
-            method=method,
-            url=response.url,
-            detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
-            request_id=response.headers.get("X-Request-ID"),
-        )
-        error.location = target
-        return error
-
 
 class ServerMismatch(PreoError):
     """The server's answer contradicts what was asked; preo_nb stopped rather than guess."""

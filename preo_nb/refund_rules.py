@@ -8,7 +8,11 @@ and how much a scope refunds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
+
+from preo_nb._values import decimal_of
 
 #: The scope Preo derives from each refund reason when none is given.
 DEFAULT_SCOPE: dict[str, str] = {
@@ -65,3 +69,13 @@ def computed(
         scope
     ]
     return None if wanted is None or limit is None else min(wanted, limit)
+
+
+def same_request(request: Mapping[str, Any], *, reason: str, scope: str, amount: Decimal | None) -> bool:
+    """Whether a listed refund request is the one asked for: same reason and effective scope, and
+    the same amount (compared as decimals: ``12.5`` and ``"12.50"`` are equal) when one was given."""
+    return (
+        request.get("reason") == reason
+        and request.get("scope") == scope
+        and (amount is None or decimal_of(request.get("amount")) == amount)
+    )

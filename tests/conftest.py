@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -101,3 +103,29 @@ def nothing_sent(monkeypatch: pytest.MonkeyPatch) -> list:
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
     return attempts
+
+
+@pytest.fixture
+def bulk_refund_command() -> Callable[..., tuple[list[str], dict[str, str]]]:
+    """``make(sandbox, ids, journal, folder, *options)``: the ``preo-nb bulk-refund`` command line of an
+    ``event_cancelled`` refund of ``ids`` (written to ``folder/ids.txt``) and the environment it runs in."""
+
+    def make(sandbox: object, ids: list[str], journal: Path, folder: Path, *options: str):
+        (folder / "ids.txt").write_text("\n".join(ids))
+        env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, "PREO_NB_PROGRESS": "off"}
+        command = [
+            sys.executable,
+            "-m",
+            "preo_nb.cli",
+            "bulk-refund",
+            "--purchases",
+            "ids.txt",
+            "--reason",
+            "event_cancelled",
+            "--journal",
+            str(journal),
+            *options,
+        ]
+        return command, env
+
+    return make

@@ -1,11 +1,9 @@
 """Bulk refunds fail closed: what stays to do, one run per journal, one job per journal, no guessed adoption."""
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import closing
 
@@ -88,23 +86,8 @@ def test_a_refused_post_is_sent_again_but_a_refusal_of_the_refund_is_final(fresh
 # 11.3: one run at a time
 
 
-def run_in_background(sandbox, ids, journal, tmp_path):
-    (tmp_path / "ids.txt").write_text("\n".join(ids))
-    env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, "PREO_NB_PROGRESS": "off"}
-    command = [
-        sys.executable,
-        "-m",
-        "preo_nb.cli",
-        "bulk-refund",
-        "--purchases",
-        "ids.txt",
-        "--reason",
-        "event_cancelled",
-        "--journal",
-        str(journal),
-        "--workers",
-        "1",
-    ]
+def run_in_background(make_command, sandbox, ids, journal, tmp_path):
+    command, env = make_command(sandbox, ids, journal, tmp_path, "--workers", "1")
     return subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -121,12 +104,12 @@ def wait_until_started(journal, process):
     raise AssertionError(f"the first run never started: {process.communicate()}")
 
 
-def test_a_second_run_on_a_busy_journal_is_refused_before_sending(fresh, tmp_path, monkeypatch):
+def test_a_second_run_on_a_busy_journal_is_refused_before_sending(fresh, tmp_path, monkeypatch, bulk_refund_command):
     sandbox, preo = fresh
     ids = paid(sandbox, 8)
     journal = tmp_path / "busy.sqlite"
     sandbox.faults.latency(0.3)
-    first = run_in_background(sandbox, ids, journal, tmp_path)
+    first = run_in_background(bulk_refund_command, sandbox, ids, journal, tmp_path)
     try:
         wait_until_started(journal, first)
         sent = []

@@ -58,7 +58,7 @@ def run(probe: Probe) -> None:
 def _fields(operation_id: str, body: Any, tally: Tally) -> None:
     listed = isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("results"), list))
     records = body if isinstance(body, list) else body.get("results", []) if listed else [body]
-    plan = _values._operation_plan(operation_id, listed)
+    plan = _values.plan(operation_id, listed)
     declared = set(contract.properties(contract.item_schema(operation_id) if listed else _answer(operation_id)))
     prefix = "answer.results." if listed and isinstance(body, dict) else "answer."
     sources = contract.provenance(operation_id).fields
@@ -134,13 +134,13 @@ def _categories(operation_id: str, field: str) -> set[str]:
         except KeyError:
             continue
         for key in field.split("."):
-            node = contract._non_null(node)
+            node = contract.non_null(node)
             while node.get("type") == "array":
-                node = contract._non_null(node.get("items", {}))
+                node = contract.non_null(node.get("items", {}))
             node = contract.properties(node).get(key, {})
-        node = contract._non_null(node)
+        node = contract.non_null(node)
         while node.get("type") == "array":
-            node = contract._non_null(node.get("items", {}))
+            node = contract.non_null(node.get("items", {}))
         if "enum" in node:
             return {str(v) for v in node["enum"]}
     return set()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from preo_nb import _pages
 from preo_nb._http import HTTP
-from preo_nb.checks import NOT_GIVEN, check_id, check_query
+from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
 from preo_nb.resources._base import Resource, changes, given
 
@@ -137,17 +137,15 @@ class Files(Resource):
     def _query(
         self, organization_id: Any, file_name: Any, tags: Any, after: Any, before: Any, ordering: Any
     ) -> dict[str, Any]:
+        """The filters of ``list``/``iterate``, tags joined; ``_list``/``_iterate`` check them against the contract."""
         joined = None if tags is None else ",".join(check_tags(tags) or []) or None
-        return check_query(
-            "files_list",
-            given(
-                organization_id=organization_id,
-                file_name=file_name,
-                tags=joined,
-                created_after=after,
-                created_before=before,
-                ordering=ordering,
-            ),
+        return given(
+            organization_id=organization_id,
+            file_name=file_name,
+            tags=joined,
+            created_after=after,
+            created_before=before,
+            ordering=ordering,
         )
 
     def retrieve(self, id: str) -> dict[str, Any]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _pages, _values, contract
+from preo_nb import _pages, _values, contract, refund_rules
 from preo_nb._answers import Unprovable
 from preo_nb._http import Reconcile
 from preo_nb.checks import check_amount, check_enum, check_id
@@ -83,13 +82,7 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
             raise Unprovable(
                 "the server sent no Date header, so the age of its refund requests is unknown", check=check
             )
-        ours = [
-            r
-            for r in recent
-            if r.get("reason") == body["reason"]
-            and r.get("scope") == scope
-            and (amount is None or _values.decimal_of(r.get("amount")) == amount)
-        ]
+        ours = [r for r in recent if refund_rules.same_request(r, reason=body["reason"], scope=scope, amount=amount)]
         if len(ours) == 1 and len(recent) == 1:
             return dict(ours[0])
         raise Unprovable(
@@ -103,16 +96,8 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
 
 def _server_time(resource: Resource, started: float) -> datetime | None:
     """When the POST began, by the server's clock (its last ``Date`` header), with 2 s to spare."""
-    date = resource._http.server_date()
-    if not date or date.count(",") > 1:  # absent, or two Date headers joined: no one clock to trust
-        return None
-    try:
-        now = email.utils.parsedate_to_datetime(date)
-    except (TypeError, ValueError):
-        return None
-    if now.tzinfo is None:  # "GMT" reads as naive; HTTP dates are always UTC
-        now = now.replace(tzinfo=UTC)
-    return now - timedelta(seconds=time.monotonic() - started + 2)
+    now = resource._http.server_clock()
+    return None if now is None else now - timedelta(seconds=time.monotonic() - started + 2)
 
 
 def _maybe_after(request: dict[str, Any], since: datetime | None) -> bool:

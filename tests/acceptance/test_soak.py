@@ -10,7 +10,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
@@ -69,23 +68,12 @@ def done_rows(path):
             return 0
 
 
-def test_a_killed_run_started_again_finishes_without_duplicates(sandbox, connect_to, targets, tmp_path):
+def test_a_killed_run_started_again_finishes_without_duplicates(
+    sandbox, connect_to, targets, tmp_path, bulk_refund_command
+):
     ids, before = targets
-    (tmp_path / "ids.txt").write_text("\n".join(ids))
     journal = tmp_path / "killed.sqlite"
-    env = {**os.environ, "PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, "PREO_NB_PROGRESS": "off"}
-    command = [
-        sys.executable,
-        "-m",
-        "preo_nb.cli",
-        "bulk-refund",
-        "--purchases",
-        "ids.txt",
-        "--reason",
-        "event_cancelled",
-        "--journal",
-        str(journal),
-    ]
+    command, env = bulk_refund_command(sandbox, ids, journal, tmp_path)
     sandbox.faults.chaos(0.10, seed=12)
 
     first = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -219,7 +219,7 @@ def answer(
 def _drift_body(drift: Drift, proxy: Proxy, operation: str, path: str, query: dict[str, str], body: Any) -> Any:
     listed = contract.operations()[operation].is_paginated and isinstance(body, dict) and "results" in body
     objects = body["results"] if listed else [body] if isinstance(body, dict) else []
-    plan = _values._operation_plan(operation, listed)
+    plan = _values.plan(operation, listed)
     for record in objects:
         _reshape(drift, record)
         if plan:
