@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import typing
 from pathlib import Path
 from typing import Any
 
 from preo_nb._http import HTTP, Session
 from preo_nb.config import Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
+from preo_nb.resources._base import Resource
 from preo_nb.resources.auth import Auth
 from preo_nb.resources.campaigns import Campaigns
 from preo_nb.resources.consents import Consents
@@ -26,28 +29,31 @@ from preo_nb.resources.webhooks import Webhooks
 class Client:
     """A connection to the Preo Management API.
 
-    Attributes:
-        auth, editions, orders, purchases, users, refunds, files, data_imports,
-            email_messages, webhooks, consents, segments, campaigns: the API groups; every
-            operation ``<group>_<verb>`` of the contract is ``client.<group>.<verb>``.
+    It has one attribute per API group, declared below (``groups()`` reads them);
+    every operation ``<group>_<verb>`` of the contract is ``client.<group>.<verb>``.
     """
+
+    # The API groups: this list is the one place they are named (Tab completion
+    # and type checkers read it as it stands; __init__ makes one of each).
+    auth: Auth
+    editions: Editions
+    orders: Orders
+    purchases: Purchases
+    users: Users
+    refunds: Refunds
+    files: Files
+    data_imports: DataImports
+    email_messages: EmailMessages
+    webhooks: Webhooks
+    consents: Consents
+    segments: Segments
+    campaigns: Campaigns
 
     def __init__(self, settings: Settings, *, session: Session | None = None) -> None:
         self.settings = settings
         self._http = HTTP(settings, session=session)
-        self.auth = Auth(self._http)
-        self.editions = Editions(self._http)
-        self.orders = Orders(self._http)
-        self.purchases = Purchases(self._http)
-        self.users = Users(self._http)
-        self.refunds = Refunds(self._http)
-        self.files = Files(self._http)
-        self.data_imports = DataImports(self._http)
-        self.email_messages = EmailMessages(self._http)
-        self.webhooks = Webhooks(self._http)
-        self.consents = Consents(self._http)
-        self.segments = Segments(self._http)
-        self.campaigns = Campaigns(self._http)
+        for name, group in groups().items():
+            setattr(self, name, group(self._http))
 
     def __repr__(self) -> str:
         return f"<preo_nb.Client base_url={self.settings.base_url!r} token='***'>"
@@ -61,6 +67,13 @@ class Client:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+@functools.cache
+def groups() -> dict[str, type[Resource]]:
+    """The client's API groups: attribute name -> class, in the order ``Client`` declares them."""
+    hints = typing.get_type_hints(Client)
+    return {name: kind for name, kind in hints.items() if isinstance(kind, type) and issubclass(kind, Resource)}
 
 
 def connect(

@@ -85,6 +85,15 @@ def discover(where: Path) -> list[Runbook]:
     return [load(path) for path in sorted(where.glob("*.ipynb")) if _meta(path).get("runbook")]
 
 
+def forms(where: Path | None = None) -> list[Path]:
+    """The notebooks that show the forms (metadata ``{"preo_nb": {"form": true}}``), by name.
+
+    The one list of them: recording their cassettes and outputs
+    (``scripts/record_form_notebooks.py``), the screenshots and the browser tests read it.
+    """
+    return [path for path in sorted((where or packaged()).glob("*.ipynb")) if _meta(path).get("form")]
+
+
 def find(name_or_path: str, where: Path | None = None) -> Runbook:
     """Resolve a runbook name (``orders_report``) or a notebook path."""
     path = Path(name_or_path)

@@ -1,6 +1,6 @@
 """Re-record notebooks' cassettes, then store their outputs from a replay.
 
-Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the three form notebooks;
+Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the form notebooks, ``runbooks.forms()``;
 name runbooks, e.g. ``orders_report``, after changing what they request or show in a cell
 tagged ``nbval-check-output``).
 
@@ -18,13 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from preo_nb import runner, testing
+from preo_nb import runbooks, runner, testing
 from preo_nb.sandbox import running
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 CASSETTES = ROOT / "cassettes" / "notebooks"
-FORMS = ("refund_desk", "email_preview", "segment_builder")
 CLEAN = {"PREO_BASE_URL": None, "PREO_API_TOKEN": None, testing.RECORD_ENV: None, "PREO_NB_PROGRESS": "off"}
 
 
@@ -67,7 +66,7 @@ def store_outputs(notebook: Path, cassette: Path) -> None:
 
 def main(stems: list[str]) -> None:
     """Record and replay each notebook named by ``stems``."""
-    for stem in stems or FORMS:
+    for stem in stems or [form.stem for form in runbooks.forms(NOTEBOOKS)]:
         notebook, cassette = NOTEBOOKS / f"{stem}.ipynb", CASSETTES / f"{stem}.yaml"
         record(notebook, cassette)
         store_outputs(notebook, cassette)

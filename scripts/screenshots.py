@@ -14,12 +14,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from preo_nb.sandbox import running  # noqa: E402 - after the path that finds the tests' helpers
+from preo_nb import runbooks  # noqa: E402 - after the path that finds the tests' helpers
+from preo_nb.sandbox import running  # noqa: E402
 from tests.browser import lab  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
-FORMS = ("refund_desk.ipynb", "email_preview.ipynb", "segment_builder.ipynb")
-NOTEBOOKS = [ROOT / "preo_nb" / "notebooks" / n for n in FORMS]
+NOTEBOOKS = runbooks.forms(ROOT / "preo_nb" / "notebooks")
 
 
 def wide(page: Any) -> Any:

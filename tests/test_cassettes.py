@@ -8,15 +8,14 @@ import pytest
 import yaml
 
 from preo_nb import contract, testing
-from preo_nb.client import Client
+from preo_nb.client import Client, groups
 from preo_nb.config import Settings
-from preo_nb.resources._base import Resource
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 TESTS = Path(__file__).resolve().parent / "resources"
 FILES = sorted(CASSETTES.rglob("*.yaml"))
 CLIENT = Client(Settings(base_url="http://127.0.0.1:9", token="not-used"))
-GROUPS = sorted(name for name, value in vars(CLIENT).items() if isinstance(value, Resource))
+GROUPS = sorted(groups())
 
 
 def interactions(path):

@@ -8,10 +8,13 @@ threaded Werkzeug server::
 
 ``import preo_nb`` never imports this package, so Flask and Faker are only
 needed by those who run a sandbox; and this package imports Flask only when a
-server starts. Layout: ``core`` (state, callers, errors, events, faults, jobs),
-one package per domain (``commerce``, ``files``, ``marketing``, ``emails``,
-``webhooks``: models, render, rules, seed and views each) and ``web`` (the
-Flask app).
+server starts. Floors, each importing only those below it: ``core`` (state,
+callers, errors, events, faults, jobs; it knows no domain), ``web`` (what every
+domain's views share), one package per domain (``commerce``, then ``files`` and
+``emails`` on it, ``marketing`` and ``webhooks`` on those: models with its
+tables, render, rules, seed, views and a ``domain`` module registering them),
+then ``domains`` (the registry), ``app`` (the Flask app built from it), ``seed``,
+``finders`` and ``server``.
 """
 
 from __future__ import annotations

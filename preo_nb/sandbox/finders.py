@@ -12,19 +12,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from preo_nb.sandbox.commerce import render, rules_refunds
-from preo_nb.sandbox.commerce.models import Purchase
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.commerce.models import Purchase, Store, org_of_edition
 from preo_nb.sandbox.core.values import iso
+from preo_nb.sandbox.domains import LISTENERS, Tables
 
 Json = dict[str, Any]
 
 
 class SeededStore(Store):
-    """A store with helpers that find seeded objects (``store.find_purchase(has_deposit=True)``)."""
+    """A store of every domain's tables, with helpers that find seeded objects.
+
+    For example ``store.find_purchase(has_deposit=True)``.
+    """
+
+    def __init__(self, seed: int = 1, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(Tables, seed, clock, listeners=LISTENERS)
+
+    def org_of_edition(self, edition_id: str) -> str:
+        """Return the organization id owning an edition."""
+        return org_of_edition(self, edition_id)
 
     def org(self, n: int = 1) -> Json:
         """Return the ``n``-th seeded organization (1-based) as ``{id, name}``."""
@@ -85,7 +95,7 @@ class SeededStore(Store):
             return [
                 render.purchase(self, p)
                 for p in self.data.purchases.values()
-                if org_id in (None, self.org_of_edition(p.edition_id)) and all(test(p) for test in tests)
+                if org_id in (None, org_of_edition(self, p.edition_id)) and all(test(p) for test in tests)
             ]
 
     def find_purchase(self, *, org: int | None = None, **criteria: Any) -> Json:

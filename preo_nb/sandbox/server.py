@@ -10,10 +10,10 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from preo_nb.sandbox.core.faults import Faults
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.core.store import AnyStore
 from preo_nb.sandbox.finders import SeededStore
 from preo_nb.sandbox.seed import build
 
@@ -63,8 +63,10 @@ class Sandbox:
     def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
         """Wait until every queued webhook delivery was attempted; False if some still run."""
         from preo_nb.sandbox.webhooks.delivery import settle
+        from preo_nb.sandbox.webhooks.models import Store as WebhooksStore
 
-        return settle(self.store, timeout)
+        # The seeded store holds every domain's tables, the webhooks' among them.
+        return settle(cast("WebhooksStore", self.store), timeout)
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
@@ -77,7 +79,7 @@ class Sandbox:
         return f"<Sandbox {self.url}>"
 
 
-def issue_tokens(store: Store) -> dict[str, str]:
+def issue_tokens(store: AnyStore) -> dict[str, str]:
     """Give each role's staff member a fresh random token; return role -> token."""
     tokens = {role: "sbx_" + secrets.token_urlsafe(24) for role in ROLES}
     store.tokens = {token: store.data.role_staff[role] for role, token in tokens.items()}
@@ -102,6 +104,7 @@ def start(
             violations in ``Sandbox.violations``.
         store: An already seeded store to serve instead.
     """
+    from preo_nb.sandbox.app import create_app
     from preo_nb.sandbox.web import serving
     from preo_nb.sandbox.web.contract_check import ContractChecker
 
@@ -109,7 +112,7 @@ def start(
     faults = Faults()
     # Checking replies is for tests; it costs a schema validation per reply.
     checker = ContractChecker() if check_contract else None
-    server = serving.server(store, faults, port, checker=checker)
+    server = serving.server(create_app(store, faults=faults, checker=checker), port)
     violations = checker.violations if checker else []
     return Sandbox(store, faults, server, issue_tokens(store), violations)
 
@@ -136,11 +139,12 @@ def serve(
     Announces the base URL, one token per role and the two ``.env`` lines that
     connect a notebook as the admin, before serving.
     """
+    from preo_nb.sandbox.app import create_app
     from preo_nb.sandbox.web import serving
 
     store = build(seed, scale)
     tokens = issue_tokens(store)
-    server = serving.server(store, Faults(), port, quiet=False)
+    server = serving.server(create_app(store, faults=Faults()), port, quiet=False)
     url = f"http://{HOST}:{server.server_port}"
     announce(f"Preo sandbox (seed {seed}, scale {scale}) on {url}")
     for role, token in tokens.items():

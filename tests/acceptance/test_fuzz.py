@@ -21,8 +21,8 @@ from schemathesis.checks import positive_data_acceptance  # noqa: E402
 
 from preo_nb import contract  # noqa: E402
 from preo_nb.sandbox import build, issue_tokens  # noqa: E402
+from preo_nb.sandbox.app import create_app  # noqa: E402
 from preo_nb.sandbox.core.faults import Faults  # noqa: E402
-from preo_nb.sandbox.web.app import create_app  # noqa: E402
 from preo_nb.sandbox.web.contract_check import ContractChecker  # noqa: E402
 
 EXAMPLES = 25

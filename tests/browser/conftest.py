@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from preo_nb import runbooks
+
 from . import lab as jupyterlab_tools
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "preo_nb" / "notebooks"
-FORMS = ("refund_desk.ipynb", "segment_builder.ipynb", "email_preview.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def jupyterlab(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     if why:
         pytest.skip(why)
     env = {"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token}
-    lab = jupyterlab_tools.start(tmp_path_factory.mktemp("jupyterlab"), [NOTEBOOKS / n for n in FORMS], env)
+    lab = jupyterlab_tools.start(tmp_path_factory.mktemp("jupyterlab"), runbooks.forms(NOTEBOOKS), env)
     try:
         yield lab
     finally:

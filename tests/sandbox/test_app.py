@@ -6,7 +6,7 @@ import re
 
 from preo_nb import contract
 from preo_nb.sandbox import Faults, build
-from preo_nb.sandbox.web.app import GROUPS, create_app
+from preo_nb.sandbox.app import GROUPS, create_app
 
 SERVED_TAGS = {"Auth", "Editions", "Orders", "Purchases", "Users", "Refunds", "Files", "Data Imports"}
 SERVED_TAGS |= {"Email Messages", "Webhooks"}

@@ -6,8 +6,8 @@ import pytest
 
 from preo_nb.conformance import check_response as check
 from preo_nb.sandbox import Faults, Sandbox, build, issue_tokens
+from preo_nb.sandbox.app import create_app
 from preo_nb.sandbox.commerce import render
-from preo_nb.sandbox.web.app import create_app
 from preo_nb.sandbox.web.contract_check import ContractChecker
 
 from .conftest import Api

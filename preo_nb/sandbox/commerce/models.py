@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
+from preo_nb.sandbox.core import store as core
 from preo_nb.sandbox.core.values import ZERO
 
 PRODUCT_TYPES = ("ticket", "food", "drink", "deposit", "rental")
@@ -206,3 +207,29 @@ class OrgObject:
     name: str
     kind: str = ""
     edition_id: str | None = None
+
+
+@dataclass
+class Tables(core.Tables):
+    """The commerce tables: events, editions and their catalogs, customers, sales, refund requests."""
+
+    events: dict[str, Event] = field(default_factory=dict)
+    editions: dict[str, Edition] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    pickup_points: dict[str, PickupPoint] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    purchases: dict[str, Purchase] = field(default_factory=dict)
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    refunds: dict[str, RefundRequest] = field(default_factory=dict)
+    fee_rules: dict[str, OrgObject] = field(default_factory=dict)
+    merchant_accounts: dict[str, OrgObject] = field(default_factory=dict)
+
+
+Store: TypeAlias = core.Store[Tables]
+"""The store as commerce sees it (its tables and the shared ones)."""
+
+
+def org_of_edition(store: Store, edition_id: str) -> str:
+    """Return the organization id owning an edition."""
+    return store.data.editions[edition_id].organization_id

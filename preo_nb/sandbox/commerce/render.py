@@ -18,10 +18,10 @@ from preo_nb.sandbox.commerce.models import (
     Product,
     Purchase,
     RefundRequest,
+    Store,
     Transaction,
 )
 from preo_nb.sandbox.core.access import StaffMember
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import amount, iso
 
 Json = dict[str, Any]

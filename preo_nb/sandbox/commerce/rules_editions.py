@@ -10,16 +10,15 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from preo_nb import contract
-from preo_nb.sandbox.commerce.models import Edition, OrgObject
+from preo_nb.sandbox.commerce.models import Edition, Store
 from preo_nb.sandbox.core.errors import invalid, unknown_pk
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.core.store import AnyStore
 from preo_nb.sandbox.core.values import iso
-from preo_nb.sandbox.emails.models import EmailMessage
 
 COUNTRIES = {
     "+43": "Austria",
@@ -48,7 +47,6 @@ TAX_TYPES = {
     "vat": "VAT (included in prices)",
     "sales": "Sales tax (added)",
 }
-RECEIPT_KINDS = ("receipt", "receipt_online")
 CURATED_ZONES = (
     "Europe/Copenhagen",
     "Europe/Amsterdam",
@@ -87,19 +85,31 @@ def check_slug(store: Store, edition: Edition, slug: str) -> None:
         raise invalid({"slug": ["An edition with this slug already exists."]})
 
 
-def link_choices(store: Store, org_id: str, field: str) -> list[OrgObject | EmailMessage]:
-    """Return the objects of an organization an edition's id field may point to."""
-    tables = store.data
-    pool: list[OrgObject | EmailMessage]
-    if field == "fee_rule_id":
-        pool = list(tables.fee_rules.values())
-    elif field == "merchant_account_id":
-        pool = list(tables.merchant_accounts.values())
-    else:
-        kinds = RECEIPT_KINDS if field == "transaction_receipt_email_id" else ("refund_confirmation",)
-        pool = [m for m in tables.email_messages.values() if m.kind in kinds]
-    return [obj for obj in pool if obj.organization_id == org_id]
+class Linked(Protocol):
+    """An object an edition's id field may point to."""
 
+    @property
+    def id(self) -> str:
+        """Its id."""
+
+    @property
+    def organization_id(self) -> str | None:
+        """Its organization (None: Preo's own)."""
+
+    @property
+    def name(self) -> str:
+        """The label the edition form shows for it."""
+
+
+LINKS: dict[str, Callable[[AnyStore], Iterable[Linked]]] = {
+    "fee_rule_id": lambda store: store.data.fee_rules.values(),
+    "merchant_account_id": lambda store: store.data.merchant_accounts.values(),
+}
+"""Edition id field -> every object it may point to, in the order choices list them.
+
+The emails domain adds the two message links (``transaction_receipt_email_id``,
+``refund_confirmation_email_id``) when it registers: their objects are its own.
+"""
 
 LINK_FIELDS = (
     "fee_rule_id",
@@ -107,6 +117,11 @@ LINK_FIELDS = (
     "transaction_receipt_email_id",
     "refund_confirmation_email_id",
 )
+
+
+def link_choices(store: Store, org_id: str, field: str) -> list[Linked]:
+    """Return the objects of an organization an edition's id field may point to."""
+    return [obj for obj in LINKS[field](store) if obj.organization_id == org_id]
 
 
 def check_links(store: Store, org_id: str, values: dict[str, Any]) -> dict[str, list[str]]:

@@ -15,11 +15,10 @@ from typing import Any
 from preo_nb import contract, refund_rules
 from preo_nb.refund_rules import CUSTOM_SCOPES, OPEN_STATES, REFUNDABLE_PURCHASE_STATES, TRANSACTION_SCOPES
 from preo_nb.sandbox.commerce import render
-from preo_nb.sandbox.commerce.models import Purchase, RefundRequest
+from preo_nb.sandbox.commerce.models import Purchase, RefundRequest, Store, org_of_edition
 from preo_nb.sandbox.core import events
 from preo_nb.sandbox.core.errors import conflict, field_error, invalid, unknown_pk
 from preo_nb.sandbox.core.jobs import Machine
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO, money
 
 Json = dict[str, Any]
@@ -101,7 +100,7 @@ def add_request(store: Store, purchase: Purchase, body: Json, *, staff_id: str) 
     now = store.now()
     request = RefundRequest(
         id=store.new_id("rfr_"),
-        organization_id=store.org_of_edition(purchase.edition_id),
+        organization_id=org_of_edition(store, purchase.edition_id),
         edition_id=purchase.edition_id,
         purchase_id=purchase.id,
         transaction_id=purchase.transaction_id or "",

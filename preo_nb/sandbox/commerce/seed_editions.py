@@ -1,21 +1,21 @@
 """Deterministic seed data: organizations, their fee rules and merchant accounts, events and editions.
 
-Each edition gets its catalog (``seed_sales.add_catalog``) and its own email
-messages (``emails.seed.edition_message``) as it is added, so the ids drawn
-here come in the same order on every run.
+Each edition gets its catalog (``seed_sales.add_catalog``) and what other
+domains add to a new edition (``EDITION_SEEDERS``: the emails domain its own
+messages) as it is added, so the ids drawn here come in the same order on every run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from preo_nb.sandbox.commerce import seed_sales
-from preo_nb.sandbox.commerce.models import Edition, Event, OrgObject
+from preo_nb.sandbox.commerce.models import Edition, Event, OrgObject, Store
 from preo_nb.sandbox.core.access import Organization
 from preo_nb.sandbox.core.clock import ANCHOR
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.emails import seed as seed_email
+from preo_nb.sandbox.core.store import AnyStore
 
 RUSH_EDITION = 1
 """Index in ``EDITIONS`` of the edition that gets the rush orders (Nordlys Festival 2026)."""
@@ -40,6 +40,15 @@ class EditionSpec:
     online_only: bool = False
     archived: bool = False
     refund_email: bool = True
+
+
+EditionSeeder = Callable[[AnyStore, Edition, EditionSpec], None]
+EDITION_SEEDERS: list[EditionSeeder] = []
+"""What other domains add to each seeded edition as it is added (the emails domain: its messages).
+
+They run in registration order, between the edition's links and its catalog, so
+the ids they draw keep their place in the seeded sequence.
+"""
 
 
 def _at(year: int, month: int, day: int, hour: int = 0) -> datetime:
@@ -166,21 +175,12 @@ def _event(store: Store, spec: EditionSpec) -> Event:
 
 
 def _link_edition(store: Store, edition: Edition, spec: EditionSpec) -> None:
-    """Give the edition a fee rule, merchant account and its own email messages."""
+    """Give the edition a fee rule and merchant account, then what other domains add to it."""
     org_id = edition.organization_id
     edition.fee_rule_id = _first_of(store.data.fee_rules, org_id)
     edition.merchant_account_id = _first_of(store.data.merchant_accounts, org_id)
-    kinds = ["receipt_online", "receipt", "reminder"]
-    if spec.refund_email:
-        kinds.append("refund_confirmation")
-    for kind in kinds:
-        title = f"{kind.replace('_', ' ').capitalize()} - {spec.event} {spec.name}"
-        message = seed_email.edition_message(store.new_id("eml_"), org_id, title, kind, edition.id, edition.created)
-        store.data.email_messages[message.id] = message
-        if kind == "receipt_online":
-            edition.transaction_receipt_email_id = message.id
-        if kind == "refund_confirmation":
-            edition.refund_confirmation_email_id = message.id
+    for seeder in EDITION_SEEDERS:
+        seeder(store, edition, spec)
 
 
 def _first_of(table: dict[str, OrgObject], org_id: str) -> str:

@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 
 from faker import Faker
 
-from preo_nb.sandbox.commerce.models import Customer
+from preo_nb.sandbox.commerce.models import Customer, Store
 from preo_nb.sandbox.core.access import StaffMember
 from preo_nb.sandbox.core.clock import ANCHOR
-from preo_nb.sandbox.core.store import Store
 
 STAFF_ROLES = {
     "admin": ("admin", "admin"),

@@ -15,11 +15,10 @@ from typing import Any
 
 from preo_nb import refund_rules
 from preo_nb.sandbox.commerce import rules_refunds as refunds
-from preo_nb.sandbox.commerce.models import Purchase, RefundRequest
+from preo_nb.sandbox.commerce.models import Purchase, RefundRequest, Store, org_of_edition
 from preo_nb.sandbox.core.access import rank
 from preo_nb.sandbox.core.clock import ANCHOR
 from preo_nb.sandbox.core.errors import ApiError
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import money
 
 REFUND_MIX = {
@@ -105,7 +104,7 @@ def _pickup_point_id(store: Store, purchase: Purchase) -> str | None:
 
 
 def _staff_id(store: Store, rng: random.Random, purchase: Purchase) -> str:
-    org_id = store.org_of_edition(purchase.edition_id)
+    org_id = org_of_edition(store, purchase.edition_id)
     allowed = [s.id for s in store.data.staff.values() if rank(s.roles.get(org_id)) >= rank("staff")]
     return rng.choice(allowed)
 

@@ -20,9 +20,9 @@ from preo_nb.sandbox.commerce.models import (
     PickupPoint,
     Product,
     Purchase,
+    Store,
     Transaction,
 )
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO, money
 
 CATALOG = (  # (type, name, price, deposit)

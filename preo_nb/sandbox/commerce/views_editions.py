@@ -9,13 +9,15 @@ from typing import Any
 
 from preo_nb.sandbox.commerce import render
 from preo_nb.sandbox.commerce import rules_editions as rules
-from preo_nb.sandbox.commerce.models import Edition, Event
+from preo_nb.sandbox.commerce.models import Edition, Event, Tables
 from preo_nb.sandbox.core.access import READ, WRITE
 from preo_nb.sandbox.core.errors import forbidden, raise_if, unknown_object
 from preo_nb.sandbox.core.values import parse_datetime
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, store
+from preo_nb.sandbox.web.views import Group, caller, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Editions")
 

@@ -13,13 +13,15 @@ from typing import Any
 
 from preo_nb import contract
 from preo_nb.sandbox.commerce import render
-from preo_nb.sandbox.commerce.models import Customer, Order, Purchase
+from preo_nb.sandbox.commerce.models import Customer, Order, Purchase, Tables, org_of_edition
 from preo_nb.sandbox.commerce.views_refunds import file_request, render_for_caller
 from preo_nb.sandbox.core.access import READ, WRITE
 from preo_nb.sandbox.core.errors import get_or_404, invalid
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, store
+from preo_nb.sandbox.web.views import Group, caller, typed_store
+
+store = typed_store(Tables)
 
 Json = dict[str, Any]
 
@@ -99,7 +101,7 @@ purchases = Group("Purchases")
 
 def _purchase(purchase_id: str) -> Purchase:
     purchase = get_or_404(store().data.purchases, purchase_id)
-    caller().require(store().org_of_edition(purchase.edition_id), READ)
+    caller().require(org_of_edition(store(), purchase.edition_id), READ)
     return purchase
 
 

@@ -9,13 +9,15 @@ from operator import attrgetter
 from typing import Any
 
 from preo_nb.sandbox.commerce import render, rules_refunds
-from preo_nb.sandbox.commerce.models import Purchase, RefundRequest
+from preo_nb.sandbox.commerce.models import Purchase, RefundRequest, Tables, org_of_edition
 from preo_nb.sandbox.commerce.rules_refunds import PAYOUT, emit, money_still_there
 from preo_nb.sandbox.core.access import READ, WRITE
 from preo_nb.sandbox.core.errors import conflict, unknown_object
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, services, store
+from preo_nb.sandbox.web.views import Group, caller, services, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Refunds")
 Json = dict[str, Any]
@@ -30,7 +32,7 @@ def render_for_caller(request: RefundRequest) -> Json:
 
 def file_request(purchase: Purchase, body: Json) -> RefundRequest:
     """File a refund request for a purchase the caller may see (staff is enough)."""
-    caller().require(store().org_of_edition(purchase.edition_id), READ)
+    caller().require(org_of_edition(store(), purchase.edition_id), READ)
     request = rules_refunds.add_request(store(), purchase, body, staff_id=caller().member.id)
     emit(store(), request, "created")
     return request
@@ -56,7 +58,7 @@ def refunds_create() -> tuple[Json, int]:
     """File a refund request for the purchase named in the body."""
     body = read_body("refunds_create")
     purchase = store().data.purchases.get(body["purchase_id"])
-    if purchase is None or caller().role_in(store().org_of_edition(purchase.edition_id)) is None:
+    if purchase is None or caller().role_in(org_of_edition(store(), purchase.edition_id)) is None:
         raise unknown_object("purchase_id", body["purchase_id"])
     return render_for_caller(file_request(purchase, body)), 201
 

@@ -1,10 +1,10 @@
 """Events the sandbox emits for webhooks (contract README 4.6).
 
 Rules call ``emit`` right after a change commits, while the store lock is held.
-The event is kept in ``store.data.emitted`` and a ``pending`` delivery is queued
-in ``store.data.outbox`` for every endpoint that wants it. Sending is the
-webhooks package's job: its senders POST the queued deliveries once the lock is
-released (``preo_nb.sandbox.webhooks.delivery``), never under it.
+The event is kept in ``store.data.emitted`` and handed to the store's listeners:
+the webhooks domain's queues a ``pending`` delivery for every endpoint that
+wants it (``preo_nb.sandbox.webhooks.delivery.queue_deliveries``) and sends them
+once the lock is released, never under it.
 
 The simulator's events: ``refund_request.created|approved|rejected|processed|failed``,
 ``data_import.completed|failed``, ``order.created``, ``campaign.sent|failed``,
@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.core.store import Store, Tables
 from preo_nb.sandbox.core.values import iso
-from preo_nb.sandbox.webhooks.models import WebhookDelivery
 
 
 def emit(
-    store: Store, event: str, *, organization_id: str, edition_id: str | None, data: dict[str, Any]
+    store: Store[Tables], event: str, *, organization_id: str, edition_id: str | None, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """Record one event and queue its deliveries: ``event`` is a name such as ``refund_request.approved``.
+    """Record one event and tell the store's listeners: ``event`` is a name such as ``refund_request.approved``.
 
     Args:
         data: The object as the API returns it (already rendered).
@@ -40,18 +39,6 @@ def emit(
         "data": data,
     }
     store.data.emitted.append(body)
-    queue_deliveries(store, body)
+    for listener in store.listeners:
+        listener(store, body)
     return body
-
-
-def queue_deliveries(store: Store, event: dict[str, Any]) -> list[WebhookDelivery]:
-    """Add a ``pending`` delivery of an emitted event for every endpoint that wants it."""
-    made = []
-    now = store.now()
-    for endpoint in store.data.webhooks.values():
-        if endpoint.wants(event):
-            delivery = WebhookDelivery(store.new_id("whd_"), endpoint.id, event["event"], event, now, now)
-            store.data.deliveries[delivery.id] = delivery
-            store.data.outbox.append(delivery.id)
-            made.append(delivery)
-    return made

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.core.store import AnyStore
 
 KINDS = ("refund", "data_import", "segment", "campaign")
 
@@ -70,12 +70,12 @@ class Machine(Generic[Job]):
 
     kind: str
     states: tuple[str, ...]
-    steps: Mapping[str, str | Callable[[Store, Job], None]]
+    steps: Mapping[str, str | Callable[[AnyStore, Job], None]]
     fails_at: str
-    fail: Callable[[Store, Job, str], None]
+    fail: Callable[[AnyStore, Job, str], None]
     failure: str
     field: str = "status"
-    forced_by: Callable[[Store, Job], Iterable[tuple[str, str]]] | None = None
+    forced_by: Callable[[AnyStore, Job], Iterable[tuple[str, str]]] | None = None
 
     def __post_init__(self) -> None:
         targets = [step for step in self.steps.values() if isinstance(step, str)]
@@ -83,7 +83,7 @@ class Machine(Generic[Job]):
         if self.kind not in KINDS or unknown:
             raise ValueError(f"bad {self.kind} machine: unknown kind or states {sorted(unknown)}")
 
-    def advance(self, store: Store, job: Job, switch: FailureSwitch) -> None:
+    def advance(self, store: AnyStore, job: Job, switch: FailureSwitch) -> None:
         """Move ``job`` one step on (hold the store lock); a forced failure ends it instead."""
         state = getattr(job, self.field)
         if state == self.fails_at and any(switch.job_fails(kind, key) for kind, key in self._switches(store, job)):
@@ -96,7 +96,7 @@ class Machine(Generic[Job]):
         elif step is not None:
             step(store, job)
 
-    def _switches(self, store: Store, job: Job) -> Iterable[tuple[str, str]]:
+    def _switches(self, store: AnyStore, job: Job) -> Iterable[tuple[str, str]]:
         if self.forced_by is not None:
             return self.forced_by(store, job)
         return [(self.kind, job.id)]

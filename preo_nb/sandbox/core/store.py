@@ -4,6 +4,11 @@ Every request runs its work while holding ``Store.lock``, so views can read and
 change the tables without further locking. The whole state lives in one
 ``Tables`` object (records plus the id generator) so a snapshot is one pickle and
 a reset is one unpickle: tests get back to the seeded state in milliseconds.
+
+This module knows no domain: ``Tables`` holds what every domain shares
+(organizations, staff, emitted events, ids). Each domain extends it with its own
+tables in its ``models`` (and names ``Store[ItsTables]`` its ``Store``); the
+sandbox's top floor (``preo_nb.sandbox.domains``) joins them into one class.
 """
 
 from __future__ import annotations
@@ -14,70 +19,38 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeAlias, TypeVar
 
-from preo_nb.sandbox.commerce.models import (
-    Customer,
-    Edition,
-    Event,
-    Order,
-    OrgObject,
-    PickupPoint,
-    Product,
-    Purchase,
-    RefundRequest,
-    Transaction,
-)
 from preo_nb.sandbox.core.access import Organization, StaffMember
 from preo_nb.sandbox.core.clock import ANCHOR, Clock
 from preo_nb.sandbox.core.ids import new_id
-from preo_nb.sandbox.emails.models import EmailMessage
-from preo_nb.sandbox.files.models import DataImport, StoredFile
-from preo_nb.sandbox.marketing.models import Campaign, Consent, Segment
-from preo_nb.sandbox.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["ANCHOR", "Store", "Tables"]
+__all__ = ["ANCHOR", "AnyStore", "Listener", "Store", "Tables"]
 
 
 @dataclass
 class Tables:
-    """Every record, keyed by id in insertion order, plus the id generator.
+    """The records every domain shares, keyed by id in insertion order, plus the id generator.
 
-    ``issued`` remembers every id handed out, so none is ever given twice, not
-    even after its object was deleted.
+    Each domain's ``models.Tables`` adds its own tables to these. ``issued``
+    remembers every id handed out, so none is ever given twice, not even after
+    its object was deleted.
     """
 
     organizations: dict[str, Organization] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
-    events: dict[str, Event] = field(default_factory=dict)
-    editions: dict[str, Edition] = field(default_factory=dict)
-    products: dict[str, Product] = field(default_factory=dict)
-    pickup_points: dict[str, PickupPoint] = field(default_factory=dict)
-    customers: dict[str, Customer] = field(default_factory=dict)
-    orders: dict[str, Order] = field(default_factory=dict)
-    purchases: dict[str, Purchase] = field(default_factory=dict)
-    transactions: dict[str, Transaction] = field(default_factory=dict)
-    refunds: dict[str, RefundRequest] = field(default_factory=dict)
-    fee_rules: dict[str, OrgObject] = field(default_factory=dict)
-    merchant_accounts: dict[str, OrgObject] = field(default_factory=dict)
-    email_messages: dict[str, EmailMessage] = field(default_factory=dict)
-    webhooks: dict[str, WebhookEndpoint] = field(default_factory=dict)
-    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
-    outbox: list[str] = field(default_factory=list)
-    files: dict[str, StoredFile] = field(default_factory=dict)
-    data_imports: dict[str, DataImport] = field(default_factory=dict)
-    consents: dict[str, Consent] = field(default_factory=dict)
-    consent_grants: dict[str, set[str]] = field(default_factory=dict)
-    wallet_passes: set[str] = field(default_factory=set)
-    segments: dict[str, Segment] = field(default_factory=dict)
-    campaigns: dict[str, Campaign] = field(default_factory=dict)
     emitted: list[dict[str, Any]] = field(default_factory=list)
     ids: random.Random = field(default_factory=lambda: random.Random(0))
     issued: set[str] = field(default_factory=set)
     role_staff: dict[str, str] = field(default_factory=dict)
 
 
-class Store:
+TablesT = TypeVar("TablesT", bound=Tables, covariant=True)
+Listener = Callable[["AnyStore", dict[str, Any]], object]
+"""Told of every emitted event (``core.events.emit``), e.g. to queue webhook deliveries."""
+
+
+class Store(Generic[TablesT]):
     """The sandbox state plus lock, clock, ids and tokens.
 
     Records live in ``data`` (one table per kind); the domains' rules read and
@@ -85,10 +58,18 @@ class Store:
     are in ``preo_nb.sandbox.finders`` (``SeededStore``).
     """
 
-    def __init__(self, seed: int = 1, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        tables: type[TablesT],
+        seed: int = 1,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        listeners: tuple[Listener, ...] = (),
+    ) -> None:
         self.lock = threading.RLock()
         self.clock: Callable[[], datetime] = clock or Clock()
-        self.data = Tables(ids=random.Random(f"ids-{seed}"))
+        self.data: TablesT = tables(ids=random.Random(f"ids-{seed}"))
+        self.listeners = listeners
         self.tokens: dict[str, str] = {}
         self._snapshot: bytes | None = None
         self.generation = 0
@@ -160,6 +141,6 @@ class Store:
         """Return the id of the ``n``-th seeded organization (1-based)."""
         return list(self.data.organizations)[n - 1]
 
-    def org_of_edition(self, edition_id: str) -> str:
-        """Return the organization id owning an edition."""
-        return self.data.editions[edition_id].organization_id
+
+AnyStore: TypeAlias = Store[Any]
+"""A store typed for no domain in particular: what a hook one domain declares and another fills is given."""

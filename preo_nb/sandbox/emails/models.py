@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
+
+from preo_nb.sandbox.commerce import models as commerce
+from preo_nb.sandbox.core import store as core
 
 SCOPES = ("platform", "template", "edition")
 RECEIPT_TYPES = ("receipt", "receipt_online", "reminder")
@@ -65,3 +68,14 @@ class EmailMessage:
                 if isinstance(value, dict):
                     found.update(dict.fromkeys(k for k in value if isinstance(k, str)))
         return list(found)
+
+
+@dataclass
+class Tables(commerce.Tables):
+    """The emails tables on top of commerce's (edition messages link to editions)."""
+
+    email_messages: dict[str, EmailMessage] = field(default_factory=dict)
+
+
+Store: TypeAlias = core.Store[Tables]
+"""The store as the emails domain sees it."""

@@ -17,8 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from preo_nb.sandbox.commerce.models import Edition
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.emails.models import RECEIPT_TYPES, ContentBlock, EmailMessage
+from preo_nb.sandbox.emails.models import RECEIPT_TYPES, ContentBlock, EmailMessage, Store
 
 Json = dict[str, Any]
 SYNTAX = "{{ name }}"

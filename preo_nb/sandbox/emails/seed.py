@@ -1,9 +1,10 @@
 """Seeded email messages: content for the editions' own, Preo's platform set, templates.
 
-The editions' messages are created by ``commerce.seed_editions`` while editions are seeded
-(``edition_message``: no ids besides the message's own are drawn there, so
-every later seeded id stays the same). ``add_email_messages`` runs after all
-other seeding and draws the block, platform and template ids.
+The editions' messages are created by ``add_edition_messages`` while commerce
+seeds editions (it calls it for each new edition: ``EDITION_SEEDERS``; no ids
+besides the messages' own are drawn there, so every later seeded id stays the same).
+``add_email_messages`` runs after commerce and files are seeded and draws the
+block, platform and template ids.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from preo_nb.sandbox.commerce.models import Edition
+from preo_nb.sandbox.commerce.seed_editions import EditionSpec
 from preo_nb.sandbox.core.clock import ANCHOR
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.emails.models import ContentBlock, EmailMessage
+from preo_nb.sandbox.emails.models import ContentBlock, EmailMessage, Store
 
 Text = dict[str, str]
 SUBJECTS = {
@@ -203,6 +205,23 @@ def edition_message(
         edition_id=edition_id,
         subject=SUBJECTS[kind],
     )
+
+
+def add_edition_messages(store: Store, edition: Edition, spec: EditionSpec) -> None:
+    """Give a newly seeded edition its own messages and link its receipt and refund confirmation."""
+    kinds = ["receipt_online", "receipt", "reminder"]
+    if spec.refund_email:
+        kinds.append("refund_confirmation")
+    for kind in kinds:
+        title = f"{kind.replace('_', ' ').capitalize()} - {spec.event} {spec.name}"
+        message = edition_message(
+            store.new_id("eml_"), edition.organization_id, title, kind, edition.id, edition.created
+        )
+        store.data.email_messages[message.id] = message
+        if kind == "receipt_online":
+            edition.transaction_receipt_email_id = message.id
+        if kind == "refund_confirmation":
+            edition.refund_confirmation_email_id = message.id
 
 
 def add_email_messages(store: Store) -> None:

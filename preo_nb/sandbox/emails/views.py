@@ -10,10 +10,12 @@ from preo_nb.sandbox.core.errors import conflict, field_error, forbidden, get_or
 from preo_nb.sandbox.emails import preview as email_preview
 from preo_nb.sandbox.emails import render as render_email
 from preo_nb.sandbox.emails import rules
-from preo_nb.sandbox.emails.models import EmailMessage
+from preo_nb.sandbox.emails.models import EmailMessage, Tables
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, store
+from preo_nb.sandbox.web.views import Group, caller, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Email Messages")
 Json = dict[str, Any]

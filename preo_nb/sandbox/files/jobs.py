@@ -18,12 +18,11 @@ from preo_nb.sandbox.commerce import render
 from preo_nb.sandbox.commerce.models import Customer, Order, Purchase
 from preo_nb.sandbox.core import events
 from preo_nb.sandbox.core.jobs import Machine
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO
 from preo_nb.sandbox.files import reader
 from preo_nb.sandbox.files import render as render_files
 from preo_nb.sandbox.files import rules_imports as import_rules
-from preo_nb.sandbox.files.models import IMPORT_STAGES, DataImport, ImportOrder
+from preo_nb.sandbox.files.models import IMPORT_STAGES, DataImport, ImportOrder, Store
 
 Json = dict[str, Any]
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeAlias
+
+from preo_nb.sandbox.commerce import models as commerce
+from preo_nb.sandbox.core import store as core
 
 IMPORT_STAGES = (
     "uploaded",
@@ -119,3 +123,15 @@ class DataImport:
     def was_parsed(self) -> bool:
         """Whether the orders are known (the column mapping was processed, or pushed)."""
         return bool(self.orders)
+
+
+@dataclass
+class Tables(commerce.Tables):
+    """The files tables on top of commerce's (imports add orders; files illustrate products)."""
+
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    data_imports: dict[str, DataImport] = field(default_factory=dict)
+
+
+Store: TypeAlias = core.Store[Tables]
+"""The store as the files domain sees it."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO, amount, iso
 from preo_nb.sandbox.files import rules_imports as import_rules
-from preo_nb.sandbox.files.models import DataImport, ImportOrder, StoredFile
+from preo_nb.sandbox.files.models import DataImport, ImportOrder, Store, StoredFile
 
 Json = dict[str, Any]
 PREVIEW_ORDERS = 50

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.files.models import StoredFile
+from preo_nb.sandbox.files.models import Store, StoredFile
 
 Json = dict[str, Any]
 MEDIA_URL = "https://media.sandbox.preo.dev/files"

@@ -24,9 +24,8 @@ from typing import Any
 from preo_nb import contract
 from preo_nb.sandbox.commerce.models import Product
 from preo_nb.sandbox.core.errors import invalid
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import money, parse_datetime
-from preo_nb.sandbox.files.models import DataImport, ImportItem, ImportOrder
+from preo_nb.sandbox.files.models import DataImport, ImportItem, ImportOrder, Store
 
 Json = dict[str, Any]
 

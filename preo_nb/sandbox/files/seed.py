@@ -20,10 +20,9 @@ from faker import Faker
 from preo_nb.sandbox.commerce.models import Edition
 from preo_nb.sandbox.commerce.rules_editions import slugify
 from preo_nb.sandbox.core.clock import ANCHOR
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.files import jobs as import_jobs
 from preo_nb.sandbox.files import rules_imports as import_rules
-from preo_nb.sandbox.files.models import DataImport, StoredFile
+from preo_nb.sandbox.files.models import DataImport, Store, StoredFile
 from preo_nb.sandbox.files.rules_files import add_file
 
 

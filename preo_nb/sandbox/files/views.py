@@ -15,11 +15,13 @@ from flask import request
 from preo_nb.sandbox.core.access import READ, WRITE
 from preo_nb.sandbox.core.errors import conflict, field_error, forbidden, invalid, unknown_object
 from preo_nb.sandbox.files import render
-from preo_nb.sandbox.files.models import StoredFile
+from preo_nb.sandbox.files.models import StoredFile, Tables
 from preo_nb.sandbox.files.rules_files import add_file, clean_tags, release, usages
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, store
+from preo_nb.sandbox.web.views import Group, caller, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Files")
 Json = dict[str, Any]

@@ -18,10 +18,12 @@ from preo_nb.sandbox.files import jobs as import_jobs
 from preo_nb.sandbox.files import reader as import_reader
 from preo_nb.sandbox.files import render
 from preo_nb.sandbox.files import rules_imports as import_rules
-from preo_nb.sandbox.files.models import CANCELLABLE_STAGES, IMPORT_STAGES, DataImport
+from preo_nb.sandbox.files.models import CANCELLABLE_STAGES, IMPORT_STAGES, DataImport, Tables
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, services, store
+from preo_nb.sandbox.web.views import Group, caller, services, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Data Imports")
 Json = dict[str, Any]

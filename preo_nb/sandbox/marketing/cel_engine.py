@@ -39,8 +39,8 @@ import cel
 
 from preo_nb.cel import guarded
 from preo_nb.sandbox.commerce.models import Customer, Order, Purchase
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import ZERO
+from preo_nb.sandbox.marketing.models import Store
 
 BOUGHT = ("paid", "partially_refunded", "refunded")
 PURCHASE_STATUSES = ("pending", "paid", "partially_refunded", "refunded", "cancelled")

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeAlias
+
+from preo_nb.sandbox.core import store as core
+from preo_nb.sandbox.emails import models as emails
 
 SEGMENT_RUNNING = ("pending", "processing")
 """Segment states in which a calculation is queued or running (README 4.4)."""
@@ -86,3 +90,18 @@ class Campaign:
     error_message: str | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+
+
+@dataclass
+class Tables(emails.Tables):
+    """The marketing tables on top of emails' and commerce's (campaigns send email messages to customers)."""
+
+    consents: dict[str, Consent] = field(default_factory=dict)
+    consent_grants: dict[str, set[str]] = field(default_factory=dict)
+    wallet_passes: set[str] = field(default_factory=set)
+    segments: dict[str, Segment] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+
+
+Store: TypeAlias = core.Store[Tables]
+"""The store as the marketing domain sees it."""

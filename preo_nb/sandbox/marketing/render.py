@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import iso
-from preo_nb.sandbox.marketing.models import Campaign, Consent, Segment
+from preo_nb.sandbox.marketing.models import Campaign, Consent, Segment, Store
 
 Json = dict[str, Any]
 

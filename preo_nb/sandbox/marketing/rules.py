@@ -28,11 +28,10 @@ from preo_nb.sandbox.commerce.models import Customer
 from preo_nb.sandbox.core import events
 from preo_nb.sandbox.core.errors import field_error, invalid
 from preo_nb.sandbox.core.jobs import Machine
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.marketing import render
 from preo_nb.sandbox.marketing.cel_checks import check
 from preo_nb.sandbox.marketing.cel_engine import ConditionError, Runner, Scope
-from preo_nb.sandbox.marketing.models import CAMPAIGN_ACTIVE, Campaign, Segment
+from preo_nb.sandbox.marketing.models import CAMPAIGN_ACTIVE, CAMPAIGN_FINAL, Campaign, Segment, Store
 
 CHANNELS = ("email", "sms", "pass_push")
 FORCED = "The calculation was stopped by the sandbox's fault switch."
@@ -156,6 +155,14 @@ def in_use_by_campaign(store: Store, segment_id: str) -> bool:
 
 
 # -- campaigns ---------------------------------------------------------------
+
+
+def campaign_using(store: Store, message_id: str) -> str | None:
+    """Name the unfinished campaign that sends an email message, if any (it keeps the message in use)."""
+    for campaign in store.data.campaigns.values():
+        if campaign.email_message_id == message_id and campaign.status not in CAMPAIGN_FINAL:
+            return f"campaign {campaign.id} ({campaign.status})"
+    return None
 
 
 def content_errors(campaign: Campaign) -> dict[str, list[str]]:

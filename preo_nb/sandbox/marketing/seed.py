@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from preo_nb.sandbox.core.clock import ANCHOR
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.marketing.models import Campaign, Consent, Segment
+from preo_nb.sandbox.marketing.models import Campaign, Consent, Segment, Store
 from preo_nb.sandbox.marketing.rules import members, reachable
 
 ORG_CONSENTS = (  # (title, description, enabled, share of the buyers who granted it)

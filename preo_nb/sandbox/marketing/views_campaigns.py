@@ -18,10 +18,13 @@ from preo_nb.sandbox.marketing.models import (
     CAMPAIGN_FINAL,
     CAMPAIGN_RUNNING,
     Campaign,
+    Tables,
 )
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, services, store
+from preo_nb.sandbox.web.views import Group, caller, services, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Campaigns")
 Json = dict[str, Any]

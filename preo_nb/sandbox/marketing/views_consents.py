@@ -10,10 +10,12 @@ from flask import Response
 from preo_nb.sandbox.core.access import READ, WRITE, link_errors
 from preo_nb.sandbox.core.errors import conflict, forbidden, raise_if, unknown_object
 from preo_nb.sandbox.marketing import render as render_marketing
-from preo_nb.sandbox.marketing.models import Consent
+from preo_nb.sandbox.marketing.models import Consent, Tables
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, store
+from preo_nb.sandbox.web.views import Group, caller, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Consents")
 Json = dict[str, Any]

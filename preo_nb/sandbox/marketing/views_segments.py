@@ -13,11 +13,13 @@ from preo_nb.sandbox.core.access import READ, WRITE, link_errors
 from preo_nb.sandbox.core.errors import conflict, forbidden, raise_if, unknown_object
 from preo_nb.sandbox.marketing import render as render_marketing
 from preo_nb.sandbox.marketing.cel_checks import check, describe
-from preo_nb.sandbox.marketing.models import SEGMENT_RUNNING, Segment
+from preo_nb.sandbox.marketing.models import SEGMENT_RUNNING, Segment, Tables
 from preo_nb.sandbox.marketing.rules import CALCULATION, check_condition, check_length, in_use_by_campaign
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, caller, services, store
+from preo_nb.sandbox.web.views import Group, caller, services, typed_store
+
+store = typed_store(Tables)
 
 group = Group("Segments")
 Json = dict[str, Any]

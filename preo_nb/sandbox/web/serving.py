@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from preo_nb.sandbox.core.faults import Faults
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.web.app import create_app
-from preo_nb.sandbox.web.contract_check import ContractChecker
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 HOST = "127.0.0.1"
 
@@ -35,10 +33,10 @@ class _QuietHandler(_ClockHandler):
         """Skip the access log line."""
 
 
-def server(
-    store: Store, faults: Faults, port: int, *, checker: ContractChecker | None = None, quiet: bool = True
-) -> BaseWSGIServer:
-    """Return a threaded server of the app on ``HOST:port`` (0: a free port), not yet serving."""
-    app = create_app(store, faults=faults, checker=checker)
+def server(app: WSGIApplication, port: int, *, quiet: bool = True) -> BaseWSGIServer:
+    """Return a threaded server of ``app`` on ``HOST:port`` (0: a free port), not yet serving.
+
+    The app is ``preo_nb.sandbox.app.create_app(...)``: built on the floor above, handed down.
+    """
     handler = _QuietHandler if quiet else _ClockHandler
     return make_server(HOST, port, app, threaded=True, request_handler=handler)

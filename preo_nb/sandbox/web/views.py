@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 
@@ -20,7 +20,7 @@ from preo_nb import contract
 from preo_nb.sandbox.core.access import Caller
 from preo_nb.sandbox.core.errors import unauthorized
 from preo_nb.sandbox.core.faults import Faults
-from preo_nb.sandbox.core.store import Store
+from preo_nb.sandbox.core.store import AnyStore, Store, Tables
 
 EXTENSION = "preo_sandbox"
 View = Callable[..., Any]
@@ -30,7 +30,7 @@ View = Callable[..., Any]
 class Services:
     """What the app serves: the state and the fault switch."""
 
-    store: Store
+    store: AnyStore
     faults: Faults
 
 
@@ -40,9 +40,25 @@ def services() -> Services:
     return found
 
 
-def store() -> Store:
+def store() -> AnyStore:
     """Return the store of the current app."""
     return services().store
+
+
+TablesT = TypeVar("TablesT", bound=Tables)
+
+
+def typed_store(tables: type[TablesT]) -> Callable[[], Store[TablesT]]:
+    """Return ``store`` typed for a domain: its views say ``store = typed_store(Tables)``.
+
+    The web layer knows no domain's tables; the app serves one store holding them all.
+    """
+
+    def typed() -> Store[TablesT]:
+        found: Store[TablesT] = services().store
+        return found
+
+    return typed
 
 
 def caller() -> Caller:
@@ -107,7 +123,7 @@ def _locked(func: View, *, changes: bool) -> View:
     return view
 
 
-def authenticate(sandbox: Store) -> Caller:
+def authenticate(sandbox: AnyStore) -> Caller:
     """Return the caller named by the request's bearer token.
 
     Raises:

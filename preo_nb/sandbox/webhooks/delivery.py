@@ -3,8 +3,9 @@
 Three phases, so no network I/O ever happens while the store lock is held (a
 slow receiver must not freeze the sandbox):
 
-1. ``core.events.emit`` (inside a view, holding the lock) adds a ``pending``
-   delivery per matching endpoint and queues its id in ``Tables.outbox``; once
+1. ``core.events.emit`` (inside a view, holding the lock) tells
+   ``queue_deliveries``, which adds a ``pending`` delivery per matching
+   endpoint and queues its id in ``Tables.outbox``; once
    the request is handled, ``send_queued`` wakes the store's ``Dispatcher``.
 2. The dispatcher's sender threads take queued deliveries under the lock, as
    ``Job`` values (URL, secret, exact body), and POST them without the lock.
@@ -26,11 +27,11 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from preo_nb.sandbox.core import ids
-from preo_nb.sandbox.core.store import Store, Tables
-from preo_nb.sandbox.webhooks.models import RESPONSE_BODY_LIMIT, WebhookDelivery, WebhookEndpoint
+from preo_nb.sandbox.webhooks.models import RESPONSE_BODY_LIMIT, Store, Tables, WebhookDelivery, WebhookEndpoint
 
 USER_AGENT = "Preo-Webhooks/1.0 (preo_nb sandbox)"
 SENDERS = 4
@@ -67,6 +68,19 @@ class Outcome:
 def new_secret(store: Store) -> str:
     """Return a signing secret, ``whsec_`` + 32 hex (reproducible per seed, like ids)."""
     return ids.new_secret(store.data.ids)
+
+
+def queue_deliveries(store: Store, event: dict[str, Any]) -> list[WebhookDelivery]:
+    """Add a ``pending`` delivery of an emitted event for every endpoint that wants it."""
+    made = []
+    now = store.now()
+    for endpoint in store.data.webhooks.values():
+        if endpoint.wants(event):
+            delivery = WebhookDelivery(store.new_id("whd_"), endpoint.id, event["event"], event, now, now)
+            store.data.deliveries[delivery.id] = delivery
+            store.data.outbox.append(delivery.id)
+            made.append(delivery)
+    return made
 
 
 def send_queued(store: Store) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
+
+from preo_nb.sandbox.core import store as core
+from preo_nb.sandbox.emails import models as emails
 
 DEFAULT_TIMEOUT = 30
 RESPONSE_BODY_LIMIT = 1024
@@ -53,3 +56,16 @@ class WebhookDelivery:
     response_body: str | None = None
     error_message: str | None = None
     delivered_at: datetime | None = None
+
+
+@dataclass
+class Tables(emails.Tables):
+    """The webhooks tables on top of emails' and commerce's: endpoints, deliveries and the outbox to send."""
+
+    webhooks: dict[str, WebhookEndpoint] = field(default_factory=dict)
+    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
+    outbox: list[str] = field(default_factory=list)
+
+
+Store: TypeAlias = core.Store[Tables]
+"""The store as the webhooks domain sees it."""

@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 from preo_nb.sandbox.commerce import render
 from preo_nb.sandbox.commerce.models import RefundRequest
-from preo_nb.sandbox.core.store import Store
 from preo_nb.sandbox.core.values import iso
 from preo_nb.sandbox.webhooks.delivery import new_secret
-from preo_nb.sandbox.webhooks.models import WebhookDelivery, WebhookEndpoint
+from preo_nb.sandbox.webhooks.models import Store, WebhookDelivery, WebhookEndpoint
 
 LEDGER_EVENTS = ["refund_request.processed", "refund_request.failed"]
 HISTORY = 6

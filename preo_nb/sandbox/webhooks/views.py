@@ -22,10 +22,12 @@ from preo_nb.sandbox.core.errors import conflict, forbidden, get_or_404, invalid
 from preo_nb.sandbox.emails.rules import body_edition
 from preo_nb.sandbox.web import listing
 from preo_nb.sandbox.web.body import read_body
-from preo_nb.sandbox.web.views import Group, View, caller, services, store
+from preo_nb.sandbox.web.views import Group, View, caller, services, typed_store
 from preo_nb.sandbox.webhooks import delivery as webhook_delivery
 from preo_nb.sandbox.webhooks import render as render_webhooks
-from preo_nb.sandbox.webhooks.models import DEFAULT_TIMEOUT, WebhookDelivery, WebhookEndpoint
+from preo_nb.sandbox.webhooks.models import DEFAULT_TIMEOUT, Tables, WebhookDelivery, WebhookEndpoint
+
+store = typed_store(Tables)
 
 Json = dict[str, Any]
 ORDERING = {key: attrgetter(key) for key in ("created", "modified", "name")}

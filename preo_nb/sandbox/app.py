@@ -1,7 +1,13 @@
-"""The sandbox WSGI app: routes of every group, auth, faults and error bodies."""
+"""The sandbox WSGI app, built from the registry: routes of every domain's groups, auth, faults, error bodies.
+
+The top floor of the sandbox: each domain names its modules of views
+(``Domain.views``) and every ``Group`` in them is served; the web layer below
+(``preo_nb.sandbox.web``) knows no domain.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import uuid
@@ -11,40 +17,32 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from preo_nb import contract
-from preo_nb.sandbox.commerce import views_editions, views_orders, views_refunds
+from preo_nb.sandbox.core.domain import Domain
 from preo_nb.sandbox.core.errors import ApiError
 from preo_nb.sandbox.core.faults import Faults
-from preo_nb.sandbox.core.store import Store
-from preo_nb.sandbox.emails import views as emails
-from preo_nb.sandbox.files import views as files
-from preo_nb.sandbox.files import views_imports
-from preo_nb.sandbox.marketing import views_campaigns, views_consents, views_segments
+from preo_nb.sandbox.core.store import AnyStore
+from preo_nb.sandbox.domains import DOMAINS
 from preo_nb.sandbox.web import control
 from preo_nb.sandbox.web.contract_check import ContractChecker
 from preo_nb.sandbox.web.fast_json import FastJSONProvider
 from preo_nb.sandbox.web.fault_wsgi import FaultMiddleware
-from preo_nb.sandbox.web.views import EXTENSION, Services, authenticate, services
-from preo_nb.sandbox.webhooks import views as webhooks
-
-GROUPS = (
-    views_orders.auth,
-    views_editions.group,
-    views_orders.orders,
-    views_orders.purchases,
-    views_orders.users,
-    views_refunds.group,
-    files.group,
-    views_imports.group,
-    views_consents.group,
-    views_segments.group,
-    views_campaigns.group,
-    emails.group,
-    webhooks.group,
-)
-"""Every API group served; a new group adds its ``Group`` here."""
+from preo_nb.sandbox.web.views import EXTENSION, Group, Services, authenticate, services
 
 
-def create_app(store: Store, *, faults: Faults, checker: ContractChecker | None = None) -> Flask:
+def groups_of(domain: Domain) -> list[Group]:
+    """Every view group a domain's views modules define, in the order they name them."""
+    found = []
+    for name in domain.views:
+        module = importlib.import_module(f"{domain.package}.{name}")
+        found += [value for value in vars(module).values() if isinstance(value, Group)]
+    return found
+
+
+GROUPS = tuple(group for domain in DOMAINS for group in groups_of(domain))
+"""Every API group served, from the registry: a new group is found in its domain's views."""
+
+
+def create_app(store: AnyStore, *, faults: Faults, checker: ContractChecker | None = None) -> Flask:
     """Build the Flask app serving ``store``.
 
     Args:
