@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import preo_nb
 from preo_nb.commands import demo, run, runbooks, sandbox
 from preo_nb.commands._options import parse_value, sandbox_options
-from preo_nb.errors import PreoError
+from preo_nb.errors import ConfigurationError, PreoError
 
 __all__ = ["UsageError", "main", "parse_value", "require"]
 
@@ -29,14 +31,31 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``preo-nb``; returns the process exit code."""
     args = _parser().parse_args(argv)
     needs: Callable[[argparse.Namespace], tuple[str, ...]] = getattr(args, "extras", lambda args: ())
-    try:
-        require(*needs(args))
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        return 130
-    except PreoError as exc:
-        print(f"preo-nb: {exc}", file=sys.stderr)
-        return 1
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            require(*needs(args))
+            return int(args.handler(args) or 0)
+        except KeyboardInterrupt:
+            return 130
+        except PreoError as exc:
+            print(f"preo-nb: {_in_cli_terms(exc)}", file=sys.stderr)
+            return 1
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """A warning as the command's own line: no Python file, line number or source line."""
+    print(f"preo-nb: warning: {message}", file=sys.stderr)
+
+
+def _in_cli_terms(error: PreoError) -> str:
+    """The error's text, with the missing-token advice given for the command line (no ``token=`` here)."""
+    if isinstance(error, ConfigurationError) and error.field == "token" and error.message.startswith("no API token"):
+        return (
+            "no API token: set PREO_API_TOKEN in the environment, or put a line PREO_API_TOKEN=... in a .env file "
+            "in this folder (or a parent folder); never on the command line"
+        )
+    return str(error)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import html
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -146,8 +147,16 @@ def default_value(spec: Mapping[str, Any]) -> Any:
         return None
 
 
-def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Refuse unknown parameters and non-boolean values for yes/no ones, before any kernel starts.
+def required_names(known: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The parameters that name real objects and have no default: their comment starts with "required"."""
+    return [name for name, spec in known.items() if str(spec.get("help", "")).lower().startswith("required")]
+
+
+def check(book: Runbook, given: Mapping[str, Any], *, sandbox: bool = False) -> dict[str, dict[str, Any]]:
+    """Refuse unknown, missing required and non-boolean yes/no parameters, before any kernel starts.
+
+    Args:
+        sandbox: A rehearsal, whose required parameters the sandbox fills in (:func:`demo_parameters`).
 
     Returns:
         The runbook's parameters, as :func:`parameters` gives them.
@@ -161,10 +170,40 @@ def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         raise PreoValidationError(
             unknown[0], f"{book.name} has no parameter {', '.join(unknown)}; `preo-nb runbooks` lists them"
         )
+    missing = [name for name in required_names(known) if given.get(name) in (None, "")]
+    if missing and not sandbox:
+        raise PreoValidationError(missing[0], _required_message(missing[0], book.name))
     for name, value in given.items():
         if known[name]["type"] == "bool":
             flag(name, value)
     return known
+
+
+def _required_message(name: str, runbook: str = "NAME") -> str:
+    return (
+        f"is required: pass -p {name} with the id of a real object (preo-nb run {runbook} -p {name} ...), "
+        f"or set it in the parameters cell; `preo-nb run {runbook} --sandbox` rehearses with the sandbox's own"
+    )
+
+
+def required(name: str, value: Any, *, example: str) -> Any:
+    """Return a required parameter's value; refuse a missing one, naming ``-p NAME``.
+
+    Runbooks call it right after their parameters cell, so running one against the real
+    API without, say, ``-p edition_id`` stops there instead of asking for a sandbox's id.
+    ``example`` (the object the runbook's cassette was recorded with) is used only while a
+    cassette replays or records (``PREO_NB_CASSETTE``), never against a live API.
+
+    Raises:
+        PreoValidationError: ``value`` is missing and no cassette is in use.
+    """
+    from preo_nb import testing
+
+    if value not in (None, ""):
+        return value
+    if os.environ.get(testing.CASSETTE_ENV):
+        return example
+    raise PreoValidationError(name, _required_message(name))
 
 
 def resolve_paths(
@@ -235,26 +274,51 @@ def demo_parameters(name: str, sb: Any, out: Path) -> dict[str, Any]:
     return make(sb, out) if make else {}
 
 
-def write_index(out: Path, results: list[tuple[Runbook, Path, str | None]]) -> Path:
-    """Write ``index.html`` linking every executed runbook (and its HTML export) with its outcome."""
+@dataclass(frozen=True)
+class DemoResult:
+    """One runbook of the demo: the executed notebook (with code), its HTML page, what went wrong."""
+
+    runbook: Runbook
+    notebook: Path
+    page: Path
+    error: str | None = None
+    kernel_errors: tuple[str, ...] = ()
+
+    @property
+    def trouble(self) -> str | None:
+        """Why this run did not run cleanly (a failed cell, or an error its kernel logged), else None."""
+        if self.error:
+            return f"failed: {self.error}"
+        return f"its kernel logged an error: {'; '.join(self.kernel_errors)}" if self.kernel_errors else None
+
+
+_INDEX_HEAD = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>preo_nb demo</title>"
+    "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.4em .8em;border-bottom:1px solid #ddd;"
+    "text-align:left}.failed{color:#b00}.ok{color:#070}</style></head><body>"
+    "<h1>preo_nb demo: runbooks run against the sandbox</h1>"
+    "<p>Each runbook left two files. The <b>report</b> (HTML) shows the results without any code: it is the "
+    "one to forward. The <b>notebook</b> (.ipynb) is the executed runbook with its code, to open in Jupyter. "
+    "A runbook that failed left a failure page with its code and the error instead of a report.</p>"
+    "<table><tr><th>runbook</th><th>what it does</th><th>report to forward (no code)</th>"
+    "<th>notebook with code</th><th>outcome</th></tr>"
+)
+
+
+def write_index(out: Path, results: list[DemoResult]) -> Path:
+    """Write ``index.html``: per runbook its report (or failure page), its notebook, and the outcome."""
     rows = []
-    for runbook, notebook, error in results:
-        page = notebook.with_suffix(".html")
-        link = page.name if page.is_file() else notebook.name
-        outcome = "ok" if error is None else f"failed: {html.escape(error)}"
+    for result in results:
+        trouble = result.trouble
+        if result.error:
+            report = f"<a href='{html.escape(result.page.name)}'>failure page (with code)</a>"
+        else:
+            report = f"<a href='{html.escape(result.page.name)}'>{html.escape(result.page.name)}</a>"
         rows.append(
-            f"<tr><td><a href='{html.escape(link)}'>{html.escape(runbook.title)}</a></td>"
-            f"<td>{html.escape(runbook.summary)}</td><td><a href='{html.escape(notebook.name)}'>.ipynb</a></td>"
-            f"<td class='{'ok' if error is None else 'failed'}'>{outcome}</td></tr>"
+            f"<tr><td>{html.escape(result.runbook.title)}</td><td>{html.escape(result.runbook.summary)}</td>"
+            f"<td>{report}</td><td><a href='{html.escape(result.notebook.name)}'>{html.escape(result.notebook.name)}"
+            f"</a></td><td class='{'failed' if trouble else 'ok'}'>{html.escape(trouble or 'ran cleanly')}</td></tr>"
         )
     index = out / "index.html"
-    index.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>preo_nb demo</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:.4em .8em;border-bottom:1px solid #ddd}"
-        ".failed{color:#b00}.ok{color:#070}</style></head><body><h1>preo_nb demo: runbooks run against the sandbox"
-        "</h1><table><tr><th>runbook</th><th>what it does</th><th>notebook</th><th>outcome</th></tr>"
-        + "".join(rows)
-        + "</table></body></html>",
-        encoding="utf-8",
-    )
+    index.write_text(_INDEX_HEAD + "".join(rows) + "</table></body></html>", encoding="utf-8")
     return index

@@ -1,4 +1,10 @@
-"""``preo-nb demo``: every runbook against a fresh sandbox, with an index page."""
+"""``preo-nb demo``: every runbook against a fresh sandbox, with an index page.
+
+Each runbook leaves a report to forward (``NAME.html``: no code) and, beside it, the
+executed notebook with its code (``NAME.ipynb``); ``index.html`` links both and says which
+is which. A runbook whose cell failed leaves ``NAME.failed.ipynb`` and ``NAME.failed.html``
+(with the code and the traceback) instead.
+"""
 
 from __future__ import annotations
 
@@ -35,27 +41,29 @@ def demo(args: argparse.Namespace) -> int:
     with sandbox.running(seed=args.seed, scale=args.scale, port=args.port, check_contract=args.check_contract) as sb:
         with runner.environment(sandbox_env(sb)):
             for book in books:
-                results.append((book, *_run_one(book, runbooks.demo_parameters(book.name, sb, out), out, args)))
+                results.append(_run_one(book, runbooks.demo_parameters(book.name, sb, out), out, args.timeout))
         violations = list(sb.violations)
     index = runbooks.write_index(out, results)
-    failed = [book.name for book, _, error in results if error]
-    print(f"Done: {len(results) - len(failed)} of {len(results)} runbooks ran cleanly.\n  index: {index}")
+    troubled = [result for result in results if result.trouble]
+    print(f"Done: {len(results) - len(troubled)} of {len(results)} runbooks ran cleanly.\n  index: {index}")
     if violations:
         print("preo-nb demo: the sandbox broke the contract:", *violations, sep="\n  ", file=sys.stderr)
-    return 1 if failed or violations else 0
+    return 1 if troubled or violations else 0
 
 
-def _run_one(book: Any, parameters: dict[str, Any], out: Path, args: argparse.Namespace) -> tuple[Path, str | None]:
-    from preo_nb import runner
+def _run_one(book: Any, parameters: dict[str, Any], out: Path, timeout: int) -> Any:
+    """Run one runbook; its report without code, or its failure page with code."""
+    from preo_nb import runbooks, runner
 
     target = out / f"{book.name}.ipynb"
     print(f"Running {book.name} with {parameters}...")
     try:
-        runner.run_notebook(book.path, target, parameters, timeout=args.timeout)
+        executed = runner.run_notebook(book.path, target, parameters, timeout=timeout)
     except runner.RunbookFailed as exc:
-        print(f"preo-nb demo: {exc}\nThe executed notebook is {target}", file=sys.stderr)
-        return target, str(exc)
-    finally:
-        if target.is_file():
-            runner.export_html(target)
-    return target, None
+        page = runner.export_html(exc.notebook)
+        print(f"preo-nb demo: {exc}\n  the failed run: {page}", file=sys.stderr)
+        return runbooks.DemoResult(book, exc.notebook, page, error=str(exc))
+    for message in executed.kernel_errors:
+        print(f"preo-nb demo: the kernel of {book.name} logged an error: {message}", file=sys.stderr)
+    page = runner.export_html(target, no_input=True)
+    return runbooks.DemoResult(book, target, page, kernel_errors=tuple(executed.kernel_errors))

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     args.html = args.html or args.no_input
     book = runbooks.find(args.notebook, args.notebooks)
     given = {name: parse_value(value) for name, value in args.parameter}
-    known = runbooks.check(book, given)  # before any kernel starts: a bad dry_run never reaches one
+    known = runbooks.check(book, given, sandbox=args.sandbox)  # before any kernel starts
     here = Path.cwd()
     base = here / REHEARSAL if args.sandbox else here
     parameters = runbooks.resolve_paths(book, given, known, here=here, outputs=base, confined=args.sandbox)
@@ -65,9 +65,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"Rehearsal against a fresh sandbox: everything it writes goes under {base}, never where a real run writes."
         )
-    error = _execute(book.path, target, parameters, base, args)
-    if error:
-        print(f"preo-nb run: {error}\nThe executed notebook is {target}", file=sys.stderr)
+    if not _execute(book, target, parameters, base, args):
         return 1
     print(f"Done: {target}")
     for name, path in [
@@ -79,25 +77,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path, args: argparse.Namespace) -> str | None:
-    """Run one notebook against the sandbox or the configured API; the failure's message, or None."""
+def _execute(book: Any, target: Path, parameters: dict[str, Any], cwd: Path, args: argparse.Namespace) -> bool:
+    """Run the runbook against a sandbox or the configured API; say what went wrong; whether it ran."""
     from preo_nb import runner
+
+    def execute(given: dict[str, Any]) -> Any:
+        return runner.run_notebook(book.path, target, given, timeout=args.timeout, kernel=args.kernel, cwd=cwd)
 
     try:
         if args.sandbox:
-            from preo_nb import sandbox
+            from preo_nb import runbooks, sandbox
 
             with sandbox.running(seed=args.seed, scale=args.scale) as sb, runner.environment(sandbox_env(sb)):
-                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel, cwd=cwd)
+                own = runbooks.demo_parameters(book.name, sb, cwd)
+                required = runbooks.required_names(runbooks.parameters(book.path))
+                executed = execute({**{k: v for k, v in own.items() if k in required}, **parameters})
         else:
             with runner.environment(_connection_env()):
-                runner.run_notebook(source, target, parameters, timeout=args.timeout, kernel=args.kernel, cwd=cwd)
+                executed = execute(parameters)
     except runner.RunbookFailed as exc:
-        return str(exc)
-    finally:
-        if args.html and target.is_file():
-            runner.export_html(target, no_input=args.no_input)
-    return None
+        _say_failed(exc, target, args.html)
+        return False
+    for message in executed.kernel_errors:
+        print(f"preo-nb run: the kernel logged an error: {message}", file=sys.stderr)
+    if args.html:
+        runner.export_html(target, no_input=args.no_input)
+    return True
+
+
+def _say_failed(exc: Any, target: Path, html: bool) -> None:
+    """Name the failing cell, where the failed run is, and where the last good report is (untouched)."""
+    from preo_nb import runner
+
+    page = runner.export_html(exc.notebook) if html else exc.notebook
+    last = target.with_suffix(".html") if html else target
+    if last.exists():
+        kept = f"The last good report, {last}, is untouched."
+    else:
+        kept = f"There is no earlier good report at {last}."
+    print(f"preo-nb run: {exc}\nThe failed run is {page}. {kept}", file=sys.stderr)
 
 
 def _connection_env() -> dict[str, str | None]:

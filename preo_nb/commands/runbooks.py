@@ -20,7 +20,12 @@ def list_runbooks(args: argparse.Namespace) -> int:
 
     for book in runbooks.discover(runbooks.folder(args.notebooks)):
         print(f"{book.name}: {book.title}\n    {book.summary}")
-        for name, spec in runbooks.parameters(book.path).items():
+        found = runbooks.parameters(book.path)
+        required = runbooks.required_names(found)
+        for name, spec in found.items():
+            if name in required:  # no default to show: a sandbox's id would only be a 404 on the real API
+                print(f"    -p {name} ID ({spec['help']})")
+                continue
             kind = f" ({spec['type']})" if spec["type"] and spec["type"] != "None" else ""
             print(f"    -p {name} {spec['default']}{kind}")
     return 0
