@@ -129,7 +129,7 @@ def when(value: Any, timezone: str | None = None) -> str:
 
 
 def link(path: str | os.PathLike[str], text: str | None = None) -> Markdown:
-    """A Markdown link to a file the run wrote, relative to the report's folder when it can be.
+    """A Markdown link to a file the run wrote, relative to the report's folder (no local paths in a report).
 
     ``preo-nb run`` and ``demo`` tell the kernel where the report goes (``PREO_NB_REPORT_DIR``);
     elsewhere the link is relative to the working folder.
@@ -139,7 +139,7 @@ def link(path: str | os.PathLike[str], text: str | None = None) -> Markdown:
     target = Path(path).resolve()
     folder = Path(os.environ.get(REPORT_DIR_ENV) or Path.cwd()).resolve()
     href = Path(os.path.relpath(target, folder)).as_posix() if target.anchor == folder.anchor else target.as_uri()
-    return Markdown(f"[{_escape(text or target.name)}]({quote(href)}) ({_escape(str(target))})")  # type: ignore[no-untyped-call]
+    return Markdown(f"[{_escape(text or target.name)}]({quote(href)}): `{href}`")  # type: ignore[no-untyped-call]
 
 
 _money, _percent = money, percent  # table()'s arguments of the same names hide them
