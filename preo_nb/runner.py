@@ -117,7 +117,8 @@ def run_notebook(
             os.replace(aside, failed_path(output))
         raise
     os.replace(aside, output)
-    failed_path(output).unlink(missing_ok=True)  # a failure page from before would now mislead
+    for stale in (failed_path(output), failed_path(output).with_suffix(".html")):
+        stale.unlink(missing_ok=True)  # a failure from before would now mislead
     return Executed(output, errors)
 
 

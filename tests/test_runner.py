@@ -31,8 +31,9 @@ def test_a_failed_run_leaves_the_last_good_one_and_names_the_failing_line(tmp_pa
     assert info.value.notebook == tmp_path / "runs" / "report.failed.ipynb" and info.value.notebook.is_file()
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.failed.ipynb", "report.ipynb"]  # nothing aside
 
+    failure_page = runner.export_html(info.value.notebook)
     runner.run_notebook(good, target, timeout=60)
-    assert not info.value.notebook.exists()  # a later good run takes the failure page away
+    assert not info.value.notebook.exists() and not failure_page.exists()  # a later good run takes the failure away
 
 
 def test_an_error_the_kernel_logs_is_reported(tmp_path):
