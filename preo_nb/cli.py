@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-    """A warning as the command's own line: no Python file, line number or source line."""
-    print(f"preo-nb: warning: {message}", file=sys.stderr)
+    """A warning as the command's own line: no Python file, line number or source line, no Python argument names."""
+    print(f"preo-nb: warning: {str(message).replace('the base_url= argument', '--base-url')}", file=sys.stderr)
 
 
 def _in_cli_terms(error: PreoError) -> str:

@@ -94,6 +94,7 @@ def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
     assert not (tmp_path / "out" / "orders_report.html").exists()  # no report that looks finished
     index = (tmp_path / "out" / "index.html").read_text()
     assert "href='orders_report.failed.html'>failure page (with code)" in index
+    assert f"There is no earlier good report at {tmp_path / 'out' / 'orders_report.html'}." in done.stderr
 
 
 def test_run_takes_parameters_and_a_sandbox(tmp_path):
@@ -142,15 +143,18 @@ def test_warnings_are_shown_in_the_commands_own_terms(monkeypatch, capsys):
     from preo_nb.commands import run as run_command
     from preo_nb.config import load_settings
 
-    def warns(args):
-        load_settings(base_url="http://127.0.0.1:9/v1", token="x" * 32)  # a real ConfigurationWarning
+    def warns(args):  # the two ConfigurationWarnings a command can meet, from where they are raised
+        load_settings(base_url="http://127.0.0.1:9/v1", token="x" * 32, env_file=False)
+        load_settings(base_url="http://127.0.0.1:9", env_file=False)  # the token from the environment
         return 0
 
     monkeypatch.setattr(run_command, "run", warns)
+    monkeypatch.setenv("PREO_API_TOKEN", "x" * 32)
     assert cli.main(["run", "orders_report"]) == 0
-    err = capsys.readouterr().err
-    assert err.startswith("preo-nb: warning: base_url 'http://127.0.0.1:9/v1' ends in /v1")
-    assert ".py:" not in err and "Warning:" not in err and len(err.splitlines()) == 1
+    first, second = capsys.readouterr().err.splitlines()
+    assert first.startswith("preo-nb: warning: base_url 'http://127.0.0.1:9/v1' ends in /v1")
+    assert second.startswith("preo-nb: warning: the base URL http://127.0.0.1:9 comes from --base-url, but the API")
+    assert ".py:" not in first + second and "Warning:" not in first + second
 
 
 @pytest.mark.parametrize("value", ["", "0", "null", "None", '"false"'])

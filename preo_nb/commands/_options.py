@@ -39,3 +39,12 @@ def parse_value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def failure_message(error: Exception, page: Path, report: Path) -> str:
+    """A failed run in the command's words: what failed, where the failed run is, where the last good report is."""
+    if report.exists():
+        kept = f"The last good report, {report}, is untouched."
+    else:
+        kept = f"There is no earlier good report at {report}."
+    return f"{error}\nThe failed run is {page}. {kept}"

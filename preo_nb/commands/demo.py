@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preo_nb.commands._options import notebook_options, sandbox_env, sandbox_options
+from preo_nb.commands._options import failure_message, notebook_options, sandbox_env, sandbox_options
 
 
 def add_parser(commands: Any) -> None:
@@ -61,7 +61,7 @@ def _run_one(book: Any, parameters: dict[str, Any], out: Path, timeout: int) -> 
         executed = runner.run_notebook(book.path, target, parameters, timeout=timeout)
     except runner.RunbookFailed as exc:
         page = runner.export_html(exc.notebook)
-        print(f"preo-nb demo: {exc}\n  the failed run: {page}", file=sys.stderr)
+        print(f"preo-nb demo: {failure_message(exc, page, target.with_suffix('.html'))}", file=sys.stderr)
         return runbooks.DemoResult(book, exc.notebook, page, error=str(exc))
     for message in executed.kernel_errors:
         print(f"preo-nb demo: the kernel of {book.name} logged an error: {message}", file=sys.stderr)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from preo_nb.commands._options import notebook_options, parse_value, sandbox_env, sandbox_options
+from preo_nb.commands._options import failure_message, notebook_options, parse_value, sandbox_env, sandbox_options
 
 REHEARSAL = Path("preo-rehearsal")
 """Where ``preo-nb run --sandbox`` writes (relative to the current folder): never where a real run does."""
@@ -110,12 +110,8 @@ def _say_failed(exc: Any, target: Path, html: bool) -> None:
     from preo_nb import runner
 
     page = runner.export_html(exc.notebook) if html else exc.notebook
-    last = target.with_suffix(".html") if html else target
-    if last.exists():
-        kept = f"The last good report, {last}, is untouched."
-    else:
-        kept = f"There is no earlier good report at {last}."
-    print(f"preo-nb run: {exc}\nThe failed run is {page}. {kept}", file=sys.stderr)
+    report = target.with_suffix(".html") if html else target
+    print(f"preo-nb run: {failure_message(exc, page, report)}", file=sys.stderr)
 
 
 def _connection_env() -> dict[str, str | None]:
