@@ -130,7 +130,11 @@ def _execute(
 
     from preo_nb.reports import REPORT_DIR_ENV
 
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log, environment({REPORT_DIR_ENV: str(target.parent)}):
+    with (
+        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log,
+        tempfile.TemporaryDirectory(prefix="preo-nb-kernel-") as sockets,
+        environment({REPORT_DIR_ENV: str(target.parent)}),
+    ):
         papermill.execute_notebook(
             str(source),
             str(target),
@@ -139,19 +143,20 @@ def _execute(
             progress_bar=False,
             execution_timeout=timeout,
             cwd=str(cwd),
-            kernel_manager_class=_kernel_manager_class(log),
+            kernel_manager_class=_kernel_manager_class(log, Path(sockets) / "kernel"),
         )
         log.seek(0)
         return [message.strip() for _, message in _LOGGED_ERROR.findall(log.read())]
 
 
-def _kernel_manager_class(log: Any) -> type:
-    """A kernel manager on IPC sockets whose kernel writes its log (stderr) to ``log``."""
+def _kernel_manager_class(log: Any, sockets: Path) -> type:
+    """A kernel manager on IPC sockets named ``sockets-N`` (a private folder, not the working one),
+    whose kernel writes its log (stderr) to ``log``."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LoggedKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
-            super().__init__(transport="ipc", **kwargs)
+            super().__init__(transport="ipc", ip=str(sockets), **kwargs)
 
         def start_kernel(self, *args: Any, **kwargs: Any) -> Any:  # the awaitable of the async manager
             return super().start_kernel(*args, stderr=log, **kwargs)
