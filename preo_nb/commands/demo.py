@@ -32,6 +32,7 @@ def add_parser(commands: Any) -> None:
 
 def demo(args: argparse.Namespace) -> int:
     """Run every runbook, write the index; 1 when any failed or the sandbox broke the contract."""
+    from preo_nb import demo as parts
     from preo_nb import runbooks, runner, sandbox
 
     books = runbooks.discover(runbooks.folder(args.notebooks))
@@ -41,9 +42,9 @@ def demo(args: argparse.Namespace) -> int:
     with sandbox.running(seed=args.seed, scale=args.scale, port=args.port, check_contract=args.check_contract) as sb:
         with runner.environment(sandbox_env(sb)):
             for book in books:
-                results.append(_run_one(book, runbooks.demo_parameters(book.name, sb, out), out, args.timeout))
+                results.append(_run_one(book, parts.demo_parameters(book.name, sb, out), out, args.timeout))
         violations = list(sb.violations)
-    index = runbooks.write_index(out, results)
+    index = parts.write_index(out, results)
     troubled = [result for result in results if result.trouble]
     print(f"Done: {len(results) - len(troubled)} of {len(results)} runbooks ran cleanly.\n  index: {index}")
     if violations:
@@ -53,7 +54,8 @@ def demo(args: argparse.Namespace) -> int:
 
 def _run_one(book: Any, parameters: dict[str, Any], out: Path, timeout: int) -> Any:
     """Run one runbook; its report without code, or its failure page with code."""
-    from preo_nb import runbooks, runner
+    from preo_nb import demo as parts
+    from preo_nb import runner
 
     target = out / f"{book.name}.ipynb"
     print(f"Running {book.name} with {parameters}...")
@@ -62,8 +64,8 @@ def _run_one(book: Any, parameters: dict[str, Any], out: Path, timeout: int) -> 
     except runner.RunbookFailed as exc:
         page = runner.export_html(exc.notebook)
         print(f"preo-nb demo: {failure_message(exc, page, target.with_suffix('.html'))}", file=sys.stderr)
-        return runbooks.DemoResult(book, exc.notebook, page, error=str(exc))
+        return parts.DemoResult(book, exc.notebook, page, error=str(exc))
     for message in executed.kernel_errors:
         print(f"preo-nb demo: the kernel of {book.name} logged an error: {message}", file=sys.stderr)
     page = runner.export_html(target, no_input=True)
-    return runbooks.DemoResult(book, target, page, kernel_errors=tuple(executed.kernel_errors))
+    return parts.DemoResult(book, target, page, kernel_errors=tuple(executed.kernel_errors))

@@ -86,10 +86,10 @@ def _execute(book: Any, target: Path, parameters: dict[str, Any], cwd: Path, arg
 
     try:
         if args.sandbox:
-            from preo_nb import runbooks, sandbox
+            from preo_nb import demo, runbooks, sandbox
 
             with sandbox.running(seed=args.seed, scale=args.scale) as sb, runner.environment(sandbox_env(sb)):
-                own = runbooks.demo_parameters(book.name, sb, cwd)
+                own = demo.demo_parameters(book.name, sb, cwd)
                 required = runbooks.required_names(runbooks.parameters(book.path))
                 executed = execute({**{k: v for k, v in own.items() if k in required}, **parameters})
         else:

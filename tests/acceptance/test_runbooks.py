@@ -16,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from preo_nb import runbooks, runner, testing
+from preo_nb import demo, runbooks, runner, testing
 from preo_nb.errors import PreoValidationError
 from preo_nb.refund_rules import OPEN_STATES
 from preo_nb.sandbox.webhooks.receiver import listening
@@ -282,16 +282,11 @@ def test_dry_runs_change_nothing(run, sandbox, live):
 def test_index_page_links_every_report_and_notebook_and_says_which_is_which(tmp_path):
     books = runbooks.discover(NOTEBOOKS)
     results = [
-        runbooks.DemoResult(
-            books[0], tmp_path / "a.failed.ipynb", tmp_path / "a.failed.html", error="cell 3: KeyError"
-        ),
-        runbooks.DemoResult(books[1], tmp_path / "b.ipynb", tmp_path / "b.html", kernel_errors=("KeyboardInterrupt",)),
-        *(
-            runbooks.DemoResult(book, tmp_path / f"{book.name}.ipynb", tmp_path / f"{book.name}.html")
-            for book in books[2:]
-        ),
+        demo.DemoResult(books[0], tmp_path / "a.failed.ipynb", tmp_path / "a.failed.html", error="cell 3: KeyError"),
+        demo.DemoResult(books[1], tmp_path / "b.ipynb", tmp_path / "b.html", kernel_errors=("KeyboardInterrupt",)),
+        *(demo.DemoResult(book, tmp_path / f"{book.name}.ipynb", tmp_path / f"{book.name}.html") for book in books[2:]),
     ]
-    page = runbooks.write_index(tmp_path, results).read_text()
+    page = demo.write_index(tmp_path, results).read_text()
     assert all(f"href='{book.name}.html'" in page and f"href='{book.name}.ipynb'" in page for book in books[2:])
     assert "report to forward (no code)" in page and "notebook with code" in page
     assert page.count("class='ok'") == len(books) - 2
