@@ -291,6 +291,15 @@ def test_runbooks_lists_six_with_their_parameters(tmp_path):
     assert "edt_6030d0a35dde" not in done.stdout  # a sandbox's id is no default against the real API
 
 
+def test_the_command_line_loads_no_command_until_it_runs():
+    probe = (
+        "import sys; from preo_nb import cli; cli._parser(); "
+        "print(sorted(m for m in ('papermill', 'nbconvert', 'flask', 'jupyter_client') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr  # `preo-nb --help` stays fast
+
+
 def test_parameter_values_are_typed():
     assert [cli.parse_value(v) for v in ("2.5", "3", "true", "False", "None", '["a"]', "2026-08-27", "text")] == [
         2.5,
