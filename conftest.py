@@ -17,6 +17,7 @@ from preo_nb import testing
 ROOT = Path(__file__).resolve().parent
 CASSETTES = ROOT / "cassettes"
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
+TOURS = ROOT / "notebooks"  # the notebooks a user opens first
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,8 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With ``--record-mode=rewrite`` (or ``all``), re-record the notebooks' cassettes first.
 
-    Only the notebooks the run covers: all of ``notebooks/`` for a plain
-    ``pytest --record-mode=rewrite``, else the ``.ipynb`` files named.
+    Only the notebooks the run covers: all of ``preo_nb/notebooks/`` and ``notebooks/`` for a
+    plain ``pytest --record-mode=rewrite``, else the folders or ``.ipynb`` files named.
 
     Each runbook runs under papermill, with its default parameters, against a
     fresh seed-1 sandbox, its kernel recording into ``cassettes/notebooks/``;
@@ -45,10 +46,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if session.config.getoption("--record-mode", None) not in ("rewrite", "all"):
         return
     asked = [Path(arg.split("::")[0]).resolve() for arg in session.config.args]
-    if not asked or any(path in (NOTEBOOKS, ROOT) for path in asked):
-        chosen = sorted(NOTEBOOKS.glob("*.ipynb"))
-    else:  # only the notebooks named on the command line
-        chosen = [path for path in asked if path.suffix == ".ipynb" and path.parent == NOTEBOOKS]
+    chosen = [  # whole folders asked for (all of them by default), then the notebooks named
+        *(
+            path
+            for folder in (NOTEBOOKS, TOURS)
+            if not asked or {folder, ROOT} & set(asked)
+            for path in sorted(folder.glob("*.ipynb"))
+        ),
+        *(path for path in asked if path.suffix == ".ipynb" and path.parent in (NOTEBOOKS, TOURS)),
+    ]
     from preo_nb import runner
     from preo_nb.sandbox import running
 

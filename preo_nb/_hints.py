@@ -43,6 +43,23 @@ def token_hint(source: object) -> str:
     )
 
 
+def positional(method: str, keywords: list[str], values: tuple[object, ...]) -> str:
+    """Why ``method`` refused ``values`` passed by position, naming the keyword each likely belongs to."""
+    shown = ", ".join(map(repr, values))
+    if not keywords:
+        return f"{method}() got {len(values)} argument(s) too many: {shown}"
+    for value in values:
+        prefix = value[: value.find("_") + 1] if isinstance(value, str) and "_" in value else ""
+        kind, _ = ID_KINDS.get(prefix, (None, None))
+        keyword = kind.split(" ", 1)[1].replace(" ", "_") + "_id" if kind else None
+        if keyword in keywords:
+            return (
+                f"{method}() takes its filters by keyword, not by position: {value!r} looks like {kind} id, "
+                f"so pass {keyword}={value!r}"
+            )
+    return f"{method}() takes its filters by keyword, not by position ({shown}); it takes {', '.join(keywords)}"
+
+
 def not_found(path: str) -> str | None:
     """What a 404 on ``path`` looked up, and where the id may belong instead."""
     found = _looked_up(path)

@@ -7,6 +7,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from preo_nb import _excel_hint
 from preo_nb._http import HTTP, Session
 from preo_nb.config import Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
@@ -144,4 +145,5 @@ def connect(
             auth_scheme=auth_scheme,
             token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
+    _excel_hint.install()
     return Client(settings)

@@ -15,11 +15,14 @@ Only how numbers are shown changes: the DataFrames keep their values and dtypes.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import partial
 from numbers import Integral
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 DEFAULT_CURRENCY = "EUR"
+REPORT_DIR_ENV = "PREO_NB_REPORT_DIR"
+"""Where the report of a run goes, so links to its files can be relative to it."""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
@@ -70,24 +75,71 @@ def table(
     money: Iterable[str] = (),
     percent: Iterable[str] = (),
     currency: str = DEFAULT_CURRENCY,
+    timezone: str | None = None,
 ) -> Styler:
-    """``frame`` shown with money and rate columns formatted, and counts with thousands separators.
+    """``frame`` as a reader sees it: no index column, money, rates, counts and times formatted.
+
+    A named index (``day``, ``product_type``) becomes the first column; an unnamed one (row
+    numbers) is left out. Times are shown in ``timezone`` to the minute, and their column
+    says which zone (``created (Europe/Amsterdam)``).
 
     Args:
         money: Columns of amounts, shown as ``EUR 12,345.50``.
         percent: Columns of fractions, shown as ``12.5%``.
         currency: The currency code shown before amounts.
+        timezone: The zone to show times in (an edition's ``timezone``); UTC when None.
 
     Returns:
-        A pandas ``Styler`` (a notebook shows it as an HTML table); the data is unchanged.
+        A pandas ``Styler`` (a notebook shows it as an HTML table); the frame is unchanged.
     """
+    named = any(name is not None for name in frame.index.names)
+    shown = frame.reset_index(drop=not named)
+    shown = shown.rename(columns=_local_times(shown, timezone or "UTC"))
     formats: dict[Any, Any] = {name: partial(_money, currency=currency) for name in money}
     formats.update({name: _percent for name in percent})
     whole = [
-        name for name, dtype in frame.dtypes.items() if name not in formats and pd.api.types.is_integer_dtype(dtype)
+        name for name, dtype in shown.dtypes.items() if name not in formats and pd.api.types.is_integer_dtype(dtype)
     ]
     formats.update({name: count for name in whole})
-    return frame.style.format(formats, na_rep="")
+    return shown.style.format(formats, na_rep="").hide(axis="index")
+
+
+def _local_times(frame: pd.DataFrame, timezone: str) -> dict[str, str]:
+    """Turn ``frame``'s time columns into local text in place; the new name of each (zone named)."""
+    renamed = {}
+    for name, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            frame[name] = frame[name].dt.tz_convert(timezone).dt.strftime("%Y-%m-%d %H:%M").astype(object)
+            renamed[str(name)] = f"{name} ({timezone})"
+    return renamed
+
+
+def when(value: Any, timezone: str | None = None) -> str:
+    """A date or time for a title: ``30 August 2026``, or ``25 August 2026, 02:00 (Europe/Amsterdam)``.
+
+    A value without a time of day (``"2026-08-30"``) is shown as that day; a moment is shown
+    in ``timezone`` (UTC when None), naming the zone.
+    """
+    moment = pd.Timestamp(value)
+    if moment.tzinfo is None and moment == moment.normalize():
+        return f"{moment.day} {moment:%B %Y}"
+    zone = timezone or "UTC"
+    moment = (moment if moment.tzinfo else moment.tz_localize("UTC")).tz_convert(zone)
+    return f"{moment.day} {moment:%B %Y, %H:%M} ({zone})"
+
+
+def link(path: str | os.PathLike[str], text: str | None = None) -> Markdown:
+    """A Markdown link to a file the run wrote, relative to the report's folder (no local paths in a report).
+
+    ``preo-nb run`` and ``demo`` tell the kernel where the report goes (``PREO_NB_REPORT_DIR``);
+    elsewhere the link is relative to the working folder.
+    """
+    from IPython.display import Markdown
+
+    target = Path(path).resolve()
+    folder = Path(os.environ.get(REPORT_DIR_ENV) or Path.cwd()).resolve()
+    href = Path(os.path.relpath(target, folder)).as_posix() if target.anchor == folder.anchor else target.as_uri()
+    return Markdown(f"[{_escape(text or target.name)}]({quote(href)}): `{href}`")  # type: ignore[no-untyped-call]
 
 
 _money, _percent = money, percent  # table()'s arguments of the same names hide them

@@ -1,4 +1,4 @@
-"""The runbook library: finding runbooks, their parameters, and the demo's run of all of them.
+"""The runbook library: finding runbooks and checking their parameters (the demo's parts: ``preo_nb.demo``).
 
 A runbook is a notebook shipped in ``preo_nb/notebooks/`` (or in a folder given with
 ``--notebooks``) whose metadata says ``{"preo_nb": {"runbook": true, "title": ...,
@@ -11,9 +11,9 @@ is sent, however the notebook is run (``preo-nb run``, papermill, Jupyter).
 from __future__ import annotations
 
 import ast
-import html
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -155,8 +155,16 @@ def default_value(spec: Mapping[str, Any]) -> Any:
         return None
 
 
-def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Refuse unknown parameters and non-boolean values for yes/no ones, before any kernel starts.
+def required_names(known: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The parameters that name real objects and have no default: their comment starts with "required"."""
+    return [name for name, spec in known.items() if str(spec.get("help", "")).lower().startswith("required")]
+
+
+def check(book: Runbook, given: Mapping[str, Any], *, sandbox: bool = False) -> dict[str, dict[str, Any]]:
+    """Refuse unknown, missing required and non-boolean yes/no parameters, before any kernel starts.
+
+    Args:
+        sandbox: A rehearsal, whose required parameters the sandbox fills in (:func:`demo_parameters`).
 
     Returns:
         The runbook's parameters, as :func:`parameters` gives them.
@@ -170,10 +178,40 @@ def check(book: Runbook, given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         raise PreoValidationError(
             unknown[0], f"{book.name} has no parameter {', '.join(unknown)}; `preo-nb runbooks` lists them"
         )
+    missing = [name for name in required_names(known) if given.get(name) in (None, "")]
+    if missing and not sandbox:
+        raise PreoValidationError(missing[0], _required_message(missing[0], book.name))
     for name, value in given.items():
         if known[name]["type"] == "bool":
             flag(name, value)
     return known
+
+
+def _required_message(name: str, runbook: str = "NAME") -> str:
+    return (
+        f"is required: pass -p {name} with the id of a real object (preo-nb run {runbook} -p {name} ...), "
+        f"or set it in the parameters cell; `preo-nb run {runbook} --sandbox` rehearses with the sandbox's own"
+    )
+
+
+def required(name: str, value: Any, *, example: str) -> Any:
+    """Return a required parameter's value; refuse a missing one, naming ``-p NAME``.
+
+    Runbooks call it right after their parameters cell, so running one against the real
+    API without, say, ``-p edition_id`` stops there instead of asking for a sandbox's id.
+    ``example`` (the object the runbook's cassette was recorded with) is used only while a
+    cassette replays or records (``PREO_NB_CASSETTE``), never against a live API.
+
+    Raises:
+        PreoValidationError: ``value`` is missing and no cassette is in use.
+    """
+    from preo_nb import testing
+
+    if value not in (None, ""):
+        return value
+    if os.environ.get(testing.CASSETTE_ENV):
+        return example
+    raise PreoValidationError(name, _required_message(name))
 
 
 def resolve_paths(
@@ -212,58 +250,3 @@ def resolve_paths(
             )
         resolved[name] = str(target)
     return resolved
-
-
-DemoParameters = Callable[[Any, Path], dict[str, Any]]
-
-
-def _edition(sb: Any) -> str:
-    return str(sb.store.busiest_edition()["id"])
-
-
-DEMO: dict[str, DemoParameters] = {
-    "orders_report": lambda sb, out: {
-        "edition_id": _edition(sb),
-        "since": sb.store.recent_since(_edition(sb)),
-        "output_dir": str(out / "exports"),
-    },
-    "cancelled_event_refunds": lambda sb, out: {
-        "edition_id": sb.store.edition(org=2)["id"],
-        "journal": str(out / "exports" / "cancelled-event-refunds.sqlite"),
-    },
-    "import_external_orders": lambda sb, out: {"edition_id": _edition(sb)},
-    "campaign_report": lambda sb, out: {"edition_id": _edition(sb)},
-    "refund_queue_daily": lambda sb, out: {"edition_id": _edition(sb)},
-}
-"""Demo parameters per runbook, read off the running sandbox; dry runs stay dry."""
-
-
-def demo_parameters(name: str, sb: Any, out: Path) -> dict[str, Any]:
-    """Parameters for running runbook ``name`` against the demo sandbox."""
-    make = DEMO.get(name)
-    return make(sb, out) if make else {}
-
-
-def write_index(out: Path, results: list[tuple[Runbook, Path, str | None]]) -> Path:
-    """Write ``index.html`` linking every executed runbook (and its HTML export) with its outcome."""
-    rows = []
-    for runbook, notebook, error in results:
-        page = notebook.with_suffix(".html")
-        link = page.name if page.is_file() else notebook.name
-        outcome = "ok" if error is None else f"failed: {html.escape(error)}"
-        rows.append(
-            f"<tr><td><a href='{html.escape(link)}'>{html.escape(runbook.title)}</a></td>"
-            f"<td>{html.escape(runbook.summary)}</td><td><a href='{html.escape(notebook.name)}'>.ipynb</a></td>"
-            f"<td class='{'ok' if error is None else 'failed'}'>{outcome}</td></tr>"
-        )
-    index = out / "index.html"
-    index.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>preo_nb demo</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:.4em .8em;border-bottom:1px solid #ddd}"
-        ".failed{color:#b00}.ok{color:#070}</style></head><body><h1>preo_nb demo: runbooks run against the sandbox"
-        "</h1><table><tr><th>runbook</th><th>what it does</th><th>notebook</th><th>outcome</th></tr>"
-        + "".join(rows)
-        + "</table></body></html>",
-        encoding="utf-8",
-    )
-    return index

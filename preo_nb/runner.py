@@ -3,29 +3,60 @@
 Secrets never travel as papermill parameters (they would be written into the
 executed notebook): the kernel inherits ``PREO_API_TOKEN`` and ``PREO_BASE_URL``
 from the environment instead.
+
+A run writes its notebook aside and moves it into place only when every cell ran, so a
+failed run never overwrites the last good report: it leaves ``NAME.failed.ipynb`` instead.
+The kernel talks over IPC sockets (no "running over TCP without encryption" warning) and
+its log goes to a file that is read back, so a kernel that logged an error is reported,
+not hidden behind a clean-looking run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from preo_nb.errors import PreoError
 
 KERNEL = "python3"
+NOTEBOOK_ONLY = "notebook-only"
+"""Cells with this tag (how to run the runbook) are left out of reports without code."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_LOGGED_ERROR = re.compile(r"^\[\w+\] (ERROR|CRITICAL) \| (.*)$", re.MULTILINE)
 
 
 class RunbookFailed(PreoError):
-    """A cell of a runbook raised; the executed notebook was still written."""
+    """A cell of a runbook raised; the failed run was written to ``notebook`` (``NAME.failed.ipynb``)."""
 
-    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str) -> None:
-        first_line = next((line for line in source.splitlines() if line.strip()), "")
-        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}]: {first_line}) failed: {error}")
+    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str, line: int | None) -> None:
+        lines = source.splitlines()
+        if line is not None and 0 < line <= len(lines):
+            shown = f"line {line}: {lines[line - 1].strip()}"
+        else:
+            shown = next((text for text in lines if text.strip()), "")
+        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}], {shown}) failed: {error}")
         self.notebook = notebook
         self.cell = cell
+
+
+@dataclass(frozen=True)
+class Executed:
+    """A finished run: the executed notebook, and the errors its kernel logged (empty when clean)."""
+
+    notebook: Path
+    kernel_errors: list[str] = field(default_factory=list)
+
+
+def failed_path(output: Path) -> Path:
+    """Where a failed run of ``output`` is written: ``NAME.failed.ipynb`` beside it."""
+    return output.with_name(f"{output.stem}.failed{output.suffix}")
 
 
 @contextlib.contextmanager
@@ -55,8 +86,8 @@ def run_notebook(
     timeout: int = 600,
     kernel: str = KERNEL,
     cwd: Path | None = None,
-) -> Path:
-    """Execute ``source`` into ``output`` with papermill.
+) -> Executed:
+    """Execute ``source`` into ``output`` with papermill; ``output`` changes only when every cell ran.
 
     Args:
         timeout: Seconds allowed per cell.
@@ -65,43 +96,102 @@ def run_notebook(
             an installed package).
 
     Raises:
-        RunbookFailed: A cell raised; names the cell and the error.
+        RunbookFailed: A cell raised; names the cell, its failing line and the error. The
+            failed run is in :func:`failed_path`, and ``output`` is left as it was.
     """
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
     folder = cwd if cwd is not None else output.parent
     folder.mkdir(parents=True, exist_ok=True)
+    aside = output.with_name(f".{output.stem}.running{output.suffix}")
     try:
+        errors = _execute(source, aside, dict(parameters or {}), kernel=kernel, timeout=timeout, cwd=folder)
+    except PapermillExecutionError as exc:
+        failed = failed_path(output)
+        os.replace(aside, failed)
+        error, line = f"{exc.ename}: {exc.evalue}", _failing_line(exc.traceback)
+        raise RunbookFailed(failed, exc.cell_index, exc.exec_count, exc.source, error, line) from None
+    except BaseException:
+        if aside.exists():  # a kernel that died or timed out: keep what ran, as a failure
+            os.replace(aside, failed_path(output))
+        raise
+    os.replace(aside, output)
+    for stale in (failed_path(output), failed_path(output).with_suffix(".html")):
+        stale.unlink(missing_ok=True)  # a failure from before would now mislead
+    return Executed(output, errors)
+
+
+def _execute(
+    source: Path, target: Path, parameters: dict[str, Any], *, kernel: str, timeout: int, cwd: Path
+) -> list[str]:
+    """Run papermill with the kernel's log in a temporary file; the errors the kernel logged."""
+    import papermill
+
+    from preo_nb.reports import REPORT_DIR_ENV
+
+    with (
+        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log,
+        tempfile.TemporaryDirectory(prefix="preo-nb-kernel-") as sockets,
+        environment({REPORT_DIR_ENV: str(target.parent)}),
+    ):
         papermill.execute_notebook(
             str(source),
-            str(output),
-            parameters=dict(parameters or {}),
+            str(target),
+            parameters=parameters,
             kernel_name=kernel,
             progress_bar=False,
             execution_timeout=timeout,
-            cwd=str(folder),
+            cwd=str(cwd),
+            kernel_manager_class=_kernel_manager_class(log, Path(sockets) / "kernel"),
         )
-    except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
-        raise RunbookFailed(output, exc.cell_index, exc.exec_count, exc.source, error) from None
-    return output
+        log.seek(0)
+        return [message.strip() for _, message in _LOGGED_ERROR.findall(log.read())]
 
 
-def export_html(notebook: Path, *, no_input: bool = False) -> Path:
-    """Write ``notebook`` as a standalone HTML page next to it and return its path.
+def _kernel_manager_class(log: Any, sockets: Path) -> type:
+    """A kernel manager on IPC sockets named ``sockets-N`` (a private folder, not the working one),
+    whose kernel writes its log (stderr) to ``log``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(transport="ipc", ip=str(sockets), **kwargs)
+
+        def start_kernel(self, *args: Any, **kwargs: Any) -> Any:  # the awaitable of the async manager
+            return super().start_kernel(*args, stderr=log, **kwargs)
+
+    return LoggedKernelManager
+
+
+def _failing_line(traceback: list[str]) -> int | None:
+    """The line of the cell that raised, from IPython's ``Cell In[N], line L`` (the cell's own frame)."""
+    found = _CELL_LINE.search(_ANSI.sub("", "\n".join(traceback)))
+    return int(found.group(1)) if found else None
+
+
+def export_html(notebook: Path, *, no_input: bool = False, target: Path | None = None) -> Path:
+    """Write ``notebook`` as a standalone HTML page (by default next to it) and return its path.
+
+    The page is written aside and moved into place, so a reader never opens half of one.
 
     Args:
-        no_input: Leave out the code and the In/Out prompts: a report for people who
-            read the results, not the code.
+        no_input: A report for people who read the results, not the code: no code, no
+            In/Out prompts, and no cell tagged ``notebook-only`` (how to run it).
     """
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
 
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {NOTEBOOK_ONLY} if no_input else set()
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        exclude_input=no_input, exclude_input_prompt=no_input, exclude_output_prompt=no_input
+        config=config, exclude_input=no_input, exclude_input_prompt=no_input, exclude_output_prompt=no_input
     )
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)  # type: ignore[no-untyped-call]
     html, _ = exporter.from_filename(str(notebook))
-    target = notebook.with_suffix(".html")
-    target.write_text(html, encoding="utf-8")
+    target = target if target is not None else notebook.with_suffix(".html")
+    aside = target.with_name(f".{target.name}.writing")
+    aside.write_text(html, encoding="utf-8")
+    os.replace(aside, target)
     return target

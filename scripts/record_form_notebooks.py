@@ -1,8 +1,8 @@
 """Re-record notebooks' cassettes, then store their outputs from a replay.
 
-Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the form notebooks, ``runbooks.forms()``;
-name runbooks, e.g. ``orders_report``, after changing what they request or show in a cell
-tagged ``nbval-check-output``).
+Usage: ``python scripts/record_form_notebooks.py [stem ...]`` (default: the form notebooks,
+``runbooks.forms()``, and the tours in ``notebooks/``; name runbooks, e.g. ``orders_report``, after
+changing what they request or show in a cell tagged ``nbval-check-output``).
 
 For each notebook: run it under papermill against a fresh seed-1 sandbox with
 its kernel recording into ``cassettes/notebooks/<stem>.yaml`` (exactly what
@@ -23,6 +23,7 @@ from preo_nb.sandbox import running
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
+TOURS = ROOT / "notebooks"
 CASSETTES = ROOT / "cassettes" / "notebooks"
 CLEAN = {"PREO_BASE_URL": None, "PREO_API_TOKEN": None, testing.RECORD_ENV: None, "PREO_NB_PROGRESS": "off"}
 
@@ -66,8 +67,12 @@ def store_outputs(notebook: Path, cassette: Path) -> None:
 
 def main(stems: list[str]) -> None:
     """Record and replay each notebook named by ``stems``."""
-    for stem in stems or [form.stem for form in runbooks.forms(NOTEBOOKS)]:
-        notebook, cassette = NOTEBOOKS / f"{stem}.ipynb", CASSETTES / f"{stem}.yaml"
+    defaults = [form.stem for form in runbooks.forms(NOTEBOOKS)] + sorted(p.stem for p in TOURS.glob("*.ipynb"))
+    for stem in stems or defaults:
+        notebook, cassette = (
+            next(p for p in (NOTEBOOKS / f"{stem}.ipynb", TOURS / f"{stem}.ipynb") if p.exists()),
+            CASSETTES / f"{stem}.yaml",
+        )
         record(notebook, cassette)
         store_outputs(notebook, cassette)
         print(f"{notebook.relative_to(ROOT)}: recorded {cassette.relative_to(ROOT)}, outputs stored")

@@ -10,6 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 import requests
+from report_figures import RECOMPUTE, assert_figures_add_up
 
 from preo_nb import bulk_command, cli, testing
 
@@ -53,27 +54,47 @@ def test_demo_runs_every_runbook_and_writes_an_index(tmp_path):
     done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--check-contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Done: 6 of 6 runbooks ran cleanly." in done.stdout
-    index = (tmp_path / "out" / "index.html").read_text()
+    assert "[IPKernelApp]" not in done.stderr and "without encryption" not in done.stderr  # a quiet console
+    out = tmp_path / "out"
+    index = (out / "index.html").read_text()
+    assert "report to forward (no code)" in index and "notebook with code" in index
     for name in RUNBOOKS:
-        notebook = tmp_path / "out" / f"{name}.ipynb"
-        assert f"{name}.html" in index and (tmp_path / "out" / f"{name}.html").is_file()
+        notebook, page = out / f"{name}.ipynb", (out / f"{name}.html").read_text(encoding="utf-8")
+        assert f"href='{name}.html'" in index and f"href='{name}.ipynb'" in index
         assert not [o for o in outputs_of(notebook) if o.output_type == "error"], name
         assert testing.find_secrets(notebook.read_text()) == []
-    assert any("image/png" in o.get("data", {}) for o in outputs_of(tmp_path / "out" / "orders_report.ipynb"))
-    assert (tmp_path / "out" / "exports").is_dir()
+        body = page[page.index("<body") :]
+        assert "preo_nb.connect()" not in body and "# Parameters" not in body, name  # forwardable: no code
+        assert "PREO_API_TOKEN" not in body and "PREO_NB_CASSETTE" not in body, name  # no how-to-run for readers
+        assert "row_heading" not in body, name  # no pandas index column
+        if name in RECOMPUTE:
+            assert_figures_add_up(notebook, name)  # the live reports add up too
+    assert any("image/png" in o.get("data", {}) for o in outputs_of(out / "orders_report.ipynb"))
+    assert "sales since 25 August 2026, 02:00 (Europe/Copenhagen)" in shown_text(out / "orders_report.ipynb")
+    candidates = out / "exports" / "cancelled-event-refunds-candidates"
+    assert candidates.with_suffix(".csv").is_file() and candidates.with_suffix(".xlsx").is_file()
+    refunds_page = (out / "cancelled_event_refunds.html").read_text(encoding="utf-8")
+    assert 'href="exports/cancelled-event-refunds-candidates.csv"' in refunds_page  # linked from the report
+    assert 'href="exports/cancelled-event-refunds-candidates.xlsx"' in refunds_page
 
 
 def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
     broken = nbformat.read(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", as_version=4)
-    broken.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("the report broke here")'))
+    broken.cells.insert(
+        4, nbformat.v4.new_code_cell('from pathlib import Path\n\nraise RuntimeError("the report broke here")')
+    )
     (tmp_path / "nb").mkdir()
     nbformat.write(broken, tmp_path / "nb" / "orders_report.ipynb")
     done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--notebooks", "nb", cwd=tmp_path)
     assert done.returncode == 1
-    # the executed notebook holds papermill's injected-parameters cell, so the failing cell is number 4 there
-    assert 'cell 4 (In [4]: raise RuntimeError("the report broke here"))' in done.stderr
+    # the executed notebook holds papermill's injected-parameters cell, so the failing cell is number 5 there
+    assert 'cell 5 (In [4], line 3: raise RuntimeError("the report broke here"))' in done.stderr  # the failing line
     assert "failed: RuntimeError: the report broke here" in done.stderr
-    assert (tmp_path / "out" / "orders_report.ipynb").is_file()
+    assert (tmp_path / "out" / "orders_report.failed.ipynb").is_file()
+    assert not (tmp_path / "out" / "orders_report.html").exists()  # no report that looks finished
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "href='orders_report.failed.html'>failure page (with code)" in index
+    assert f"There is no earlier good report at {tmp_path / 'out' / 'orders_report.html'}." in done.stderr
 
 
 def test_run_takes_parameters_and_a_sandbox(tmp_path):
@@ -92,7 +113,9 @@ def test_run_takes_parameters_and_a_sandbox(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     notebook = nbformat.read(tmp_path / "daily.ipynb", as_version=4)
-    assert notebook.metadata.papermill.parameters == {"max_amount": 2.5, "approve_reasons": ["overcharge"]}
+    given = dict(notebook.metadata.papermill.parameters)
+    assert given.pop("edition_id").startswith("edt_")  # the rehearsal's sandbox fills in the required id
+    assert given == {"max_amount": 2.5, "approve_reasons": ["overcharge"]}
     assert "amount up to EUR 2.50" in shown_text(tmp_path / "daily.ipynb")
     assert (tmp_path / "daily.html").is_file()
 
@@ -104,8 +127,34 @@ def test_run_refuses_an_unknown_parameter_before_starting(tmp_path):
 
 
 def test_run_without_a_token_says_where_to_put_it(tmp_path):
-    done = preo_nb_command("run", "orders_report", cwd=tmp_path)
-    assert done.returncode == 1 and "PREO_API_TOKEN" in done.stderr
+    done = preo_nb_command("run", "orders_report", "-p", "edition_id", "edt_x", cwd=tmp_path)
+    assert done.returncode == 1 and "PREO_API_TOKEN" in done.stderr and ".env" in done.stderr
+    assert "token=" not in done.stderr  # the command line has no such option
+
+
+def test_run_against_a_real_api_requires_the_edition(tmp_path, sandbox):
+    done = preo_nb_command("run", "orders_report", "--no-input", cwd=tmp_path, sandbox=sandbox)  # as if the real API
+    assert done.returncode == 1
+    assert "preo-nb: edition_id: is required: pass -p edition_id" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no kernel ran
+
+
+def test_warnings_are_shown_in_the_commands_own_terms(monkeypatch, capsys):
+    from preo_nb.commands import run as run_command
+    from preo_nb.config import load_settings
+
+    def warns(args):  # the two ConfigurationWarnings a command can meet, from where they are raised
+        load_settings(base_url="http://127.0.0.1:9/v1", token="x" * 32, env_file=False)
+        load_settings(base_url="http://127.0.0.1:9", env_file=False)  # the token from the environment
+        return 0
+
+    monkeypatch.setattr(run_command, "run", warns)
+    monkeypatch.setenv("PREO_API_TOKEN", "x" * 32)
+    assert cli.main(["run", "orders_report"]) == 0
+    first, second = capsys.readouterr().err.splitlines()
+    assert first.startswith("preo-nb: warning: base_url 'http://127.0.0.1:9/v1' ends in /v1")
+    assert second.startswith("preo-nb: warning: the base URL http://127.0.0.1:9 comes from --base-url, but the API")
+    assert ".py:" not in first + second and "Warning:" not in first + second
 
 
 @pytest.mark.parametrize("value", ["", "0", "null", "None", '"false"'])
@@ -186,6 +235,17 @@ def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_p
     assert body.index(f"EUR {revenue:,.2f}") < body.index("<table")  # the summary comes before any table
     assert (tmp_path / "reports" / edition / "orders.csv").is_file()  # relative to the current folder
     assert f"output_dir: {tmp_path / 'reports'}" in done.stdout
+    assert "[IPKernelApp]" not in done.stderr  # no kernel transport warning
+
+    failed = preo_nb_command(
+        "run", "orders_report", "-p", "edition_id", "edt_nonexistent1", "--no-input", cwd=tmp_path, sandbox=sandbox
+    )
+    assert failed.returncode == 1
+    assert (tmp_path / "runs" / "orders_report.html").read_text(encoding="utf-8") == page  # the good report stays
+    assert (tmp_path / "runs" / "orders_report.failed.html").is_file()
+    assert f"The failed run is {tmp_path / 'runs' / 'orders_report.failed.html'}." in failed.stderr
+    assert f"The last good report, {tmp_path / 'runs' / 'orders_report.html'}, is untouched." in failed.stderr
+    assert "line 9: edition = preo.editions.retrieve(edition_id)) failed: NotFound" in failed.stderr
 
 
 def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(tmp_path, sandbox, live):
@@ -227,6 +287,17 @@ def test_runbooks_lists_six_with_their_parameters(tmp_path):
     for name in RUNBOOKS:
         assert f"\n{name}: " in "\n" + done.stdout
     assert "-p dry_run True" in done.stdout and '-p since "2026-08-30"' in done.stdout
+    assert "-p edition_id ID (required: the edition (edt_...))" in done.stdout
+    assert "edt_6030d0a35dde" not in done.stdout  # a sandbox's id is no default against the real API
+
+
+def test_the_command_line_loads_no_command_until_it_runs():
+    probe = (
+        "import sys; from preo_nb import cli; cli._parser(); "
+        "print(sorted(m for m in ('papermill', 'nbconvert', 'flask', 'jupyter_client') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr  # `preo-nb --help` stays fast
 
 
 def test_parameter_values_are_typed():

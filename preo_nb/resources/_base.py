@@ -11,6 +11,7 @@ import functools
 import inspect
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from preo_nb import _pages, _progress, _values, _verify, contract, frames
+from preo_nb import _hints, _pages, _progress, _values, _verify, contract, frames
 from preo_nb._http import HTTP, Reconcile
 from preo_nb.checks import NOT_GIVEN, check_id, check_query
 from preo_nb.contract import Column
@@ -31,11 +32,18 @@ Finish = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 def _reject_unknown_keywords(method: F) -> F:
-    """Turn a misspelt keyword into a ``PreoValidationError`` that suggests the right one."""
-    names = [p.name for p in inspect.signature(method).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    """Turn a misspelt keyword into a ``PreoValidationError`` that suggests the right one, and a
+    filter passed by position (``preo.orders.list("edt_...")``) into a ``TypeError`` naming its keyword."""
+    parameters = inspect.signature(method).parameters.values()
+    names = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    positional = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        positional = sys.maxsize
 
     @functools.wraps(method)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > positional:  # args[0] is the group itself
+            raise TypeError(_hints.positional(method.__qualname__, names, args[positional:]))
         for key in kwargs:
             if key not in names:
                 close = difflib.get_close_matches(key, names, n=1)

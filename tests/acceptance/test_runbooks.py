@@ -5,7 +5,6 @@ through the client) and that the executed notebook holds no error and no
 secret; nbval replays every runbook offline from its cassette separately.
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from preo_nb import runbooks, runner, testing
+from preo_nb import demo, runbooks, runner, testing
 from preo_nb.errors import PreoValidationError
 from preo_nb.refund_rules import OPEN_STATES
 from preo_nb.sandbox.webhooks.receiver import listening
@@ -105,7 +104,8 @@ def test_a_dry_run_that_is_not_a_boolean_stops_before_anything_is_sent(run, sand
     )
     parameters = {"dry_run": value, **({} if name == "webhook_health" else {"edition_id": edition})}
     before = live.refunds.list()
-    with pytest.raises(runner.RunbookFailed, match=r"cell 3 .* PreoValidationError: dry_run: must be True or False"):
+    # cell 4 of the executed notebook: the two introductions, the parameters, papermill's injected ones, the check
+    with pytest.raises(runner.RunbookFailed, match=r"cell 4 .* PreoValidationError: dry_run: must be True or False"):
         run(name, **parameters)
     pd.testing.assert_frame_equal(live.refunds.list(), before)
 
@@ -140,6 +140,12 @@ def test_papermills_own_command_line_is_refused_too(sandbox, live, tmp_path):
     pd.testing.assert_frame_equal(live.refunds.list(edition_id=edition), before)
 
 
+def test_a_runbook_without_its_edition_stops_before_reading_anything(run):
+    with pytest.raises(runner.RunbookFailed, match=r"edition_id: is required: pass -p edition_id") as info:
+        run("orders_report", since="2026-08-30")
+    assert "edt_" not in str(info.value).split(" failed: ")[1]  # no sandbox id stood in for the real one
+
+
 def test_orders_report_on_another_edition_exports_what_it_shows(run, sandbox, live, tmp_path):
     edition = sandbox.store.edition(org=2)["id"]
     since = sandbox.store.recent_since(edition, days=10)
@@ -158,7 +164,7 @@ def test_orders_report_on_another_edition_exports_what_it_shows(run, sandbox, li
     live.data_imports.wait(pushed["id"], interval=0)
     notebook = run("orders_report", edition_id=edition, since=since, output_dir=str(tmp_path / "out"))
     orders = live.orders.list(edition_id=edition, created_after=since)
-    assert f"- Orders: **{len(orders):,}**" in summary(notebook)
+    assert f"- Orders placed (any status): **{len(orders):,}**" in summary(notebook)
     assert f"- Refund requests (all time): **{len(live.refunds.list(edition_id=edition)):,}**" in summary(notebook)
     assert sum("image/png" in o.get("data", {}) for o in code_outputs(notebook)) == 1
     exported = pd.read_parquet(tmp_path / "out" / edition / "orders.parquet")
@@ -268,21 +274,24 @@ def test_refund_queue_daily_approves_only_what_the_rules_allow(run, sandbox, liv
 def test_dry_runs_change_nothing(run, sandbox, live):
     before = live.refunds.list()
     run("refund_queue_daily", edition_id=sandbox.store.busiest_edition()["id"])
-    run("cancelled_event_refunds")
+    run("cancelled_event_refunds", edition_id=sandbox.store.edition(org=2)["id"])
     after = live.refunds.list()
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_index_page_links_every_executed_runbook(tmp_path):
+def test_index_page_links_every_report_and_notebook_and_says_which_is_which(tmp_path):
     books = runbooks.discover(NOTEBOOKS)
-    results = []
-    for n, book in enumerate(books):
-        executed = tmp_path / f"{book.name}.ipynb"
-        executed.write_text(json.dumps({"cells": []}))
-        results.append((book, executed, None if n else "cell 3 failed: KeyError"))
-    page = runbooks.write_index(tmp_path, results).read_text()
-    assert all(f"{book.name}.ipynb" in page for book in books)
-    assert page.count("class='ok'") == len(books) - 1 and "cell 3 failed: KeyError" in page
+    results = [
+        demo.DemoResult(books[0], tmp_path / "a.failed.ipynb", tmp_path / "a.failed.html", error="cell 3: KeyError"),
+        demo.DemoResult(books[1], tmp_path / "b.ipynb", tmp_path / "b.html", kernel_errors=("KeyboardInterrupt",)),
+        *(demo.DemoResult(book, tmp_path / f"{book.name}.ipynb", tmp_path / f"{book.name}.html") for book in books[2:]),
+    ]
+    page = demo.write_index(tmp_path, results).read_text()
+    assert all(f"href='{book.name}.html'" in page and f"href='{book.name}.ipynb'" in page for book in books[2:])
+    assert "report to forward (no code)" in page and "notebook with code" in page
+    assert page.count("class='ok'") == len(books) - 2
+    assert "failed: cell 3: KeyError" in page and "failure page (with code)" in page
+    assert "its kernel logged an error: KeyboardInterrupt" in page  # not "ran cleanly"
 
 
 def test_the_wheel_ships_every_runbook_and_runs_them_outside_the_checkout(tmp_path):

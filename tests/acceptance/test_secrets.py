@@ -58,7 +58,12 @@ def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
     with runner.environment(
         {"PREO_BASE_URL": sandbox.url, "PREO_API_TOKEN": sandbox.token, testing.CASSETTE_ENV: None}
     ):
-        runner.run_notebook(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", executed, {"since": "2026-08-31"})
+        edition = sandbox.store.busiest_edition()["id"]
+        runner.run_notebook(
+            ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb",
+            executed,
+            {"edition_id": edition, "since": "2026-08-31"},
+        )
     texts["executed notebook and its papermill metadata"] = executed.read_text(encoding="utf-8")
 
     leaks = {where: found for where, text in texts.items() if (found := testing.find_secrets(text, secrets))}
