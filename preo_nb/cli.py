@@ -10,16 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import preo_nb
-from preo_nb.errors import PreoError
+from preo_nb.errors import MissingExtra, PreoError
 
 EXTRAS = {
     "sandbox": ("flask", "faker"),
     "notebooks": ("papermill", "ipykernel", "nbconvert", "matplotlib"),
 }
-
-
-class UsageError(PreoError):
-    """The command cannot run as asked (a missing extra, a missing notebook)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,9 +140,9 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, port: int) -> None:
 
 def require(*extras: str) -> None:
     """Fail with the pip command to run when an optional part is not installed."""
-    missing = [e for e in extras if any(importlib.util.find_spec(m) is None for m in EXTRAS[e])]
-    if missing:
-        raise UsageError(f"this needs the {', '.join(missing)} extra: pip install 'preo_nb[{','.join(missing)}]'")
+    for extra in extras:
+        if absent := [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]:
+            raise MissingExtra("this command", extra, ", ".join(absent))
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -13,19 +13,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from preo_nb.errors import PreoError
+from preo_nb.errors import RunbookFailed as RunbookFailed  # re-exported: callers catch runner.RunbookFailed
 
 KERNEL = "python3"
-
-
-class RunbookFailed(PreoError):
-    """A cell of a runbook raised; the executed notebook was still written."""
-
-    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str) -> None:
-        first_line = next((line for line in source.splitlines() if line.strip()), "")
-        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}]: {first_line}) failed: {error}")
-        self.notebook = notebook
-        self.cell = cell
 
 
 @contextlib.contextmanager

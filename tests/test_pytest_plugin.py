@@ -40,7 +40,10 @@ def test_without_the_sandbox_extra_the_fixture_fails_with_the_pip_command(pytest
     pytester.makepyfile(test_mine="def test_uses_it(preo_client):\n    pass\n\ndef test_other():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*preo_sandbox needs the sandbox extra (flask is missing): pip install*"])
+    result.stdout.fnmatch_lines(
+        ["*preo_sandbox needs the sandbox extra (flask is not installed): from a checkout of preo_nb: pip install -e*"]
+    )
+    assert "During handling" not in result.stdout.str()
 
 
 def test_loading_the_plugin_imports_neither_the_sandbox_nor_flask() -> None:
