@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import subprocess
 import sys
 import textwrap
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -34,19 +36,26 @@ def requirements(extra: str | None = None) -> list[Requirement]:
 
 
 def closure(start: list[Requirement]) -> set[str]:
-    """Every distribution those requirements pull in, read from the installed packages' metadata."""
-    seen: set[str] = set()
-    todo = [r for r in start if r.marker is None or r.marker.evaluate()]
+    """Every distribution those requirements pull in (extras followed), from the installed packages' metadata.
+
+    ``preo_nb[x]`` in an extra stands for that extra's requirements; ``preo_nb`` itself is not counted.
+    """
+    seen: set[tuple[str, str]] = set()
+    todo = [(r, "") for r in start]
     while todo:
-        name = canonicalize_name(todo.pop().name)
-        if name in seen or name == "preo-nb":
+        wanted, extra = todo.pop()
+        if wanted.marker is not None and not wanted.marker.evaluate({"extra": extra}):
             continue
-        seen.add(name)
-        for line in metadata.requires(name) or []:
-            needed = Requirement(line)
-            if needed.marker is None or needed.marker.evaluate({"extra": ""}):
-                todo.append(needed)
-    return seen
+        name = canonicalize_name(wanted.name)
+        for chosen in ("", *sorted(wanted.extras)):
+            if (name, chosen) in seen:
+                continue
+            seen.add((name, chosen))
+            needs = (
+                requirements(chosen or None) if name == "preo-nb" else map(Requirement, metadata.requires(name) or [])
+            )
+            todo += [(r, chosen) for r in needs]
+    return {name for name, _ in seen} - {"preo-nb"}
 
 
 def test_the_core_requirements_pull_in_none_of_the_notebook_stack() -> None:
@@ -105,3 +114,37 @@ def test_the_client_reads_a_list_without_the_notebook_stack(sandbox, tmp_path) -
     }
     for _, message, is_import_error in seen["said"].values():
         assert is_import_error and "from a checkout of preo_nb: pip install -e '.[" in message
+
+
+def install_table() -> dict[str, str]:
+    """The README's table of installs: ``"."``, ``".[widgets]"``... -> the rest of the row."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(?:pip install -e )?(\.(?:\[[a-z,]+\])?)` \|(.*)\|$", readme, flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_the_readme_lists_every_extra_and_what_it_brings() -> None:
+    table = install_table()
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    extras = list(config["options.extras_require"])
+    assert {f".[{extra}]" for extra in extras} <= set(table) and "." in table
+    for install, extra in [(".", None), *((f".[{e}]", e) for e in extras)]:
+        said = table[install].lower()
+        needs = requirements(extra)
+        named = [canonicalize_name(r.name) for r in needs if r.name != "preo_nb"]
+        named += [f"`{e}`" for r in needs if r.name == "preo_nb" for e in r.extras]  # preo_nb[widgets]: `widgets`
+        assert [name for name in named if name not in said] == [], install
+
+
+def test_the_readme_package_counts_are_what_pip_installs() -> None:
+    """Counted from the installed packages' metadata: preo_nb and what it pulls in (the README's count)."""
+    counted = {install: row for install, row in install_table().items() if re.search(r"\| \d+ \|", row)}
+    assert {".", ".[widgets]", ".[dev]"} <= set(counted)
+    for install, row in counted.items():
+        claimed = int(re.search(r"\| (\d+) \|", row).group(1))
+        try:
+            found = closure([Requirement("preo_nb" + install[1:])])
+        except metadata.PackageNotFoundError as missing:
+            pytest.skip(f"{install} is not installed here ({missing}), so its packages cannot be counted")
+        assert (install, claimed) == (install, len(found) + 1)

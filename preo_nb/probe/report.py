@@ -51,7 +51,7 @@ class Report:
         return {result: sum(f.result == result for f in self.findings) for result in RESULTS}
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable report (the format is documented in the README)."""
+        """The machine-readable report (the format is documented in docs/provenance.md)."""
         return {
             "base_url": self.base_url,
             "when": self.when,
