@@ -34,18 +34,6 @@ class Reply:
         return loads(self.content)
 
 
-class Unprovable(PreoError):
-    """Raised by a reconciler: what it found cannot prove whether the POST took effect.
-
-    Attributes:
-        check: Where a person can look (``GET /v1/refunds?purchase_id=...``).
-    """
-
-    def __init__(self, why: str, *, check: str) -> None:
-        super().__init__(why)
-        self.check = check
-
-
 def cause_of(error: PreoError) -> str:
     if isinstance(error, APIError):
         return f"got {error.status}"

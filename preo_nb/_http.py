@@ -32,15 +32,11 @@ from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from preo_nb import _retry
-from preo_nb._answers import Reply, Unprovable, adds_trailing_slash, api_error, cause_of, redirect_error, where_to_look
+from preo_nb._answers import Reply, adds_trailing_slash, api_error, cause_of, redirect_error, where_to_look
 from preo_nb._pool import loads
 from preo_nb._retry import Outcome
 from preo_nb.config import Settings
-from preo_nb.errors import (
-    PreoError,
-    TransportError,
-    UnknownOutcome,
-)
+from preo_nb.errors import PreoError, TransportError, UnknownOutcome, Unprovable
 
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]

@@ -8,6 +8,7 @@ kept in the executed notebook as stderr boxes in the middle of the report.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from typing import Any, Protocol
@@ -58,7 +59,7 @@ def bar(total: int, desc: str, progress: bool | None) -> Bar:
     chosen = mode(progress)
     if chosen == "off":
         return _NoBar()
-    if chosen == "widget":
+    if chosen == "widget" and importlib.util.find_spec("ipywidgets") is not None:  # else text: no widgets extra
         from tqdm.auto import tqdm as widget_bar
 
         return widget_bar(total=total, desc=desc, unit="rec", leave=False)

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 import preo_nb
-from preo_nb.cli import UsageError
+from preo_nb.errors import UsageError
 
 
 def bulk_refund(args: argparse.Namespace) -> int:

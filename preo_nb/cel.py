@@ -28,7 +28,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import cel
+from preo_nb.errors import EngineError as EngineError  # re-exported: the engine's error, named where it is used
+from preo_nb.errors import MissingExtra
+
+try:
+    import cel
+except ImportError as exc:
+    raise MissingExtra("preo_nb.cel (local checks of segment conditions)", "widgets", "cel") from exc
 
 MAX_CONDITION_LENGTH = 10_000
 """The longest condition accepted, in characters.
@@ -99,10 +105,6 @@ class Problem:
             return ""
         text = lines[self.line - 1]
         return f"{text}\n{' ' * (self.column - 1)}^"
-
-
-class EngineError(ValueError):
-    """The CEL engine failed (a panic in its Rust code) instead of reporting on the condition."""
 
 
 @contextmanager

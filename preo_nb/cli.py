@@ -13,7 +13,7 @@ from typing import Any
 import preo_nb
 from preo_nb.commands import demo, run, runbooks, sandbox
 from preo_nb.commands._options import parse_value, sandbox_options
-from preo_nb.errors import ConfigurationError, PreoError
+from preo_nb.errors import ConfigurationError, MissingExtra, PreoError, UsageError
 
 __all__ = ["UsageError", "main", "parse_value", "require"]
 
@@ -21,10 +21,6 @@ EXTRAS = {
     "sandbox": ("flask", "faker"),
     "notebooks": ("papermill", "ipykernel", "nbconvert", "matplotlib"),
 }
-
-
-class UsageError(PreoError):
-    """The command cannot run as asked (a missing extra, a missing notebook)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +107,9 @@ _sandbox_options = sandbox_options  # the check-contract parser above still call
 
 def require(*extras: str) -> None:
     """Fail with the pip command to run when an optional part is not installed."""
-    missing = [e for e in extras if any(importlib.util.find_spec(m) is None for m in EXTRAS[e])]
-    if missing:
-        raise UsageError(f"this needs the {', '.join(missing)} extra: pip install 'preo_nb[{','.join(missing)}]'")
+    for extra in extras:
+        if absent := [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]:
+            raise MissingExtra("this command", extra, ", ".join(absent))
 
 
 def _check_contract(args: argparse.Namespace) -> int:

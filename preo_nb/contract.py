@@ -297,7 +297,7 @@ def media_types(operation_id: str) -> tuple[str, ...]:
 
 
 def provenance_table() -> str:
-    """The README's table of what the contract takes from the docs and what it infers, per group.
+    """The table of docs/provenance.md: what the contract takes from the docs and what it infers, per group.
 
     Counts are seed/docs/inferred. Fields are counted per operation (a field that several
     operations send counts once for each), across request bodies and success answers.

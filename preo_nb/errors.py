@@ -5,11 +5,18 @@
     PreoError
      +-- PreoValidationError (also ValueError)   bad input caught before anything is sent
      |    +-- ConfigurationError                 missing token, bad base URL, bad .env
+     +-- EngineError (also ValueError)           the local CEL engine failed on a condition
      +-- TransportError                          the network failed (DNS, refused, timeout)
      +-- UnknownOutcome                          a write may have happened; says where to check
      +-- WaitTimeout (also TimeoutError)         a wait(...) for a job ran out of time
      |    +-- AwaitingApproval                   refunds.wait() on a refund nobody approved yet
      +-- SignatureVerificationError              a received webhook's signature does not check out
+     +-- MissingExtra (also ImportError)         a feature needs an extra that is not installed
+     +-- UsageError                              the preo-nb command cannot run as asked
+     +-- RunbookNotFound                         no runbook by that name or path
+     +-- RunbookFailed                           a runbook's cell raised (the notebook was written)
+     +-- Unprovable                              a reconciler cannot prove a lost POST's outcome
+     |                                           (inside preo_nb; users see UnknownOutcome)
      +-- ServerMismatch                          the answer contradicts what was asked
      |    +-- IgnoredFilter                      a list holds rows its filter excludes
      |    +-- IncompleteList                     a list's pages do not add up to its count
@@ -33,6 +40,9 @@ No error message ever holds the API token.
 
 from __future__ import annotations
 
+import importlib
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -308,3 +318,74 @@ class IncompleteList(ServerMismatch):
 
 class ContractDriftWarning(UserWarning):
     """The API sent something the contract does not describe (a missing field, an unreadable value)."""
+
+
+def install_command(extra: str) -> str:
+    """The pip commands that install ``extra`` today: preo_nb is on no package index."""
+    try:
+        version = metadata.version("preo_nb")
+    except metadata.PackageNotFoundError:
+        version = "VERSION"
+    return (
+        f"from a checkout of preo_nb: pip install -e '.[{extra}]'; "
+        f"from a built wheel: pip install 'preo_nb-{version}-py3-none-any.whl[{extra}]'"
+    )
+
+
+class MissingExtra(PreoError, ImportError):
+    """A feature needs an optional part of preo_nb that is not installed; says how to install it.
+
+    Attributes:
+        extra: The extra that brings it (``"parquet"``, ``"widgets"``...).
+    """
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        super().__init__(f"{feature} needs the {extra} extra ({missing} is not installed): {install_command(extra)}")
+        self.extra = extra
+
+
+def require(extra: str, feature: str, *modules: str) -> None:
+    """Import ``modules``, or raise ``MissingExtra`` naming ``extra`` and how to install it."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise MissingExtra(feature, extra, name) from exc
+
+
+class EngineError(PreoError, ValueError):
+    """The CEL engine failed (a panic in its Rust code) instead of reporting on the condition."""
+
+
+class UsageError(PreoError):
+    """The command cannot run as asked (a missing notebook, a file without purchase ids)."""
+
+
+class RunbookNotFound(PreoError):
+    """No runbook by that name or path."""
+
+
+class RunbookFailed(PreoError):
+    """A cell of a runbook raised; the failed run was written to ``notebook`` (``NAME.failed.ipynb``)."""
+
+    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str, line: int | None) -> None:
+        lines = source.splitlines()
+        if line is not None and 0 < line <= len(lines):
+            shown = f"line {line}: {lines[line - 1].strip()}"
+        else:
+            shown = next((text for text in lines if text.strip()), "")
+        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}], {shown}) failed: {error}")
+        self.notebook = notebook
+        self.cell = cell
+
+
+class Unprovable(PreoError):
+    """Raised by a reconciler: what it found cannot prove whether the POST took effect.
+
+    Attributes:
+        check: Where a person can look (``GET /v1/refunds?purchase_id=...``).
+    """
+
+    def __init__(self, why: str, *, check: str) -> None:
+        super().__init__(why)
+        self.check = check

@@ -25,7 +25,6 @@ objects as JSON text::
 from __future__ import annotations
 
 import csv
-import importlib.util
 import inspect
 import json
 import os
@@ -35,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from preo_nb.errors import PreoValidationError
+from preo_nb.errors import PreoValidationError, require
 from preo_nb.frames import CHUNKSIZE
 
 DEFAULT_CHUNKSIZE = 100_000
@@ -98,13 +97,12 @@ def to_parquet(
         The number of rows written.
 
     Raises:
-        ImportError: pyarrow is not installed (``pip install 'preo_nb[parquet]'``).
+        MissingExtra: pyarrow is not installed (the ``parquet`` extra; an ``ImportError``).
     """
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise ImportError("to_parquet needs pyarrow: pip install 'preo_nb[parquet]'") from exc
+    require("parquet", "to_parquet", "pyarrow")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     chunks = iter_frames(source, *args, chunksize=chunksize, **filters) if callable(source) else iter(source)
     target = Path(path)
     partial = target.with_name(target.name + ".partial")
@@ -165,7 +163,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) ->
 
 
 def to_excel(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write ``frame`` as an Excel workbook (needs openpyxl: ``pip install 'preo_nb[notebooks]'``).
+    """Write ``frame`` as an Excel workbook (needs openpyxl, from the ``notebooks`` extra).
 
     Text is neutralised as in :func:`to_csv`, lists and objects become JSON text, and
     timestamps with a time zone (every ``created``...) are written in UTC with the time
@@ -176,10 +174,9 @@ def to_excel(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) 
         The path written.
 
     Raises:
-        ImportError: openpyxl is not installed.
+        MissingExtra: openpyxl is not installed (an ``ImportError``).
     """
-    if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - depends on the installed extras
-        raise ImportError("to_excel needs openpyxl: pip install 'preo_nb[notebooks]'")
+    require("notebooks", "to_excel", "openpyxl")
     safe = spreadsheet_safe(frame)
     for name, dtype in safe.dtypes.items():
         if isinstance(dtype, pd.DatetimeTZDtype):

@@ -22,7 +22,6 @@ sandbox and the client are imported by the fixtures, when a test asks for them.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from preo_nb.sandbox import Sandbox
 
 SANDBOX_MODULES = ("flask", "werkzeug", "faker")
-INSTALL = "pip install 'preo_nb[sandbox]'"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,11 +43,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def _preo_sandbox_session(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
     """One sandbox for the whole session (seeding a small one takes about half a second)."""
-    for name in SANDBOX_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pytest.fail(f"preo_sandbox needs the sandbox extra ({name} is missing): {INSTALL}", pytrace=False)
+    from preo_nb.errors import MissingExtra, require
+
+    missing = None
+    try:
+        require("sandbox", "preo_sandbox", *SANDBOX_MODULES)
+    except MissingExtra as exc:
+        missing = str(exc)  # failed outside the handler: the report shows the message, not a chain
+    if missing:
+        pytest.fail(missing, pytrace=False)
     from preo_nb.sandbox import running
 
     seed = int(pytestconfig.getini("preo_sandbox_seed"))

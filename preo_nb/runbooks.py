@@ -19,11 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from preo_nb.errors import PreoError, PreoValidationError
-
-
-class RunbookNotFound(PreoError):
-    """No runbook by that name or path."""
+from preo_nb.errors import PreoValidationError, RunbookNotFound
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preo_nb.errors import PreoError
+from preo_nb.errors import RunbookFailed as RunbookFailed  # re-exported: callers catch runner.RunbookFailed
 
 KERNEL = "python3"
 NOTEBOOK_ONLY = "notebook-only"
@@ -30,20 +30,6 @@ NOTEBOOK_ONLY = "notebook-only"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 _LOGGED_ERROR = re.compile(r"^\[\w+\] (ERROR|CRITICAL) \| (.*)$", re.MULTILINE)
-
-
-class RunbookFailed(PreoError):
-    """A cell of a runbook raised; the failed run was written to ``notebook`` (``NAME.failed.ipynb``)."""
-
-    def __init__(self, notebook: Path, cell: int, exec_count: Any, source: str, error: str, line: int | None) -> None:
-        lines = source.splitlines()
-        if line is not None and 0 < line <= len(lines):
-            shown = f"line {line}: {lines[line - 1].strip()}"
-        else:
-            shown = next((text for text in lines if text.strip()), "")
-        super().__init__(f"{notebook.name}: cell {cell} (In [{exec_count}], {shown}) failed: {error}")
-        self.notebook = notebook
-        self.cell = cell
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 import requests
 from report_figures import RECOMPUTE, assert_figures_add_up
 
-from preo_nb import bulk_command, cli, testing
+from preo_nb import bulk_command, cli, errors, testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -337,7 +337,9 @@ def test_a_missing_extra_is_named_with_the_pip_command(monkeypatch, capsys):
     real = cli.importlib.util.find_spec
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None if name == "papermill" else real(name))
     assert cli.main(["demo"]) == 1
-    assert "pip install 'preo_nb[notebooks]'" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "needs the notebooks extra (papermill is not installed)" in said
+    assert "pip install -e '.[notebooks]'" in said and "-py3-none-any.whl[notebooks]'" in said
 
 
 def test_no_runbooks_found_is_explained(tmp_path, capsys):
@@ -406,7 +408,7 @@ def test_bulk_refund_reads_the_id_column_or_a_plain_list(tmp_path, text, ids):
 )
 def test_bulk_refund_refuses_a_file_without_a_clear_id_column(tmp_path, text, says):
     (tmp_path / "ids.csv").write_text(text, encoding="utf-8")
-    with pytest.raises(cli.UsageError) as info:
+    with pytest.raises(errors.UsageError) as info:
         bulk_command.read_ids(tmp_path / "ids.csv")
     assert says in str(info.value)
 

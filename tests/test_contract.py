@@ -27,9 +27,9 @@ def test_client_enums_match_the_contract():
         assert literal.__args__ == contract.enum(name)
 
 
-def test_the_readme_table_of_what_is_inferred_is_the_contracts():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert contract.provenance_table() in readme
+def test_the_docs_table_of_what_is_inferred_is_the_contracts():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "provenance.md").read_text(encoding="utf-8")
+    assert contract.provenance_table() in page
 
 
 def test_provenance_names_the_source_of_every_part_of_an_operation():

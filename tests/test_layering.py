@@ -6,17 +6,19 @@
   Checked twice: on the import statements (``ast``), and by importing those
   modules in a fresh interpreter where Flask and Werkzeug cannot be imported.
 * No import circle anywhere in ``preo_nb``.
+* Every error class of the client lives in ``errors.py`` (the tree drawn in its docstring).
 
-"Imports" are the import statements at a module's top level, also inside a
-top-level ``try`` or ``if``, ``if TYPE_CHECKING:`` included: a circle of
-type-only imports is still a circle a reader must untangle. Imports inside
-functions (deferred on purpose, e.g. the sandbox's web app) are not counted.
+"Imports" are all the import statements of a module: at its top level, inside
+``try``/``if`` blocks (``if TYPE_CHECKING:`` included: a circle of type-only
+imports is still a circle a reader must untangle) and inside functions. A
+deferred import makes a circle work at run time, not go away.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,26 +40,20 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _top_level(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """The import statements among ``body`` and its ``if``/``try`` blocks."""
-    for node in body:
+def _statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement of a module, at any depth (functions and methods included)."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        elif isinstance(node, ast.If):
-            yield from _top_level(node.body)
-            yield from _top_level(node.orelse)
-        elif isinstance(node, ast.Try):
-            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
-                yield from _top_level(block)
 
 
 @functools.cache
 def imported(module: str) -> frozenset[str]:
-    """Every module ``module`` imports at its top level, by full name (``a.b`` for ``from a import b``)."""
+    """Every module ``module`` imports anywhere in its source, by full name (``a.b`` for ``from a import b``)."""
     tree = ast.parse(MODULES[module].read_text(), str(MODULES[module]))
     package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in _top_level(tree.body):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
             continue
@@ -161,6 +157,12 @@ def test_no_import_circle_in_the_package() -> None:
     assert find_cycle(internal_graph()) is None
 
 
+def test_imports_inside_functions_count() -> None:
+    """``bulk_command`` imports ``bulk`` inside its function: that arrow is in the graph."""
+    assert "preo_nb.bulk" in internal_graph()["preo_nb.bulk_command"]
+    assert "preo_nb.sandbox" in imported("preo_nb.pytest_plugin")  # only inside a fixture
+
+
 def test_the_circle_finder_reports_the_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
     assert find_cycle(graph) == ["a", "b", "c", "a"]
@@ -192,3 +194,53 @@ def test_the_client_layers_import_one_way() -> None:
     below_widgets = [m for m in MODULES if not m.startswith(("preo_nb.widgets", "preo_nb.sandbox"))]
     assert not [m for m in below_widgets if any(n.startswith("preo_nb.widgets") for n in imported(m))]
     assert not [m for m in below_widgets if "ipywidgets" in {n.split(".")[0] for n in imported(m)}]
+
+
+ERROR_BASES = ("Error", "Exception", "Warning", "Failed", "NotFound", "Outcome", "Mismatch")
+
+
+def error_classes(module: str) -> list[str]:
+    """The classes ``module`` defines that derive from an exception class (judged by the base's name)."""
+    tree = ast.parse(MODULES[module].read_text(), str(MODULES[module]))
+    errors_tree = ast.parse(MODULES["preo_nb.errors"].read_text())
+    known = {node.name for node in ast.walk(errors_tree) if isinstance(node, ast.ClassDef)}
+
+    def base_name(base: ast.expr) -> str:
+        return base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(base_name(b) in known or base_name(b).endswith(ERROR_BASES) for b in node.bases)
+    ]
+
+
+def test_every_error_class_of_the_client_lives_in_errors_py() -> None:
+    """One tree to read (httpx's lesson).
+
+    The sandbox, a server of its own, keeps its own errors; a private signal that never leaves
+    its module (``_http._NoAnswer``, caught by the retry loop) is not an error users see.
+    """
+    elsewhere = {
+        module: public
+        for module in MODULES
+        if module != "preo_nb.errors" and not module.startswith("preo_nb.sandbox")
+        if (public := [name for name in error_classes(module) if not name.startswith("_")])
+    }
+    assert elsewhere == {}
+
+
+def test_the_error_tree_in_the_docstring_names_every_error_class() -> None:
+    import preo_nb.errors
+
+    drawn = preo_nb.errors.__doc__ or ""
+    classes = error_classes("preo_nb.errors")
+    assert len(classes) > 20
+    # the root on a line of its own, errors in the tree (``+-- Name``), warnings beside it (````Name````)
+    drawn_as = r"^\s*{0}$|\+-- {0}\b|``{0}``"
+    assert [name for name in classes if not re.search(drawn_as.format(name), drawn, re.MULTILINE)] == []
+
+
+def test_the_error_check_sees_a_class_defined_elsewhere() -> None:
+    assert error_classes("preo_nb.sandbox.core.errors") == ["ApiError"]

@@ -18,120 +18,15 @@ contract's schemas).
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from preo_nb import contract
+from preo_nb.probe.report import RESULTS, Finding, Probe, Report
 
 if TYPE_CHECKING:
-    from preo_nb._answers import Reply
-    from preo_nb._http import HTTP
     from preo_nb.client import Client
 
-RESULTS = ("PASS", "FAIL", "UNKNOWN")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One assumption and what the server showed.
-
-    Attributes:
-        name: The assumption, dotted (``auth.scheme``, ``filters.refunds_list.edition_id``).
-        result: ``PASS``, ``FAIL`` or ``UNKNOWN``.
-        source: Where the contract has it from: ``seed``, ``docs`` or ``inferred``.
-        detail: What was seen, in a sentence.
-    """
-
-    name: str
-    result: str
-    source: str
-    detail: str
-
-
-@dataclass
-class Report:
-    """Every finding of one probe, in the order found, and where it was run."""
-
-    base_url: str
-    findings: list[Finding] = field(default_factory=list)
-    when: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-    def failed(self) -> list[Finding]:
-        """The findings where the server differs from the contract."""
-        return [f for f in self.findings if f.result == "FAIL"]
-
-    def summary(self) -> dict[str, int]:
-        """How many findings of each result."""
-        return {result: sum(f.result == result for f in self.findings) for result in RESULTS}
-
-    def to_json(self) -> dict[str, Any]:
-        """The machine-readable report (the format is documented in the README)."""
-        return {
-            "base_url": self.base_url,
-            "when": self.when,
-            "contract": contract.spec()["info"]["version"],
-            "summary": self.summary(),
-            "findings": [asdict(f) for f in self.findings],
-        }
-
-    def write(self, path: str | Path) -> Path:
-        """Write the JSON report to ``path``."""
-        target = Path(path)
-        target.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        return target
-
-    def table(self) -> str:
-        """The report as the aligned text table ``preo-nb check-contract`` prints."""
-        width = max([len(f.name) for f in self.findings] + [10])
-        lines = [f"{'RESULT':7} {'SOURCE':9} {'ASSUMPTION':{width}} DETAIL"]
-        lines += [f"{f.result:7} {f.source:9} {f.name:{width}} {f.detail}" for f in self.findings]
-        counts = self.summary()
-        lines.append(
-            f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['UNKNOWN']} unknown against {self.base_url}"
-        )
-        return "\n".join(lines)
-
-
-class Probe:
-    """The state one probe run shares between its checks."""
-
-    def __init__(self, http: HTTP, *, writes: bool = False) -> None:
-        self.http = http
-        self.writes = writes
-        self.scheme = "Bearer"
-        self.report = Report(http.settings.base_url)
-        self.seen: list[tuple[str, Reply]] = []  # (operation_id, answer) of every answer read
-
-    def add(self, name: str, result: str, source: str, detail: str) -> None:
-        """Record one finding."""
-        self.report.findings.append(Finding(name, result, source, detail))
-
-    def get(
-        self,
-        operation_id: str,
-        path: str | None = None,
-        params: dict[str, Any] | None = None,
-        accept: str = "application/json",
-    ) -> Reply:
-        """GET an operation's path, remembering the answer for the body checks."""
-        reply = self.http.probe(
-            "GET", path or contract.operations()[operation_id].path, params=params, accept=accept, scheme=self.scheme
-        )
-        self.seen.append((operation_id, reply))
-        return reply
-
-    def json(self, operation_id: str, path: str | None = None, params: dict[str, Any] | None = None) -> Any:
-        """The decoded body of a GET that answered 200, else None."""
-        reply = self.get(operation_id, path, params)
-        if reply.status != 200 or reply.media_type != "application/json":
-            return None
-        try:
-            return reply.json()
-        except ValueError:
-            return None
+__all__ = ["RESULTS", "Finding", "Probe", "Report", "run", "run_recorded"]
 
 
 def run_recorded(preo: Client, cassette: str | Path, *, writes: bool = False) -> Report:
@@ -141,15 +36,13 @@ def run_recorded(preo: Client, cassette: str | Path, *, writes: bool = False) ->
     so what a real server showed can become a test.
 
     Raises:
-        PreoValidationError: vcrpy is not installed (``pip install 'preo_nb[test]'``).
+        MissingExtra: vcrpy is not installed (the ``test`` extra).
     """
     from preo_nb import testing
-    from preo_nb.errors import PreoValidationError
+    from preo_nb.errors import require
 
-    try:
-        recorder = testing.make_vcr("all")
-    except ImportError:
-        raise PreoValidationError("record", "recording needs vcrpy: pip install 'preo_nb[test]'") from None
+    require("test", "check-contract --record", "vcr")
+    recorder = testing.make_vcr("all")
     path = Path(cassette)
     path.parent.mkdir(parents=True, exist_ok=True)
     with recorder.use_cassette(str(path)):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from preo_nb import _values, contract
-from preo_nb.probe import Probe
+from preo_nb.probe.report import Probe
 
 KINDS = {  # plan kind -> (assumption, what a good value is)
     "money": ("types.money", "JSON numbers"),

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _pages, contract
 from preo_nb.config import MAX_PAGE_SIZE
 from preo_nb.errors import PreoError
-from preo_nb.probe import Probe
 from preo_nb.probe.http_checks import _records
+from preo_nb.probe.report import Probe
 
 PAGE = 100
 Rows = list[dict[str, Any]]

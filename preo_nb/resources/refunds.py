@@ -10,10 +10,9 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb import _pages, _values, contract, refund_rules
-from preo_nb._answers import Unprovable
 from preo_nb._http import Reconcile
 from preo_nb.checks import check_amount, check_enum, check_id
-from preo_nb.errors import AwaitingApproval, PreoValidationError
+from preo_nb.errors import AwaitingApproval, PreoValidationError, Unprovable
 from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, FINAL_STATES
 from preo_nb.resources._base import Resource, filters_of, given
 

@@ -6,6 +6,11 @@ with a client: ``RefundForm(preo)``. Displaying the form shows it; its controls
 are attributes, so code and tests can set ``.value`` and call ``.click()``.
 """
 
+from preo_nb.errors import require
+
+# Checked before the forms are imported, so a missing extra is named instead of "No module named ...".
+require("widgets", "preo_nb.widgets (the forms)", "ipywidgets", "cel")
+
 from preo_nb.widgets.email_preview import EmailPreview
 from preo_nb.widgets.refund_form import RefundForm
 from preo_nb.widgets.refund_queue import RefundQueue

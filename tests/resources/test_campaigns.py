@@ -33,7 +33,7 @@ def test_list_returns_typed_campaigns(preo):
     assert str(df["scheduled_at"].dtype) == "datetime64[ns, UTC]" and df["total_recipients"].dtype == "Int64"
     assert set(df["status"]) == {"sent", "draft", "scheduled"}
     scheduled = df.loc[df["status"] == "scheduled", "scheduled_at"].iloc[0]
-    assert scheduled == dt.datetime(2026, 11, 1, 9, tzinfo=dt.timezone.utc)  # 10:00 in Copenhagen
+    assert scheduled == dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)  # 10:00 in Copenhagen
 
 
 @pytest.mark.vcr
@@ -72,7 +72,7 @@ def test_schedule_in_the_edition_timezone_and_cancel(preo):
     assert preo.campaigns.update(made["id"], sms_body="Tickets for 2027 are out!")["sms_body"]
     local = preo.campaigns.schedule(made["id"], scheduled_at=dt.datetime(2026, 12, 1, 10))
     assert (local["status"], local["scheduled_at"]) == ("scheduled", "2026-12-01T10:00:00+01:00")
-    utc = preo.campaigns.schedule(made["id"], scheduled_at=dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc))
+    utc = preo.campaigns.schedule(made["id"], scheduled_at=dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC))
     assert utc["scheduled_at"] == "2026-12-01T11:00:00+01:00"
     assert preo.campaigns.cancel(made["id"])["status"] == "cancelled"
     assert preo.campaigns.wait(made["id"], interval=0)["status"] == "cancelled"
