@@ -52,7 +52,7 @@ Session = requests.Session  # the client's type for a caller-supplied session
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
 MAX_REDIRECTS = 5
-CHUNK = 64 * 1024  # bytes asked for per read of a body
+CHUNK = 1024 * 1024  # the most bytes taken per read of a body (a read takes what has arrived)
 READS = ("GET", "HEAD")
 
 
@@ -416,7 +416,9 @@ def _as_requests_errors(response: requests.Response) -> Iterator[None]:
     try:
         try:
             yield
-        except urllib3_errors.ReadTimeoutError as exc:
+        except requests.RequestException:
+            raise
+        except (urllib3_errors.ReadTimeoutError, TimeoutError) as exc:
             raise requests.ReadTimeout(exc) from exc
         except urllib3_errors.DecodeError as exc:
             raise requests.exceptions.ContentDecodingError(exc) from exc

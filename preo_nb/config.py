@@ -159,9 +159,7 @@ def load_settings(
         token=check_token(secret, secret_source),
         timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT", "timeout")[0]),
         page_size=_whole("page_size", MAX_PAGE_SIZE if page_size is None else page_size, 1, MAX_PAGE_SIZE),
-        page_workers=_whole(
-            "page_workers", DEFAULT_PAGE_WORKERS if page_workers is None else page_workers, 1, MAX_PAGE_WORKERS
-        ),
+        page_workers=_whole("page_workers", workers, 1, MAX_PAGE_WORKERS),
         max_answer_bytes=_whole("max_answer_bytes", max_answer_bytes, 1024, 2**40),
         max_pages=_whole("max_pages", max_pages, 1, 10**9),
         trailing_slash=_check_trailing_slash(trailing_slash),
