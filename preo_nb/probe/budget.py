@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    from preo_nb._http import Session
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,12 @@ class Spent(Exception):
 
 
 @contextmanager
-def spending(session: requests.Session, budget: Budget) -> Iterator[None]:
+def spending(session: Session, budget: Budget) -> Iterator[None]:
     """Count every answer ``session`` receives against ``budget``; raise ``Spent`` past it."""
     started = time.monotonic()
     spent = 0
 
-    def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def count(response: Any, *args: Any, **kwargs: Any) -> None:
         nonlocal spent
         spent += 1
         elapsed = time.monotonic() - started
