@@ -67,7 +67,12 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = _checked(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise PreoValidationError(
+                "journal", f"{self.path} cannot be opened as a journal ({exc}); give a file you can write to"
+            ) from None
         try:
             self._db.execute("PRAGMA journal_mode=DELETE")  # also turns a WAL journal of 0.1 back into one file
             self._db.executescript(SCHEMA)
@@ -255,25 +260,42 @@ def exclusive(path: str | Path) -> Iterator[None]:
     Raises:
         PreoValidationError: Another run uses the journal (its pid is named when known).
     """
-    lock = filelock.FileLock(f"{_checked(path)}.lock", timeout=0)
+    lock_path = Path(f"{_checked(path)}.lock")
+    lock = filelock.FileLock(lock_path, timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
+        if not lock_path.is_file():  # nothing holds a lock that could not even be created
+            raise _unusable(lock_path, "no file can be created there") from None
         raise PreoValidationError(
             "journal",
             f"journal {path} is in use by another run ({_holder(Path(path))}); wait for it to "
             "finish or stop it, then run again (a second run at once would refund against the same rows)",
         ) from None
+    except OSError as exc:
+        raise _unusable(lock_path, exc.strerror or type(exc).__name__) from None
     try:
         yield
     finally:
         lock.release()
 
 
+def _unusable(lock_path: Path, why: str) -> PreoValidationError:
+    return PreoValidationError(
+        "journal",
+        f"the journal's lock file {lock_path} cannot be made ({why}); give the journal a path in a folder "
+        "you can write to" + (f", or remove the folder {lock_path}" if lock_path.is_dir() else ""),
+    )
+
+
 def _checked(path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise PreoValidationError("journal", f"no folder {path.parent} for the journal {path.name}")
+    if path.is_dir():
+        raise PreoValidationError(
+            "journal", f"{path} is a folder, not a journal file; give a file path such as {path / 'refunds.sqlite'}"
+        )
     return path
 
 
