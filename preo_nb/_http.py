@@ -315,10 +315,12 @@ class HTTP:
         """The server's time in the ``Date`` of the last answer this thread received (None if unreadable)."""
         return _retry.http_date(getattr(self._seen, "date", None))
 
-    def same_origin(self, link: str) -> str:
-        """Keep the path and query of a server link but never leave the base URL's host."""
-        base, target = urlsplit(self.settings.base_url), urlsplit(link)
-        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+    def same_origin(self, link: str, base: str | None = None) -> str:
+        """A server link resolved against ``base`` (the URL it came with; RFC 3986, so ``?page=2``
+        keeps that URL's path), keeping its path and query but never leaving the base URL's host."""
+        origin = urlsplit(self.settings.base_url)
+        target = urlsplit(urljoin(base or self.settings.base_url + "/", link))
+        return urlunsplit((origin.scheme, origin.netloc, target.path, target.query, ""))
 
 
 class _NoAnswer(Exception):

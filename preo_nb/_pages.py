@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _progress
 from preo_nb._http import cassette_active
 from preo_nb._pool import ordered_map
+from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
 
 if TYPE_CHECKING:
@@ -239,9 +240,11 @@ def _concurrently(
 
 
 def _follow(http: HTTP, reading: Reading, link: str | None, bar: _progress.Bar | None) -> Iterator[Records]:
-    """Follow ``next`` links one page at a time."""
+    """Follow ``next`` links one page at a time, each resolved against the URL of the page it came on."""
+    base = http.url(reading.path)
     while link:
-        page = parse(http.request("GET", http.same_origin(link)), reading.path)
+        base = http.same_origin(link, base)
+        page = parse(http.request("GET", base), reading.path)
         records = reading.take(page)
         if bar is not None:
             bar.update(len(page.records))
@@ -253,7 +256,7 @@ def _page_number(http: HTTP, link: str | None, path: str, query: dict[str, Any])
     """N when ``link`` is page N of ``path`` with exactly ``query``; otherwise None."""
     if not link:
         return None
-    target = urlsplit(http.same_origin(link))
+    target = urlsplit(http.same_origin(link, http.url(path)))
     if target.path.rstrip("/") != urlsplit(http.url(path)).path.rstrip("/"):
         return None
     found = dict(parse_qsl(target.query, keep_blank_values=True))
@@ -275,7 +278,7 @@ class _Unique:
         self.kept = 0
 
     def __call__(self, records: Records) -> Records:
-        keys = [record.get("id", record.get("api_id")) if isinstance(record, dict) else None for record in records]
+        keys = [key_of(record) if isinstance(record, dict) else None for record in records]
         fresh = set(keys)
         if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
             self.seen |= fresh  # the usual case: one set operation per page

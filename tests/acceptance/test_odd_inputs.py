@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import json
 import os
 import sys
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -12,6 +15,7 @@ import pytest
 import preo_nb
 from preo_nb import bulk
 from preo_nb.errors import PreoValidationError
+from preo_nb.sandbox import drift
 
 # 6. Column names neutralised like cells
 
@@ -63,3 +67,70 @@ def test_a_journal_where_nothing_can_be_created_is_not_called_in_use(nothing_sen
     assert "in use" not in str(info.value)  # 7cf4271: "in use by another run (pid unknown)"
     assert "/proc/preo-journal.sqlite.lock cannot be made" in str(info.value)
     assert "a folder you can write to" in str(info.value)
+
+
+# 8. Items keyed api_id; next links that are only a query, or relative
+
+
+class Rewriting(drift.Proxy):
+    """The sandbox behind a proxy that rewrites each JSON list page with ``rewrite(page)``."""
+
+    def __init__(self, target, rewrite):
+        self.rewrite = rewrite
+        super().__init__(target, drift.Drift())
+
+    def handle(self, request):
+        response = super().handle(request)
+        if request.method == "GET" and response.status_code == 200 and response.is_json:
+            body = response.get_json()
+            if isinstance(body, dict) and "results" in body:
+                response.set_data(json.dumps(self.rewrite(body)))
+        return response
+
+
+@contextlib.contextmanager
+def rewriting(sb, rewrite):
+    proxy = Rewriting(sb.url, rewrite)
+    try:
+        yield preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False, page_size=50)
+    finally:
+        proxy.stop()
+
+
+def keyed_api_id(page):
+    return {**page, "results": [{"api_id": r.pop("id"), **r} if "id" in r else r for r in page["results"]]}
+
+
+def query_only_links(page):
+    link = page.get("next")
+    return {**page, "next": link and "?" + urlsplit(link).query}
+
+
+def relative_links(page):
+    link = page.get("next")
+    return {**page, "next": link and urlsplit(link).path.rsplit("/", 1)[-1] + "?" + urlsplit(link).query}
+
+
+@pytest.fixture
+def sb(sandbox):
+    sandbox.reset()
+    return sandbox
+
+
+def test_orders_keyed_api_id_read_like_id(sb, connect_to):
+    edition = sb.store.busiest_edition()["id"]
+    expected = connect_to(sb.url, sb.token, page_size=50).orders.purchases(edition_id=edition)
+    with rewriting(sb, keyed_api_id) as preo:
+        got = preo.orders.purchases(edition_id=edition)  # 7cf4271: KeyError: 'id'
+    assert len(got) > 50 and got["api_id"].tolist() == expected["api_id"].tolist()
+    assert got["order_id"].tolist() == expected["order_id"].tolist()
+
+
+@pytest.mark.parametrize("rewrite", [query_only_links, relative_links])
+def test_next_links_resolve_against_the_request_url(sb, connect_to, rewrite):
+    edition = sb.store.busiest_edition()["id"]
+    expected = connect_to(sb.url, sb.token, page_size=50).orders.list(edition_id=edition)["id"].tolist()
+    with rewriting(sb, rewrite) as preo:
+        listed = preo.orders.list(edition_id=edition)["id"].tolist()
+        iterated = [order["id"] for order in preo.orders.iterate(edition_id=edition)]  # one link at a time
+    assert len(expected) > 100 and listed == expected and iterated == expected
