@@ -198,13 +198,13 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     Parquet schema as formulas, and readers select columns by their exact names.
     """
     safe = frame.copy(deep=False)
-    for n, dtype in enumerate(frame.dtypes):
-        column = frame.iloc[:, n]
+    for name, dtype in frame.dtypes.items():
+        column = frame[name]
         if isinstance(dtype, pd.CategoricalDtype):
             if not pd.api.types.is_numeric_dtype(dtype.categories.dtype):
-                safe.isetitem(n, column.astype("string").map(_safe_cell, na_action="ignore").astype("string"))
+                safe[name] = column.astype("string").map(_safe_cell, na_action="ignore").astype("string")
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-            safe.isetitem(n, column.map(_safe_cell, na_action="ignore").astype(dtype))
+            safe[name] = column.map(_safe_cell, na_action="ignore").astype(dtype)
     safe.columns = frame.columns.map(lambda name: _safe_cell(name) if isinstance(name, str) else name)
     return safe
 
