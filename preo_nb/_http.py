@@ -2,8 +2,10 @@
 
 Policy (DESIGN.md, "HTTP policy"):
 
-* every request carries ``Authorization: Bearer ...``, a timeout and the ``Accept``
-  media type its operation declares;
+* every request carries ``Authorization: Bearer ...`` and the ``Accept`` media type its
+  operation declares; each try has one deadline (``timeout``) for connecting, waiting
+  and reading the whole answer, streamed (``read_within``), and an answer past
+  ``max_answer_bytes`` is refused unread (docs/limits.md);
 * what happens after a failed attempt is decided by the table in ``preo_nb._retry``
   (one loop here, one log wording: "trying again in N s"); a POST whose answer was lost
   is reconciled (its effect looked for) before it is ever sent again;

@@ -11,7 +11,8 @@ reading goes on from that link one page at a time.
 Nothing comes back silently short. At the end the distinct records read must equal the
 ``count`` the server last reported; a list that changed while it was read, a page that
 was lost, a loop of links, a page adding no new records while linking to another, or a
-chain longer than the count allows raise ``IncompleteList``. ``read_whole`` reads a list
+chain longer than the count allows (without a count: longer than ``max_pages``) raise
+``IncompleteList``. Links are resolved against the URL of the page they came on (RFC 3986). ``read_whole`` reads a list
 again once when it changed while it was read.
 """
 

@@ -10,7 +10,8 @@ not show it), each with the ``x-source`` of what it checks (``seed``, ``docs`` o
     report = preo_nb.probe.run(preo)          # or: preo-nb check-contract --base-url URL
     report.failed()                           # the findings that differ
 
-The checks live in ``http_checks`` (auth scheme, trailing slashes, media types, writes),
+A run is bounded (``budget.Budget``): past its requests or seconds it stops and says so,
+and each request has the client's deadline and answer size. The checks live in ``http_checks`` (auth scheme, trailing slashes, media types, writes),
 ``list_checks`` (list envelope, next links, page sizes, filters) and ``body_checks``
 (ids, money, enums, datetimes, required and unknown fields, every body against the
 contract's schemas).
@@ -193,7 +194,7 @@ def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> 
         writes: Also file (and reject) one refund request, to check the write path;
             only for a sandbox (a loopback address), refused otherwise.
         budget: Requests, seconds and list pages the run may spend (``probe.budget.Budget``:
-            2,000 requests, 600 s, 50 pages by default); past them it stops and says so.
+            2,000 requests, 300 s, 50 pages by default); past them it stops and says so.
     """
     from preo_nb.config import is_loopback
     from preo_nb.errors import PreoValidationError

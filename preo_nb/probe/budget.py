@@ -25,7 +25,7 @@ class Budget:
     """Bounds of one probe run (defaults far above what a sandbox run spends: about 200 requests, seconds)."""
 
     requests: int = 2_000
-    seconds: float = 600.0
+    seconds: float = 300.0
     pages: int = 50
 
 
