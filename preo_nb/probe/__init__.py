@@ -11,7 +11,9 @@ not show it), each with the ``x-source`` of what it checks (``seed``, ``docs`` o
     report.failed()                           # the findings that differ
 
 A run is bounded (``budget.Budget``): past its requests or seconds it stops and says so,
-and each request has the client's deadline and answer size. The checks live in ``http_checks`` (auth scheme, trailing slashes, media types, writes),
+and each request has the client's deadline and answer size (docs/limits.md).
+
+The checks live in ``http_checks`` (auth scheme, trailing slashes, media types, writes),
 ``list_checks`` (list envelope, next links, page sizes, filters) and ``body_checks``
 (ids, money, enums, datetimes, required and unknown fields, every body against the
 contract's schemas).
