@@ -393,13 +393,14 @@ def read_within(response: requests.Response, deadline: float, limit: int) -> byt
     if declared.isdigit() and int(declared) > limit:
         response.close()
         raise _too_large(response, limit, f"it says it is {int(declared):,} bytes")
-    body = bytearray()
+    chunks, size = [], 0  # joined once at the end: a growing buffer would be copied as it grows
     with _as_requests_errors(response):
         while chunk := _read_some(response, deadline):
-            body += chunk
-            if len(body) > limit:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
                 raise _too_large(response, limit, f"more than {limit:,} bytes arrived")
-    response._content = bytes(body)
+    response._content = b"".join(chunks)
     return response._content
 
 
