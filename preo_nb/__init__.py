@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from preo_nb import signing  # stdlib only: `preo_nb.signing.verify(...)` works after `import preo_nb`
 from preo_nb.errors import (
+    AnswerTooLarge,
     APIError,
     AuthenticationError,
     AwaitingApproval,
@@ -66,6 +67,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AnswerTooLarge",
     "AuthenticationError",
     "AwaitingApproval",
     "BadRequest",

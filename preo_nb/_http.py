@@ -2,8 +2,10 @@
 
 Policy (DESIGN.md, "HTTP policy"):
 
-* every request carries ``Authorization: Bearer ...``, a timeout and the ``Accept``
-  media type its operation declares;
+* every request carries ``Authorization: Bearer ...`` and the ``Accept`` media type its
+  operation declares; each try has one deadline (``timeout``) for connecting, waiting
+  and reading the whole answer, streamed (``read_within``), and an answer past
+  ``max_answer_bytes`` is refused unread (docs/limits.md);
 * what happens after a failed attempt is decided by the table in ``preo_nb._retry``
   (one loop here, one log wording: "trying again in N s"); a POST whose answer was lost
   is reconciled (its effect looked for) before it is ever sent again;
@@ -16,18 +18,20 @@ Policy (DESIGN.md, "HTTP policy"):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -36,7 +40,7 @@ from preo_nb._answers import Reply, adds_trailing_slash, api_error, cause_of, re
 from preo_nb._pool import loads
 from preo_nb._retry import Outcome
 from preo_nb.config import Settings
-from preo_nb.errors import PreoError, TransportError, UnknownOutcome, Unprovable
+from preo_nb.errors import AnswerTooLarge, PreoError, TransportError, UnknownOutcome, Unprovable
 
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]
@@ -45,6 +49,7 @@ Session = requests.Session  # the client's type for a caller-supplied session
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
 MAX_REDIRECTS = 5
+CHUNK = 1024 * 1024  # the most bytes taken per read of a body (a read takes what has arrived)
 READS = ("GET", "HEAD")
 
 
@@ -164,8 +169,10 @@ class HTTP:
     def _send(
         self, method: str, url: str, params: Any, json: Any, files: Any, data: Any, headers: dict[str, str]
     ) -> requests.Response:
-        """One attempt: the answer (redirects on the same origin followed for reads), or ``_NoAnswer``."""
+        """One attempt within one deadline: the answer (redirects on the same origin followed for reads),
+        or ``_NoAnswer``."""
         started = time.monotonic()
+        deadline = started + self.settings.timeout
         try:
             response = self.session.request(
                 method,
@@ -175,15 +182,22 @@ class HTTP:
                 files=files,
                 data=data,
                 headers=headers,
-                timeout=self.settings.timeout,
+                timeout=_time_left(deadline, self.settings.timeout),
                 allow_redirects=False,
+                stream=True,
             )
             for _ in range(MAX_REDIRECTS):
                 if not response.is_redirect:
                     break
-                response = self._redirect(response, method, headers)
+                response = self._redirect(response, method, headers, deadline)
+            if not response.is_redirect:
+                read_within(response, deadline, self.settings.max_answer_bytes)
         except requests.RequestException as exc:
             raise _NoAnswer.of(exc, method, url) from exc
+        except AnswerTooLarge as exc:
+            if method != "POST":
+                raise  # the same answer again would be as large
+            raise _NoAnswer(Outcome("cut_off"), exc) from None
         self._seen.date = response.headers.get("Date")
         log.debug(
             "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
@@ -196,8 +210,11 @@ class HTTP:
             raise redirect_error(response, method, f"more than {MAX_REDIRECTS} redirects")
         return response
 
-    def _redirect(self, response: requests.Response, method: str, headers: dict[str, str]) -> requests.Response:
+    def _redirect(
+        self, response: requests.Response, method: str, headers: dict[str, str], deadline: float
+    ) -> requests.Response:
         """Follow one redirect of a read on the same origin; refuse every other redirect."""
+        response.close()  # its body is never read
         target = urljoin(response.url, response.headers.get("Location", ""))
         if method not in READS:
             raise redirect_error(response, method, "a write is never sent on to a redirect", target)
@@ -210,7 +227,12 @@ class HTTP:
                 _path(target),
             )
         return self.session.request(
-            method, target, headers=headers, timeout=self.settings.timeout, allow_redirects=False
+            method,
+            target,
+            headers=headers,
+            timeout=_time_left(deadline, self.settings.timeout),
+            allow_redirects=False,
+            stream=True,
         )
 
     def _pause(self, method: str, url: str, error: PreoError, seconds: float) -> None:
@@ -253,9 +275,11 @@ class HTTP:
             scheme: The ``Authorization`` scheme to send the token with.
 
         Raises:
-            TransportError: No answer arrived.
+            TransportError: No whole answer arrived within the deadline (``AnswerTooLarge``:
+                the answer was larger than ``max_answer_bytes``).
         """
         url = path if "://" in path else self.url(path)
+        deadline = time.monotonic() + self.settings.timeout
         try:
             response = self.session.request(
                 method.upper(),
@@ -264,9 +288,11 @@ class HTTP:
                 json=json,
                 headers={"Accept": accept},
                 auth=_BearerAuth(self.settings.token, scheme),
-                timeout=self.settings.timeout,
+                timeout=_time_left(deadline, self.settings.timeout),
                 allow_redirects=False,
+                stream=True,
             )
+            read_within(response, deadline, self.settings.max_answer_bytes)
         except requests.RequestException as exc:
             raise TransportError(_describe(exc), method=method.upper(), url=url) from exc
         self._seen.date = response.headers.get("Date")
@@ -286,10 +312,12 @@ class HTTP:
         """The server's time in the ``Date`` of the last answer this thread received (None if unreadable)."""
         return _retry.http_date(getattr(self._seen, "date", None))
 
-    def same_origin(self, link: str) -> str:
-        """Keep the path and query of a server link but never leave the base URL's host."""
-        base, target = urlsplit(self.settings.base_url), urlsplit(link)
-        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
+    def same_origin(self, link: str, base: str | None = None) -> str:
+        """A server link resolved against ``base`` (the URL it came with; RFC 3986, so ``?page=2``
+        keeps that URL's path), keeping its path and query but never leaving the base URL's host."""
+        origin = urlsplit(self.settings.base_url)
+        target = urlsplit(urljoin(base or self.settings.base_url + "/", link))
+        return urlunsplit((origin.scheme, origin.netloc, target.path, target.query, ""))
 
 
 class _NoAnswer(Exception):
@@ -343,3 +371,75 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "could not reach the Preo API (connection failed or was reset)"
     return f"the request failed: {type(exc).__name__}"
+
+
+def read_within(response: requests.Response, deadline: float, limit: int) -> bytes:
+    """Read a streamed answer's body whole by the monotonic ``deadline``, refusing it past ``limit`` bytes.
+
+    Each read takes what has arrived (``read1``) with the socket's timeout cut to the
+    time left, so a server sending a byte a second still ends at the deadline; the
+    body kept is what ``response.content`` then returns (requests' own cache of it).
+
+    Raises:
+        AnswerTooLarge: The answer is (or says it is) larger than ``limit``; it was not read further.
+        requests.RequestException: The deadline passed, or the body broke off.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise _too_large(response, limit, f"it says it is {int(declared):,} bytes")
+    chunks, size = [], 0  # joined once at the end: a growing buffer would be copied as it grows
+    with _as_requests_errors(response):
+        while chunk := _read_some(response, deadline):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, limit, f"more than {limit:,} bytes arrived")
+    response._content = b"".join(chunks)
+    return response._content
+
+
+def _read_some(response: requests.Response, deadline: float) -> bytes:
+    """What has arrived of the body (b"" at its end), waiting no later than ``deadline``."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise requests.ReadTimeout("the answer did not arrive whole within the time allowed")
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(left)
+    return bytes(response.raw.read1(CHUNK))
+
+
+@contextlib.contextmanager
+def _as_requests_errors(response: requests.Response) -> Iterator[None]:
+    """Raise urllib3's errors while reading a body as requests would (``iter_content``); close on failure."""
+    try:
+        try:
+            yield
+        except requests.RequestException:
+            raise
+        except (urllib3_errors.ReadTimeoutError, TimeoutError) as exc:
+            raise requests.ReadTimeout(exc) from exc
+        except urllib3_errors.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except (urllib3_errors.ProtocolError, OSError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except BaseException:
+        response.close()
+        raise
+
+
+def _too_large(response: requests.Response, limit: int, why: str) -> AnswerTooLarge:
+    method = response.request.method or ""
+    return AnswerTooLarge(
+        f"the answer to {method} {_path(response.url)} is larger than max_answer_bytes ({limit:,} bytes): {why}. "
+        "It was not read; ask for less (a smaller page_size, a narrower filter) or connect with a larger "
+        "max_answer_bytes",
+        method=method,
+        url=response.url,
+    )
+
+
+def _time_left(deadline: float, timeout: float) -> float:
+    """The socket timeout for the next step: the settings' timeout, never past the deadline."""
+    return max(0.001, min(timeout, deadline - time.monotonic()))

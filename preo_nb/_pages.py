@@ -11,7 +11,8 @@ reading goes on from that link one page at a time.
 Nothing comes back silently short. At the end the distinct records read must equal the
 ``count`` the server last reported; a list that changed while it was read, a page that
 was lost, a loop of links, a page adding no new records while linking to another, or a
-chain longer than the count allows raise ``IncompleteList``. ``read_whole`` reads a list
+chain longer than the count allows (without a count: longer than ``max_pages``) raise
+``IncompleteList``. Links are resolved against the URL of the page they came on (RFC 3986). ``read_whole`` reads a list
 again once when it changed while it was read.
 """
 
@@ -28,6 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _progress
 from preo_nb._http import cassette_active
 from preo_nb._pool import ordered_map
+from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
 
 if TYPE_CHECKING:
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("preo_nb.http")
 Records = list[dict[str, Any]]
 T = TypeVar("T")
-MAX_PAGES = 100_000  # when the server gives no count: 100 million records at the largest page size
 
 
 @dataclass
@@ -75,14 +76,16 @@ def parse(body: Any, path: str) -> Page:
 class Reading:
     """The bookkeeping of one read of a list: records kept, counts reported, links followed."""
 
-    def __init__(self, path: str, first: Page) -> None:
+    def __init__(self, path: str, first: Page, max_pages: int) -> None:
         self.path = path
         self.unique = _Unique()
         self.counts: list[int] = []
         self.links: set[str] = set()
         self.pages = 0
         per_page = len(first.records)
-        self.limit = MAX_PAGES if first.count is None or not per_page else 2 * math.ceil(first.count / per_page) + 10
+        planned = math.ceil(first.count / per_page) if first.count is not None and per_page else None
+        self.limit = max_pages if planned is None else min(2 * planned + 10, planned + max_pages)
+        self.beyond = "it gave no count" if planned is None else f"its count allows {planned}"
 
     def take(self, page: Page) -> Records:
         """Account for one page and return its records not seen on an earlier page."""
@@ -92,7 +95,10 @@ class Reading:
         fresh = self.unique(page.records)
         if page.next:
             if self.pages >= self.limit:
-                self.fail(f"its next links went on past {self.limit} pages, more than its count allows")
+                self.fail(
+                    f"its next links went on past {self.limit} pages ({self.beyond}); {self.pages} pages and "
+                    f"{self.unique.kept} records were read (connect(max_pages=...) reads further)"
+                )
             if page.next in self.links:
                 self.fail(f"its next links go round in a loop (back to {_short(page.next)})")
             if not fresh:
@@ -123,7 +129,7 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     """Yield each page's new records, reading the next page only when asked; checked at the end."""
     query = {**params, "page_size": http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
-    reading = Reading(path, page)
+    reading = Reading(path, page, http.settings.max_pages)
     yield reading.take(page)
     yield from _follow(http, reading, page.next, None)
     reading.check()
@@ -137,6 +143,7 @@ def read(
     progress: bool | None = None,
     first: dict[str, Any] | None = None,
     page_size: int | None = None,
+    max_pages: int | None = None,
 ) -> Iterator[Records]:
     """Yield the records of every page of a list in order, pages read concurrently where links allow.
 
@@ -144,12 +151,14 @@ def read(
         first: When given, receives the first page's fields other than ``results``
             (some lists carry extra facts there: available tags, required fields).
         page_size: Records per page (default: the settings').
+        max_pages: Pages read beyond the count's plan, or in all without a count
+            (default: the settings').
     """
     query = {**params, "page_size": page_size or http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
     if first is not None:
         first.update(page.extra)
-    reading = Reading(path, page)
+    reading = Reading(path, page, max_pages or http.settings.max_pages)
     yield reading.take(page)
     if page.next:
         bar = _progress.bar(page.count or 0, path.rsplit("/", 1)[-1], progress if page.count else False)
@@ -232,9 +241,11 @@ def _concurrently(
 
 
 def _follow(http: HTTP, reading: Reading, link: str | None, bar: _progress.Bar | None) -> Iterator[Records]:
-    """Follow ``next`` links one page at a time."""
+    """Follow ``next`` links one page at a time, each resolved against the URL of the page it came on."""
+    base = http.url(reading.path)
     while link:
-        page = parse(http.request("GET", http.same_origin(link)), reading.path)
+        base = http.same_origin(link, base)
+        page = parse(http.request("GET", base), reading.path)
         records = reading.take(page)
         if bar is not None:
             bar.update(len(page.records))
@@ -246,7 +257,7 @@ def _page_number(http: HTTP, link: str | None, path: str, query: dict[str, Any])
     """N when ``link`` is page N of ``path`` with exactly ``query``; otherwise None."""
     if not link:
         return None
-    target = urlsplit(http.same_origin(link))
+    target = urlsplit(http.same_origin(link, http.url(path)))
     if target.path.rstrip("/") != urlsplit(http.url(path)).path.rstrip("/"):
         return None
     found = dict(parse_qsl(target.query, keep_blank_values=True))
@@ -268,7 +279,7 @@ class _Unique:
         self.kept = 0
 
     def __call__(self, records: Records) -> Records:
-        keys = [record.get("id", record.get("api_id")) if isinstance(record, dict) else None for record in records]
+        keys = [key_of(record) if isinstance(record, dict) else None for record in records]
         fresh = set(keys)
         if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
             self.seen |= fresh  # the usual case: one set operation per page

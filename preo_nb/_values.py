@@ -24,6 +24,7 @@ import decimal
 import functools
 import math
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from preo_nb import contract
@@ -126,3 +127,8 @@ def decimal_of(value: Any) -> decimal.Decimal | None:
     except decimal.InvalidOperation:
         return None
     return found if found.is_finite() else None
+
+
+def key_of(record: Mapping[str, Any]) -> Any:
+    """A record's id: ``id``, or ``api_id`` where the contract keys it so (purchases; some servers, orders)."""
+    return record.get("id", record.get("api_id"))

@@ -15,8 +15,8 @@ values plus any undocumented value found in that chunk. Memory holds one chunk a
 pages in flight.
 
 Files for spreadsheets go through :func:`to_csv` and :func:`to_excel`, which neutralise
-formulas in text that customers typed (``=HYPERLINK(...)`` in a name) and write lists and
-objects as JSON text::
+formulas in text that customers typed (``=HYPERLINK(...)`` in a name, or in a column name
+taken from their data) and write lists and objects as JSON text::
 
     preo_nb.to_csv(orders, "orders.csv")
     preo_nb.to_excel(orders, "orders.xlsx")
@@ -189,8 +189,10 @@ def to_excel(frame: pd.DataFrame, path: str | os.PathLike[str], **options: Any) 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` for spreadsheets: text neutralised against formulas, lists and objects as JSON.
 
-    Only text cells change (in ``string``, ``object`` and text ``category`` columns); numbers,
-    booleans, timestamps and missing values are kept as they are.
+    Only text cells change (in ``string``, ``object`` and text ``category`` columns), and the
+    column names, neutralised the same way; numbers, booleans, timestamps and missing values
+    are kept as they are. Parquet files (``to_parquet``) keep their names: no program reads a
+    Parquet schema as formulas, and readers select columns by their exact names.
     """
     safe = frame.copy(deep=False)
     for name, dtype in frame.dtypes.items():
@@ -200,6 +202,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
                 safe[name] = column.astype("string").map(_safe_cell, na_action="ignore").astype("string")
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             safe[name] = column.map(_safe_cell, na_action="ignore").astype(dtype)
+    safe.columns = frame.columns.map(lambda name: _safe_cell(name) if isinstance(name, str) else name)
     return safe
 
 

@@ -67,7 +67,12 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = _checked(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise PreoValidationError(
+                "journal", f"{self.path} cannot be opened as a journal ({exc}); give a file you can write to"
+            ) from None
         try:
             self._db.execute("PRAGMA journal_mode=DELETE")  # also turns a WAL journal of 0.1 back into one file
             self._db.executescript(SCHEMA)
@@ -94,10 +99,29 @@ class Journal:
                 )
             self._db.executemany("INSERT OR IGNORE INTO job VALUES (?, ?)", wanted.items())
 
-    def add(self, purchase_ids: Iterable[str], invalid: Mapping[str, str]) -> None:
-        """Add the purchases not journaled yet; ``invalid`` ids (id -> reason) as failed."""
-        now = _now()
+    def check_list(self, purchase_ids: Iterable[str]) -> None:
+        """Refuse a run whose purchase list is not the one the journal's rows were made from.
+
+        An empty journal takes any list; ``add`` writes a list in one transaction, so a
+        journal holds either none of its list or all of it.
+        """
+        wanted = set(purchase_ids)
         with self._lock:
+            held = {pid for (pid,) in self._db.execute("SELECT purchase_id FROM items")}
+        if not held or held == wanted:
+            return
+        raise PreoValidationError(
+            "purchases",
+            f"{self.path} was made for another purchase list: {_some(held - wanted)} only in the journal, "
+            f"{_some(wanted - held)} only in this run's list. Nothing was sent; run it with the list it was "
+            "made for, or give this list its own journal",
+        )
+
+    def add(self, purchase_ids: Iterable[str], invalid: Mapping[str, str]) -> None:
+        """Add the purchases not journaled yet, all or none; ``invalid`` ids (id -> reason) as failed."""
+        now = _now()
+        with self._lock, self._db:  # one transaction: a run killed here leaves no partial list
+            self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT OR IGNORE INTO items (purchase_id, state, updated) VALUES (?, 'pending', ?)",
                 [(pid, now) for pid in purchase_ids],
@@ -236,25 +260,42 @@ def exclusive(path: str | Path) -> Iterator[None]:
     Raises:
         PreoValidationError: Another run uses the journal (its pid is named when known).
     """
-    lock = filelock.FileLock(f"{_checked(path)}.lock", timeout=0)
+    lock_path = Path(f"{_checked(path)}.lock")
+    lock = filelock.FileLock(lock_path, timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
+        if not lock_path.is_file():  # nothing holds a lock that could not even be created
+            raise _unusable(lock_path, "no file can be created there") from None
         raise PreoValidationError(
             "journal",
             f"journal {path} is in use by another run ({_holder(Path(path))}); wait for it to "
             "finish or stop it, then run again (a second run at once would refund against the same rows)",
         ) from None
+    except OSError as exc:
+        raise _unusable(lock_path, exc.strerror or type(exc).__name__) from None
     try:
         yield
     finally:
         lock.release()
 
 
+def _unusable(lock_path: Path, why: str) -> PreoValidationError:
+    return PreoValidationError(
+        "journal",
+        f"the journal's lock file {lock_path} cannot be made ({why}); give the journal a path in a folder "
+        "you can write to" + (f", or remove the folder {lock_path}" if lock_path.is_dir() else ""),
+    )
+
+
 def _checked(path: str | Path) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise PreoValidationError("journal", f"no folder {path.parent} for the journal {path.name}")
+    if path.is_dir():
+        raise PreoValidationError(
+            "journal", f"{path} is a folder, not a journal file; give a file path such as {path / 'refunds.sqlite'}"
+        )
     return path
 
 
@@ -267,6 +308,12 @@ def _holder(path: Path) -> str:
         return f"pid {run['pid']} on {run['host']}, started {run['started']}"
     except (sqlite3.Error, TypeError, ValueError, KeyError):
         return "pid unknown"
+
+
+def _some(ids: set[str]) -> str:
+    """``3 (pur_a, pur_b, pur_c)``: how many, and the first few by name."""
+    shown = sorted(ids)[:5]
+    return f"{len(ids)}" + (f" ({', '.join(shown)}{', ...' if len(ids) > 5 else ''})" if ids else "")
 
 
 def _now() -> str:

@@ -46,6 +46,7 @@ import re
 import time
 from typing import Any
 
+from preo_nb._secret import Secret
 from preo_nb.errors import PreoValidationError, SignatureVerificationError
 
 HEADER = "X-Preo-Signature"
@@ -57,7 +58,7 @@ TIMESTAMP = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
 SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)  # an HMAC-SHA256 in hex, lowercased before matching
 
 
-def sign(secret: str, raw_body: bytes | str, timestamp: int | None = None) -> str:
+def sign(secret: str | Secret, raw_body: bytes | str, timestamp: int | None = None) -> str:
     """Return the ``X-Preo-Signature`` value Preo would send for ``raw_body``.
 
     Args:
@@ -70,7 +71,7 @@ def sign(secret: str, raw_body: bytes | str, timestamp: int | None = None) -> st
 
 
 def verify(
-    secret: str,
+    secret: str | Secret,
     signature_header: str | bytes | None,
     raw_body: bytes | str,
     tolerance: int = DEFAULT_TOLERANCE,
@@ -169,6 +170,8 @@ def _digest(key: bytes, when: int, body: bytes) -> str:
 
 
 def _secret(secret: Any) -> bytes:
+    if isinstance(secret, Secret):
+        secret = secret.reveal()
     if not isinstance(secret, str) or not secret:
         raise PreoValidationError("secret", "must be the endpoint's signing secret (a non-empty string)")
     return secret.encode("utf-8")

@@ -34,7 +34,9 @@ SECRET_QUERY = ("token", "api_key", "access_token")
 SECRET_PATTERNS = (
     re.compile(r"Bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{6,}"),
     re.compile(r"\bsbx_[A-Za-z0-9_-]{12,}"),
-    re.compile(r"\bwhsec_[0-9a-fA-F]{16,}"),
+    re.compile(r"\bwhsec_(?!REDACTED)[A-Za-z0-9+/=_-]{16,}"),  # any webhook secret, hex or not
+    # a secret field holding anything but a mask or a redaction, in JSON or a printed dict
+    re.compile(r"""["'](?:\w+_)?secret["']\s*:\s*["'](?!(?:whsec_)?(?:REDACTED|\*\*\*))[^"'\s]{8,}"""),
 )
 _READS = ("GET", "HEAD", "OPTIONS", "DELETE")
 _active: dict[str, Any] = {}
@@ -71,21 +73,35 @@ def body_matcher(r1: Any, r2: Any) -> None:
     assert left == right, f"request bodies differ: {left!r} != {right!r}"
 
 
-def _fake_secret(match: re.Match[str]) -> str:
-    """A stand-in for a webhook secret: not hex (so no scan flags it), the same for the same secret.
+SECRET_FIELDS = ("secret", "signing_secret", "webhook_secret", "client_secret", "password")
+"""JSON fields whose string values are secrets, whatever they look like: redacted from recorded answers."""
+_REDACTED = ("REDACTED", "whsec_REDACTED", "***", "whsec_***")
+_NOT_HEX = str.maketrans("0123456789abcdef", "ghijklmnopqrstuv")
+
+
+def _fake(secret: str) -> str:
+    """A stand-in for a secret: marked REDACTED, the same for the same secret, and as long.
 
     It keeps the secret's length, so the recorded Content-Length stays right, and
     distinct secrets stay distinct, so a replayed test still sees that a rotation
     changed the secret.
     """
-    secret = match.group(0)
     letters = hashlib.sha256(secret.encode()).hexdigest().translate(_NOT_HEX)
-    fake = "whsec_REDACTED_" + letters
-    return fake[: len(secret)]
+    prefix = "whsec_REDACTED_" if secret.startswith("whsec_") else "REDACTED_"
+    return (prefix + letters * 2)[: len(secret)]
 
 
-_NOT_HEX = str.maketrans("0123456789abcdef", "ghijklmnopqrstuv")
-_WEBHOOK_SECRET = re.compile(r"\bwhsec_[0-9a-fA-F]{16,}")
+def _secrets_in(value: Any) -> set[str]:
+    """Every string in a JSON value that sits in a secret field (``SECRET_FIELDS``) or looks like a webhook secret."""
+    if isinstance(value, dict):
+        found = {v for k, v in value.items() if k.lower() in SECRET_FIELDS and isinstance(v, str) and v}
+        return found.union(*(_secrets_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_secrets_in(v) for v in value))
+    return {value} if isinstance(value, str) and _WEBHOOK_SECRET.fullmatch(value) else set()
+
+
+_WEBHOOK_SECRET = re.compile(r"whsec_[A-Za-z0-9+/=_-]{8,}")
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -94,11 +110,19 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
         if name.lower() in SECRET_HEADERS:
             del headers[name]
     body = response.get("body") or {}
-    text = body.get("string")
-    if isinstance(text, bytes) and b"whsec_" in text:
-        body["string"] = _WEBHOOK_SECRET.sub(_fake_secret, text.decode("utf-8")).encode("utf-8")
-    elif isinstance(text, str) and "whsec_" in text:
-        body["string"] = _WEBHOOK_SECRET.sub(_fake_secret, text)
+    raw = body.get("string")
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if not isinstance(text, str) or not text:
+        return response
+    try:
+        secrets = _secrets_in(json.loads(text))
+    except ValueError:
+        secrets = set(_WEBHOOK_SECRET.findall(text))
+    secrets = {s for s in secrets if not s.startswith(_REDACTED)}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, _fake(secret))
+    if secrets:
+        body["string"] = text.encode("utf-8") if isinstance(raw, bytes) else text
     return response
 
 

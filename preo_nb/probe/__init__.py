@@ -10,6 +10,9 @@ not show it), each with the ``x-source`` of what it checks (``seed``, ``docs`` o
     report = preo_nb.probe.run(preo)          # or: preo-nb check-contract --base-url URL
     report.failed()                           # the findings that differ
 
+A run is bounded (``budget.Budget``): past its requests or seconds it stops and says so,
+and each request has the client's deadline and answer size (docs/limits.md).
+
 The checks live in ``http_checks`` (auth scheme, trailing slashes, media types, writes),
 ``list_checks`` (list envelope, next links, page sizes, filters) and ``body_checks``
 (ids, money, enums, datetimes, required and unknown fields, every body against the
@@ -21,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from preo_nb.probe.budget import Budget, Spent, spending
 from preo_nb.probe.report import RESULTS, Finding, Probe, Report
 
 if TYPE_CHECKING:
@@ -49,12 +53,14 @@ def run_recorded(preo: Client, cassette: str | Path, *, writes: bool = False) ->
         return run(preo, writes=writes)
 
 
-def run(preo: Client, *, writes: bool = False) -> Report:
+def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> Report:
     """Probe the API ``preo`` is connected to and return the report.
 
     Args:
         writes: Also file (and reject) one refund request, to check the write path;
             only for a sandbox (a loopback address), refused otherwise.
+        budget: Requests, seconds and list pages the run may spend (``probe.budget.Budget``:
+            2,000 requests, 300 s, 50 pages by default); past them it stops and says so.
     """
     from preo_nb.config import is_loopback
     from preo_nb.errors import PreoValidationError
@@ -63,12 +69,16 @@ def run(preo: Client, *, writes: bool = False) -> Report:
     host = preo.settings.base_url.split("://", 1)[-1].split("/")[0].rsplit(":", 1)[0]
     if writes and not is_loopback(host):
         raise PreoValidationError("writes", "writes are only probed against a sandbox on this machine (loopback)")
-    probe = Probe(preo._http, writes=writes)
-    if not http_checks.reachable(probe):
-        return probe.report
-    list_checks.run(probe)
-    http_checks.media(probe)
-    if writes:
-        http_checks.refund_write(probe)
+    probe = Probe(preo._http, writes=writes, budget=budget)
+    try:
+        with spending(preo._http.session, probe.budget):
+            if not http_checks.reachable(probe):
+                return probe.report
+            list_checks.run(probe)
+            http_checks.media(probe)
+            if writes:
+                http_checks.refund_write(probe)
+    except Spent as exc:
+        probe.add("probe.budget", "UNKNOWN", "docs", str(exc))
     body_checks.run(probe)
     return probe.report

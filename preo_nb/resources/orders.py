@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _pages, _verify, frames
+from preo_nb import _pages, _values, _verify, frames
 from preo_nb._http import HTTP
 from preo_nb.checks import check_query
 from preo_nb.errors import PreoValidationError
@@ -131,7 +131,7 @@ class Orders(Resource):
         query = check_query("orders_list", filters)
         pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
         batches = (
-            _purchases_of(self._http, [self._path("retrieve", o["id"], trusted=True) for o in page])
+            _purchases_of(self._http, [self._path("retrieve", _values.key_of(o), trusted=True) for o in page])
             for page in _checked(query, pages)
         )
         return self._frames(batches, frames.schema_columns("Purchase"))
@@ -147,4 +147,4 @@ def _checked(query: dict[str, Any], pages: Iterator[list[dict[str, Any]]]) -> It
 def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
     """Read the details of a page of orders; return their purchases, each with its order id."""
     details = _pages.get_many(http, paths, progress=False)
-    return [{"order_id": d["id"], **p} for d in details for p in d.get("purchases", [])]
+    return [{"order_id": _values.key_of(d), **p} for d in details for p in d.get("purchases", [])]

@@ -1,12 +1,15 @@
 """One scan for credentials everywhere they could leak: errors, logs, cassettes, notebooks."""
 
+import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
+import requests
 
 import preo_nb
-from preo_nb import runner, testing
+from preo_nb import runner, signing, testing
 from preo_nb._secret import Secret
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +76,33 @@ def test_no_secret_anywhere(sandbox, connect_to, caplog, tmp_path):
 
 def test_a_secret_masks_itself_but_still_works():
     secret = Secret("whsec_" + "0f" * 16)
-    shown = [repr(secret), str(secret), f"{secret}", repr({"secret": secret})]
-    assert all("0f0f" not in text for text in shown)
-    assert secret.reveal() == "whsec_" + "0f" * 16 and secret.encode() == secret.reveal().encode()
+    shown = [repr(secret), str(secret), f"{secret}", repr({"secret": secret}), "%s %r" % (secret, secret)]  # noqa: UP031 - the % operator is what is tested
+    shown += [f"{secret} {secret:>20}", json.dumps({"secret": secret}, default=str)]
+    assert all("0f0f" not in text for text in shown) and "whsec_***" in shown[0]
+    for leak in (lambda: "X=" + secret, lambda: secret + "X", lambda: json.dumps({"secret": secret})):
+        with pytest.raises(TypeError):  # 7cf4271 (a str subclass) handed over its value
+            leak()
+    assert secret.reveal() == "whsec_" + "0f" * 16 and secret == Secret(secret.reveal())
+    header = signing.sign(secret, b"{}", timestamp=1)
+    assert signing.verify(secret, header, b"{}", now=1) == signing.verify(secret.reveal(), header, b"{}", now=1)
+
+
+ODD_SECRET = "whsec_MfKQ9r5X" + "Zq8Lw2Vn7Tb4Hc1Jd6Ky3P"  # another format than 32 hex digits
+
+
+def test_a_webhook_secret_of_any_shape_is_kept_out_of_a_recorded_cassette(tmp_path):
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    answer = json.dumps({"id": "whk_0001", "secret": ODD_SECRET, "signing_secret": "plain-words-secret-9"})
+    server = make_server("127.0.0.1", 0, Response(answer, content_type="application/json"))
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    cassette = tmp_path / "odd.yaml"
+    with testing.make_vcr("all").use_cassette(str(cassette)):
+        got = requests.get(f"http://127.0.0.1:{server.server_port}/v1/webhooks/whk_0001", timeout=5).json()
+    server.server_close()
+    assert got["secret"] == ODD_SECRET  # the caller saw the real answer
+    recorded = cassette.read_text()
+    assert ODD_SECRET not in recorded and "plain-words-secret-9" not in recorded  # 7cf4271 recorded both
+    assert "whk_0001" in recorded and testing.find_secrets(recorded) == []
+    assert testing.find_secrets(answer) != []  # and the scan flags them where they were not redacted

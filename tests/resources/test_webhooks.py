@@ -21,7 +21,7 @@ def new_endpoint(preo, **fields):
 def test_create_retrieve_update_and_delete(preo):
     made = new_endpoint(preo, events=["refund_request.processed"], is_active=False, timeout_seconds=5)
     assert (made["is_active"], made["timeout_seconds"], made["events"]) == (False, 5, ["refund_request.processed"])
-    assert made["secret"].startswith("whsec_")
+    assert made["secret"].reveal().startswith("whsec_")
     assert preo.webhooks.retrieve(made["id"]) == made
     changed = preo.webhooks.update(made["id"], name="Ledger v2", events=["*"], edition_id=None)
     assert (changed["name"], changed["events"], changed["secret"]) == ("Ledger v2", ["*"], made["secret"])
