@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preo_nb.probe.budget import Budget, Spent, spending
+from preo_nb.probe.budget import Budget, _Spent, spending
 from preo_nb.probe.report import RESULTS, Finding, Probe, Report
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> 
             http_checks.media(probe)
             if writes:
                 http_checks.refund_write(probe)
-    except Spent as exc:
+    except _Spent as exc:
         probe.add("probe.budget", "UNKNOWN", "docs", str(exc))
     body_checks.run(probe)
     return probe.report

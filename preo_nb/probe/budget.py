@@ -29,13 +29,13 @@ class Budget:
     pages: int = 50
 
 
-class Spent(Exception):
+class _Spent(Exception):
     """The run's budget is spent (deliberately not a ``PreoError``, so no check swallows it)."""
 
 
 @contextmanager
 def spending(session: Session, budget: Budget) -> Iterator[None]:
-    """Count every answer ``session`` receives against ``budget``; raise ``Spent`` past it."""
+    """Count every answer ``session`` receives against ``budget``; raise ``_Spent`` past it."""
     started = time.monotonic()
     spent = 0
 
@@ -45,7 +45,7 @@ def spending(session: Session, budget: Budget) -> Iterator[None]:
         elapsed = time.monotonic() - started
         if spent > budget.requests or elapsed > budget.seconds:
             response.close()
-            raise Spent(
+            raise _Spent(
                 f"stopped after {spent - 1} requests in {elapsed:.0f} s (the budget is {budget.requests} "
                 f"requests and {budget.seconds:.0f} s); the checks not reached are not reported"
             )
