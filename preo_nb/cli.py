@@ -11,6 +11,7 @@ from typing import Any
 
 import preo_nb
 from preo_nb.errors import PreoError
+from preo_nb.probe import command as check_command
 
 EXTRAS = {
     "sandbox": ("flask", "faker"),
@@ -95,18 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--notebooks", type=Path, default=None, help="folder holding the runbooks")
     listing.set_defaults(handler=_runbooks)
 
-    check = commands.add_parser("check-contract", help="probe an API: does it do what the bundled contract assumes?")
-    check.add_argument("--base-url", help="the API to probe (default: PREO_BASE_URL from the environment or .env)")
-    check.add_argument(
-        "--writes",
-        action="store_true",
-        help="also file and reject one refund request (only against a sandbox on this machine)",
-    )
-    check.add_argument("--report", type=Path, help="write the findings as JSON to this file")
-    check.add_argument("--record", type=Path, help="record every request and answer into this cassette")
-    check.add_argument("--sandbox", action="store_true", help="probe a fresh local sandbox instead")
-    _sandbox_options(check, port=0)
-    check.set_defaults(handler=_check_contract)
+    check_command.add_parser(commands)
 
     bulk = commands.add_parser("bulk-refund", help="refund many purchases exactly once, resumable")
     bulk.add_argument(
@@ -296,22 +286,6 @@ def _runbooks(args: argparse.Namespace) -> int:
             kind = f" ({spec['type']})" if spec["type"] and spec["type"] != "None" else ""
             print(f"    -p {name} {spec['default']}{kind}")
     return 0
-
-
-def _check_contract(args: argparse.Namespace) -> int:
-    from preo_nb.probe.command import check_contract
-
-    if args.sandbox:
-        require("sandbox")
-    return check_contract(
-        base_url=args.base_url,
-        writes=args.writes,
-        report=args.report,
-        record=args.record,
-        sandbox=args.sandbox,
-        seed=args.seed,
-        scale=args.scale,
-    )
 
 
 def _bulk_refund(args: argparse.Namespace) -> int:
