@@ -38,8 +38,9 @@ def run(probe: Probe) -> None:
     _next_links(probe, longest)
     _page_size(probe, longest)
     for listed in lists:
-        for name, column in contract.filter_columns(listed.operation_id).items():
-            _filter(probe, listed, name, column)
+        for name, rule in contract.filters(listed.operation_id).items():
+            if rule.kind == "equal" and rule.column:
+                _filter(probe, listed, name, rule.column)
         _retrieve_first(probe, listed)
 
 

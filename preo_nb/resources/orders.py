@@ -132,16 +132,9 @@ class Orders(Resource):
         pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
         batches = (
             _purchases_of(self._http, [self._path("retrieve", o["id"], trusted=True) for o in page])
-            for page in _checked(query, pages)
+            for page in _verify.Verifier("orders_list", query).pages(pages)
         )
         return self._frames(batches, frames.schema_columns("Purchase"))
-
-
-def _checked(query: dict[str, Any], pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
-    """Orders pages whose rows honour the filters (``preo_nb._verify``), one at a time."""
-    for page in pages:
-        _verify.records("orders_list", query, page)
-        yield page
 
 
 def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
