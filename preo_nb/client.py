@@ -71,8 +71,8 @@ def connect(
     env_file: str | Path | bool = True,
     page_size: int | None = None,
     page_workers: int | None = None,
-    trailing_slash: bool = False,
-    auth_scheme: str = "Bearer",
+    trailing_slash: bool | None = None,
+    auth_scheme: str | None = None,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -88,9 +88,9 @@ def connect(
             if the API answers 429 too often); one while a cassette replays.
         trailing_slash: End every API path with "/" (the one original docs page shows
             ``.../refund/``). Without it, a write the API redirects there is refused with
-            ``UnexpectedRedirect``, never followed.
-        auth_scheme: How the token is sent: ``Authorization: <scheme> <token>`` (default
-            ``Bearer``, the contract's inferred choice).
+            ``UnexpectedRedirect``, never followed. ``PREO_TRAILING_SLASH`` (true/false), default false.
+        auth_scheme: How the token is sent: ``Authorization: <scheme> <token>``;
+            ``PREO_AUTH_SCHEME``, default ``Bearer`` (the contract's inferred choice).
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
