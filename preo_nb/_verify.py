@@ -60,7 +60,7 @@ class Verifier:
     def column(self, rule: Filter, records: Records, column: str | None = None) -> pd.Series | None:
         """The values of ``column`` (default: the filter's) on this page; None, with a warning, if absent."""
         name = column or rule.column or ""
-        values = _read(records, name)
+        values = read(records, name)
         if values is None:
             self.cannot_show(rule, f"the rows have no {name} column")
         return values
@@ -94,7 +94,7 @@ class Verifier:
             )
 
 
-def _read(records: Records, name: str) -> pd.Series | None:
+def read(records: Records, name: str) -> pd.Series | None:
     """The values of the dotted column ``name`` of ``records``; None when no record holds it."""
     values: list[Any] = list(records)
     for key in name.split("."):
@@ -104,7 +104,7 @@ def _read(records: Records, name: str) -> pd.Series | None:
     return pd.Series([None if v is _MISSING else v for v in values], dtype=object)
 
 
-def _timestamps(values: pd.Series) -> pd.Series:
+def timestamps(values: pd.Series) -> pd.Series:
     """ISO 8601 text as UTC timestamps; anything unreadable is NaT (the frames warn about it)."""
     return pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
 
@@ -144,7 +144,7 @@ def _bound(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     if check.kinds.get(column) in _NUMBER_KINDS:
         found, bound = pd.to_numeric(values, errors="coerce"), float(value)
     else:
-        found, bound = _timestamps(values), pd.Timestamp(value)
+        found, bound = timestamps(values), pd.Timestamp(value)
         bound = bound.tz_localize("UTC") if bound.tzinfo is None else bound
     lower = rule.kind == "lower"
     sign = (">=" if rule.inclusive else ">") if lower else ("<=" if rule.inclusive else "<")
@@ -169,7 +169,7 @@ def _text(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
 
 def _search(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     needle = str(value).casefold()
-    shown = {field: found for field in rule.fields if (found := _read(records, field)) is not None}
+    shown = {field: found for field in rule.fields if (found := read(records, field)) is not None}
     if not shown:
         check.cannot_show(rule, f"the rows have none of {', '.join(rule.fields)}")
         return
@@ -210,7 +210,7 @@ def _ordering(check: Verifier, rule: Filter, value: Any, records: Records) -> No
     kind = check.kinds.get(key)
     found: pd.Series
     if kind == "datetime":
-        found = _timestamps(values)
+        found = timestamps(values)
     elif kind in _NUMBER_KINDS:
         found = pd.to_numeric(values, errors="coerce")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from preo_nb import contract
@@ -21,8 +22,8 @@ def auth_source() -> str:
 def reachable(probe: Probe) -> bool:
     """Check trailing slashes and the auth scheme on ``GET /v1/auth/me``; False when nothing can go on."""
     path = contract.operations()["auth_me"].path
-    try:
-        reply = probe.http.probe("GET", path)
+    try:  # the contract's own path, without the slash trailing_slash=True would add: the assumption itself
+        reply = probe.http.probe("GET", probe.http.settings.base_url + path)
     except TransportError as exc:
         probe.add("server.reachable", "FAIL", "docs", str(exc))
         return False
@@ -62,6 +63,10 @@ def _auth(probe: Probe, path: str, status: int) -> bool:
                 auth_source(),
                 f"the server refuses Bearer ({status}) and accepts 'Authorization: {scheme} <token>': "
                 f"connect with auth_scheme={scheme!r}",
+            )
+            probe.report.findings[-1] = dataclasses.replace(
+                probe.report.findings[-1],
+                fix=f"connect(..., auth_scheme={scheme!r}), or PREO_AUTH_SCHEME={scheme} in the environment or .env",
             )
             probe.scheme = scheme
             probe.http.use_scheme(scheme)
@@ -112,12 +117,13 @@ def refund_write(probe: Probe) -> None:
     reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
     probe.seen.append(("purchases_refund", reply))
     made = reply.json() if reply.media_type == "application/json" and reply.content else {}
-    if reply.status != 201 or (made.get("purchase") or {}).get("api_id") != purchase:
+    if reply.status != 201 or str((made.get("purchase") or {}).get("api_id")) != purchase:
         probe.add(
             "writes.purchases_refund", "FAIL", source, f"POST {path} answered {reply.status}: {reply.content[:200]!r}"
         )
         return
     probe.add("writes.purchases_refund", "PASS", source, f"POST {path} answered 201 with the request for it")
+    _duplicate(probe, path, body)
     reject = contract.operations()["refunds_reject"].path.format(id=made["id"])
     undone = probe.http.probe("POST", reject, json={"comment": "preo-nb check-contract"}, scheme=probe.scheme)
     probe.seen.append(("refunds_reject", undone))
@@ -150,3 +156,66 @@ def _records(body: Any) -> list[dict[str, Any]]:
     if isinstance(body, dict) and isinstance(body.get("results"), list):
         return [r for r in body["results"] if isinstance(r, dict)]
     return []
+
+
+def _duplicate(probe: Probe, path: str, body: dict[str, Any]) -> None:
+    """A second request while the first is open: 409 with ``code: duplicate_open_request`` (README 4.1)."""
+    reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
+    found = _json(reply)
+    name, source = "errors.duplicate_refund", contract.provenance("purchases_refund").operation
+    if reply.status == 409 and isinstance(found, dict) and found.get("code") == "duplicate_open_request":
+        probe.add(name, "PASS", source, "a second open request is refused: 409, code duplicate_open_request")
+        return
+    probe.add(
+        name,
+        "FAIL",
+        source,
+        f"a second open request is answered {reply.status} {_shape(found)}, not 409 with code duplicate_open_request",
+        fix="preo_nb raises BadRequest (not Conflict) for it here: code that catches Conflict to skip "
+        "purchases already requested must catch BadRequest too; bulk-refund's journal still files each once",
+    )
+
+
+def error_bodies(probe: Probe) -> None:
+    """The 404 of an unknown id and the 400 of a bad filter value, against the contract's shapes."""
+    missing = contract.operations()["refunds_retrieve"].path.format(id="rfr_000000000000")
+    reply = probe.get("refunds_retrieve", missing)
+    found = _json(reply)
+    source = contract.provenance("refunds_retrieve").operation
+    if reply.status == 404 and isinstance(found, dict) and isinstance(found.get("detail"), str):
+        probe.add("errors.not_found", "PASS", source, 'an unknown id is 404 {"detail": ...}')
+    else:
+        probe.add(
+            "errors.not_found",
+            "FAIL",
+            source,
+            f"an unknown id is answered {reply.status} {_shape(found) if found is not None else reply.media_type}",
+            fix="nothing to set: preo_nb raises NotFound with the status (and an HTML page's title)",
+        )
+    operation = "refunds_list"
+    reply = probe.get(operation, params={"status": "no-such-status", "page_size": 1})
+    found = _json(reply)
+    source = contract.provenance(operation).parameters.get("status", "inferred")
+    if reply.status == 400 and isinstance(found, dict) and isinstance(found.get("status"), list):
+        probe.add("errors.bad_filter", "PASS", source, 'a bad filter value is 400 {"status": [...]}')
+    else:
+        probe.add(
+            "errors.bad_filter",
+            "FAIL",
+            source,
+            f"status=no-such-status is answered {reply.status} {_shape(found)}, not 400 naming the filter",
+            fix="nothing to set: preo_nb checks enum values before sending; other bad values may pass silently",
+        )
+
+
+def _json(reply: Any) -> Any:
+    try:
+        return reply.json() if reply.media_type == "application/json" and reply.content else None
+    except ValueError:
+        return None
+
+
+def _shape(found: Any) -> str:
+    if isinstance(found, dict):
+        return "{" + ", ".join(sorted(found)[:4]) + "}"
+    return type(found).__name__ if found is not None else "(not JSON)"
