@@ -125,7 +125,7 @@ def refund_purchases(
             book.add(valid, invalid)
             todo = book.todo()
             if todo:
-                effective = body.get("scope") or refund_rules.DEFAULT_SCOPE[body["reason"]]
+                effective = refund_rules.effective_scope(body["reason"], body.get("scope"))
                 _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
             return book.frame()
         finally:

@@ -75,3 +75,12 @@ def test_filter_meanings_read_from_the_contract():
 def test_the_refund_rules_are_the_contracts():
     assert set(refund_rules.OPEN_STATES) | set(refund_rules.FINAL_STATES) == set(contract.enum("RefundStatus"))
     assert set(refund_rules.CUSTOM_SCOPES) | set(refund_rules.TRANSACTION_SCOPES) <= set(contract.enum("RefundScope"))
+
+
+def test_import_stages_everywhere_are_the_contracts():
+    from preo_nb.resources import data_imports
+    from preo_nb.sandbox.files import models
+
+    stages = contract.enum("DataImportStage")
+    assert stages == models.IMPORT_STAGES
+    assert set(models.FINAL_STAGES) | set(models.CANCELLABLE_STAGES) | set(data_imports.RUNNING_STAGES) <= set(stages)

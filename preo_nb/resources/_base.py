@@ -46,6 +46,23 @@ def _reject_unknown_keywords(method: F) -> F:
     return checked  # type: ignore[return-value]
 
 
+def iterates(listing: Callable[..., Any]) -> Callable[[F], F]:
+    """Give an ``iterate`` the keyword arguments of its ``list`` (but ``progress``): the filters, written once.
+
+    The copied signature is real (``__signature__``): Tab completion, ``?`` and the check of
+    misspelt keywords see every filter by name; the method receives those passed as ``**filters``.
+    """
+
+    def copy(method: F) -> F:
+        shown = inspect.signature(listing)
+        kept = [p for p in shown.parameters.values() if p.name != "progress"]
+        own = inspect.signature(method).return_annotation
+        method.__signature__ = shown.replace(parameters=kept, return_annotation=own)  # type: ignore[attr-defined]
+        return method
+
+    return copy
+
+
 class Resource:
     """Base of one API group; subclasses list their ``PATHS`` first, then the methods."""
 

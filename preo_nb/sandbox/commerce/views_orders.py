@@ -28,15 +28,15 @@ Json = dict[str, Any]
 orders = Group("Orders")
 
 ORDERS_ORDERING = {key: attrgetter(key) for key in ("created", "modified", "order_number", "status", "type", "amount")}
-SCOPING_FILTERS = ("edition_id", "organization_id", "customer_id")
 
 
 @orders.view
 def orders_list() -> Json:
     """List orders; one of edition_id, organization_id or customer_id is required."""
     values = listing.filters("orders_list")
-    if not any(name in values for name in SCOPING_FILTERS):
-        raise invalid({"non_field_errors": ["One of edition_id, organization_id or customer_id is required."]})
+    scopes = contract.required_filters("orders_list")
+    if not any(name in values for name in scopes):
+        raise invalid({"non_field_errors": [f"One of {', '.join(scopes[:-1])} or {scopes[-1]} is required."]})
     orgs = listing.scoped_orgs(caller(), values)
     tables = store().data
 
