@@ -43,6 +43,7 @@ class Verifier:
         self.last: Any = None  # the ordering column's last value on the page before (a 1-array)
         self.page_read: Records | None = None
         self.columns: dict[str, Any] = {}
+        self.bounds: dict[tuple[str, str], Any] = {}
 
     def pages(self, pages: Iterable[Records]) -> Iterator[Records]:
         """Yield each page of ``pages`` once it is checked."""
@@ -84,6 +85,13 @@ class Verifier:
             self.columns[key] = _instants(values)
         found: np.ndarray = self.columns[key]
         return found
+
+    def bound(self, rule: Filter, value: Any, kind: str) -> Any:
+        """``_instant`` of a filter's value, once per call and form."""
+        key = (rule.name, kind)
+        if key not in self.bounds:
+            self.bounds[key] = _instant(value, np.empty(0, dtype="S1" if kind == "S" else "datetime64[ns]"))
+        return self.bounds[key]
 
     def cannot_show(self, rule: Filter, why: str) -> None:
         """Warn, once per call, that the rows cannot show whether ``rule`` was honoured."""
@@ -222,7 +230,7 @@ def _bound(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
         found, bound = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float), float(value)
     else:
         found = check.instants(rule, records, column, values)
-        bound = _instant(value, found)
+        bound = check.bound(rule, value, found.dtype.kind)
         if bound is None:
             found = timestamps(values).to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
             bound = _instant(value, found)
@@ -290,7 +298,7 @@ def _related(check: Verifier, rule: Filter, value: Any, records: Records) -> Non
 def _sortable(check: Verifier, key: str, values: list[Any]) -> np.ndarray:
     """The non-null values of an ordering column, in a form whose order is the server's."""
     kind = check.kinds.get(key)
-    present = [v for v in values if v is not None]
+    present = values if None not in values else [v for v in values if v is not None]
     if kind == "datetime":
         found = _instants(present)
         kept: np.ndarray = found if found.dtype.kind == "S" else found[~np.isnat(found)]

@@ -179,33 +179,37 @@ def _duplicate(probe: Probe, path: str, body: dict[str, Any]) -> None:
 def error_bodies(probe: Probe) -> None:
     """The 404 of an unknown id and the 400 of a bad filter value, against the contract's shapes."""
     missing = contract.operations()["refunds_retrieve"].path.format(id="rfr_000000000000")
-    reply = probe.get("refunds_retrieve", missing)
-    found = _json(reply)
-    source = contract.provenance("refunds_retrieve").operation
-    if reply.status == 404 and isinstance(found, dict) and isinstance(found.get("detail"), str):
-        probe.add("errors.not_found", "PASS", source, 'an unknown id is 404 {"detail": ...}')
-    else:
-        probe.add(
-            "errors.not_found",
-            "FAIL",
-            source,
-            f"an unknown id is answered {reply.status} {_shape(found) if found is not None else reply.media_type}",
-            fix="nothing to set: preo_nb raises NotFound with the status (and an HTML page's title)",
-        )
-    operation = "refunds_list"
-    reply = probe.get(operation, params={"status": "no-such-status", "page_size": 1})
-    found = _json(reply)
-    source = contract.provenance(operation).parameters.get("status", "inferred")
-    if reply.status == 400 and isinstance(found, dict) and isinstance(found.get("status"), list):
-        probe.add("errors.bad_filter", "PASS", source, 'a bad filter value is 400 {"status": [...]}')
-    else:
-        probe.add(
-            "errors.bad_filter",
-            "FAIL",
-            source,
-            f"status=no-such-status is answered {reply.status} {_shape(found)}, not 400 naming the filter",
-            fix="nothing to set: preo_nb checks enum values before sending; other bad values may pass silently",
-        )
+    _error_shape(
+        probe,
+        "errors.not_found",
+        probe.get("refunds_retrieve", missing),
+        (404, "detail"),
+        contract.provenance("refunds_retrieve").operation,
+        "an unknown id",
+        "nothing to set: preo_nb raises NotFound with the status (and an HTML page's title)",
+    )
+    _error_shape(
+        probe,
+        "errors.bad_filter",
+        probe.get("refunds_list", params={"status": "no-such-status", "page_size": 1}),
+        (400, "status"),
+        contract.provenance("refunds_list").parameters.get("status", "inferred"),
+        "status=no-such-status",
+        "nothing to set: preo_nb checks enum values before sending; other bad values may pass silently",
+    )
+
+
+def _error_shape(
+    probe: Probe, name: str, reply: Any, wanted: tuple[int, str], source: str, asked: str, fix: str
+) -> None:
+    """PASS when ``reply`` is the status and names the field of ``wanted``, else FAIL with ``fix``."""
+    found, (status, field) = _json(reply), wanted
+    shape = f'{status} {{"{field}": ...}}'
+    if reply.status == status and isinstance(found, dict) and field in found:
+        probe.add(name, "PASS", source, f"{asked} is answered {shape}")
+        return
+    got = _shape(found) if found is not None else reply.media_type or "with no body"
+    probe.add(name, "FAIL", source, f"{asked} is answered {reply.status} {got}, not {shape}", fix=fix)
 
 
 def _json(reply: Any) -> Any:

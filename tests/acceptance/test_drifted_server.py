@@ -293,6 +293,21 @@ def test_an_orders_filter_a_drf_server_ignores_is_refused_not_returned_whole(drf
         list(preo.orders.iterate(edition_id=edition, **{name: value}))
 
 
+@pytest.mark.parametrize("name", ["status", "type", "customer_id", "transaction_id", "organization_id"])
+def test_an_orders_filter_a_drf_server_honours_gives_the_right_rows(drf, connect_to, name):
+    sb, proxy, preo = drf
+    edition = sb.store.busiest_edition()["id"]
+    truth_client = connect_to(sb.url, sb.token)
+    orders = truth_client.orders.list(edition_id=edition)
+    column = {"customer_id": "customer.api_id"}.get(name, name)
+    value = str(orders[column].iloc[len(orders) // 3])
+    scope = {} if name == "organization_id" else {"edition_id": edition}
+    truth = truth_client.orders.list(**scope, **{name: value})
+    shown = {k: str(proxy.ids.shown(v)) if k.endswith("_id") else v for k, v in {**scope, name: value}.items()}
+    got = preo.orders.list(**shown)
+    assert len(got) > 0 and sorted(proxy.ids.text(i) for i in got["id"]) == sorted(truth["id"])
+
+
 REFUNDS_FILTERS = {
     "status": "requested",
     "reason": "event_cancelled",
