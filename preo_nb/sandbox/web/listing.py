@@ -42,7 +42,8 @@ def filters(operation_id: str) -> dict[str, Any]:
     for name, schema in operation.query.items():
         raw = request.args.get(name)
         typed = _is_typed(contract.resolve(schema))
-        if name not in meant or meant[name].kind == "ordering" or raw is None or (raw == "" and not typed):
+        ordering = name in meant and meant[name].kind == "ordering"
+        if name in contract.PAGING or ordering or raw is None or (raw == "" and not typed):
             continue
         try:
             values[name] = _parse(raw, contract.resolve(schema))
