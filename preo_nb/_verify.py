@@ -13,21 +13,18 @@ the rows do not carry is named in one ``ContractDriftWarning`` per call.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from preo_nb import contract
+from preo_nb import _columns, contract
+from preo_nb._columns import Records
 from preo_nb.contract import Filter
 from preo_nb.errors import ContractDriftWarning, IgnoredFilter
 
-Records = Sequence[dict[str, Any]]
-_MISSING = object()
 _NUMBER_KINDS = ("float", "int")
-UTC_TEXT = len("2026-07-01T10:00:00Z")
 
 
 class Verifier:
@@ -71,7 +68,7 @@ class Verifier:
         if records is not self.page_read:  # a new page: forget the last one's columns
             self.page_read, self.columns = records, {}
         if name not in self.columns:
-            self.columns[name] = _column(records, name)
+            self.columns[name] = _columns.column(records, name)
         values: list[Any] | None = self.columns[name]
         if values is None:
             self.cannot_show(rule, f"the rows have no {name} column")
@@ -82,7 +79,7 @@ class Verifier:
         self.column(rule, records, name)  # makes sure self.columns is this page's
         key = name + "\x00instants"
         if key not in self.columns:
-            self.columns[key] = _instants(values)
+            self.columns[key] = _columns.instants(values)
         found: np.ndarray = self.columns[key]
         return found
 
@@ -90,7 +87,7 @@ class Verifier:
         """``_instant`` of a filter's value, once per call and form."""
         key = (rule.name, kind)
         if key not in self.bounds:
-            self.bounds[key] = _instant(value, np.empty(0, dtype="S1" if kind == "S" else "datetime64[ns]"))
+            self.bounds[key] = _columns.instant(value, np.empty(0, dtype="S1" if kind == "S" else "datetime64[ns]"))
         return self.bounds[key]
 
     def cannot_show(self, rule: Filter, why: str) -> None:
@@ -111,89 +108,8 @@ class Verifier:
         if wrong.any():
             example = values[int(np.argmax(wrong))]
             raise IgnoredFilter(
-                self.operation_id, rule.name, value, column, int(wrong.sum()), _shown(example), test=test
+                self.operation_id, rule.name, value, column, int(wrong.sum()), _columns.shown(example), test=test
             )
-
-
-def _column(records: Records, name: str) -> list[Any] | None:
-    """The values of the dotted column ``name``; None when no record holds it."""
-    values: list[Any] = list(records)
-    try:  # the usual case, every record holds the column: C speed, as in ``_columnar``
-        for key in name.split("."):
-            values = list(map(itemgetter(key), values))
-    except (KeyError, TypeError, IndexError):
-        values = list(records)
-        for key in name.split("."):
-            values = [v.get(key, _MISSING) if type(v) is dict else _MISSING for v in values]
-        if all(v is _MISSING for v in values):
-            return None
-        values = [None if v is _MISSING else v for v in values]
-    return values
-
-
-def read(records: Records, name: str) -> pd.Series | None:
-    """The values of the dotted column ``name`` of ``records``; None when no record holds it."""
-    found = _column(records, name)
-    return None if found is None else pd.Series(found, dtype=object)
-
-
-def timestamps(values: Any) -> pd.Series:
-    """ISO 8601 text as UTC timestamps; anything unreadable is NaT (the frames warn about it)."""
-    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True, errors="coerce", format="ISO8601"))
-
-
-def _instants(values: list[Any]) -> np.ndarray:
-    """Timestamps as comparable values: the text itself (bytes) when every value has the contract's
-    one UTC form (``2026-07-01T10:00:00Z``, where text order is time order), else parsed (NaT: unreadable).
-
-    The form is checked on the page's values joined into one string (C speed, no loop per row).
-    """
-    count = len(values)
-    try:
-        joined = "".join(values)
-    except TypeError:  # a null or a non-text value among them
-        joined = ""
-    if (
-        count
-        and len(joined) == UTC_TEXT * count
-        and joined.isascii()
-        and joined[UTC_TEXT - 1 :: UTC_TEXT].count("Z") == count
-        and joined[10::UTC_TEXT].count("T") == count
-    ):
-        return np.frombuffer(joined.encode("ascii"), dtype=f"S{UTC_TEXT}")
-    parsed = timestamps(values)
-    return parsed.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-
-
-def _instant(value: Any, like: np.ndarray) -> Any:
-    """The bound ``value`` comparable with ``like`` (``_instants``); None when it cannot be."""
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    if like.dtype.kind == "S":  # a sub-second bound cannot be compared as text: parse the column instead
-        return None if stamp.microsecond or stamp.nanosecond else stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    return np.datetime64(stamp.tz_localize(None), "ns")
-
-
-def _contains(values: list[Any], needle: str, case_sensitive: bool) -> np.ndarray:
-    """Which values hold ``needle`` (nulls do not); casefolded in one pass over the joined column."""
-    try:
-        texts = "\x00".join(values)  # the usual case, every value text: one C pass
-    except TypeError:
-        texts = "\x00".join("" if v is None else str(v) for v in values)
-    if not case_sensitive:
-        texts, needle = texts.casefold(), needle.casefold()
-    parts = texts.split("\x00")
-    return np.array([needle in part for part in parts], dtype=bool)
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).isoformat() + "Z" if not np.isnat(value) else None
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.str_ | np.floating):
-        return value.item()
-    return value
 
 
 def _column_kinds(operation_id: str) -> dict[str, str]:
@@ -201,12 +117,6 @@ def _column_kinds(operation_id: str) -> dict[str, str]:
         return {c.name: c.kind for c in contract.columns(contract.item_schema(operation_id))}
     except KeyError:
         return {}
-
-
-def _texts(values: list[Any], case_sensitive: bool) -> list[str | None]:
-    if case_sensitive:
-        return [None if v is None else str(v) for v in values]
-    return [None if v is None else str(v).casefold() for v in values]
 
 
 def _equal(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
@@ -232,8 +142,8 @@ def _bound(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
         found = check.instants(rule, records, column, values)
         bound = check.bound(rule, value, found.dtype.kind)
         if bound is None:
-            found = timestamps(values).to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-            bound = _instant(value, found)
+            found = _columns.timestamps(values).to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+            bound = _columns.instant(value, found)
     lower = rule.kind == "lower"
     sign = (">=" if rule.inclusive else ">") if lower else ("<=" if rule.inclusive else "<")
     compare = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}[sign]
@@ -250,9 +160,9 @@ def _text(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     if values is None:
         return
     if rule.kind == "contains":
-        same = _contains(values, str(value), rule.case_sensitive)
+        same = _columns.contains(values, str(value), rule.case_sensitive)
     else:
-        texts = _texts(values, rule.case_sensitive)
+        texts = _columns.texts(values, rule.case_sensitive)
         needle = str(value) if rule.case_sensitive else str(value).casefold()
         same = np.array([t == needle for t in texts], dtype=bool)
     how = "does not contain" if rule.kind == "contains" else "is not"
@@ -261,13 +171,13 @@ def _text(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
 
 
 def _search(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
-    shown = {field: found for field in rule.fields if (found := _column(records, field)) is not None}
+    shown = {field: found for field in rule.fields if (found := _columns.column(records, field)) is not None}
     if not shown:
         check.cannot_show(rule, f"the rows have none of {', '.join(rule.fields)}")
         return
     hit = np.zeros(len(records), dtype=bool)
     for values in shown.values():
-        hit |= _contains(values, str(value), case_sensitive=False)
+        hit |= _columns.contains(values, str(value), case_sensitive=False)
     first = next(iter(shown.values()))
     names = ", ".join(shown)
     check.fail(rule, value, ~hit, names, first, f"(every one of them) does not contain {value!r} (any case)")
@@ -300,7 +210,7 @@ def _sortable(check: Verifier, key: str, values: list[Any]) -> np.ndarray:
     kind = check.kinds.get(key)
     present = values if None not in values else [v for v in values if v is not None]
     if kind == "datetime":
-        found = _instants(present)
+        found = _columns.instants(present)
         kept: np.ndarray = found if found.dtype.kind == "S" else found[~np.isnat(found)]
         return kept
     if kind in _NUMBER_KINDS:
@@ -333,8 +243,8 @@ def _ordering(check: Verifier, rule: Filter, value: Any, records: Records) -> No
             value,
             key,
             int(np.sum(wrong)),
-            _shown(after[index]),
-            test=f"is out of {direction} order (one row after {_shown(before[index])})",
+            _columns.shown(after[index]),
+            test=f"is out of {direction} order (one row after {_columns.shown(before[index])})",
         )
 
 

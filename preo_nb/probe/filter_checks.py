@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from preo_nb import _verify, contract
+from preo_nb import _columns, _verify, contract
 from preo_nb.config import MAX_PAGE_SIZE
 from preo_nb.contract import Filter
 from preo_nb.errors import ContractDriftWarning, IgnoredFilter
@@ -143,14 +143,14 @@ def _rows_match(operation_id: str, rule: Filter, value: str, rows: Rows) -> Verd
 
 def _wider(probe: Probe, sample: Sample) -> Sample:
     """The same list scoped by the first row's organization instead (to judge the scope filter itself)."""
-    org = _verify.read(sample.rows[:1], "organization_id") if sample.rows else None
+    org = _columns.read(sample.rows[:1], "organization_id") if sample.rows else None
     base = {"organization_id": org.iloc[0]} if org is not None else {}
     body = probe.json(sample.operation_id, sample.path, {**base, "page_size": PAGE})
     return Sample(sample.operation_id, sample.path, base, _rows(body), _count(body))
 
 
 def _values(rule: Filter, rows: Rows, column: str | None = None) -> list[str]:
-    found = _verify.read(rows, column or rule.column or "")
+    found = _columns.read(rows, column or rule.column or "")
     if found is None:
         return []
     return [str(v).lower() if isinstance(v, bool) else str(v) for v in found if v is not None and v != ""]
@@ -166,8 +166,8 @@ def _rarest(rule: Filter, rows: Rows, column: str | None = None) -> str | tuple[
 
 
 def _median(rule: Filter, rows: Rows) -> str | tuple[str]:
-    found = _verify.read(rows, rule.column or "")
-    stamps = _verify.timestamps(found).dropna() if found is not None else pd.Series(dtype=object)
+    found = _columns.read(rows, rule.column or "")
+    stamps = _columns.timestamps(found).dropna() if found is not None else pd.Series(dtype=object)
     if stamps.nunique() < 2:
         return (f"fewer than two distinct {rule.column} values among the rows read",)
     middle = stamps.sort_values().iloc[len(stamps) // 2]
@@ -190,7 +190,7 @@ def _search(rule: Filter, rows: Rows) -> str | tuple[str]:
 
 
 def _tag(rule: Filter, rows: Rows) -> str | tuple[str]:
-    found = _verify.read(rows, rule.column or "")
+    found = _columns.read(rows, rule.column or "")
     tags = pd.Series([t for v in (found if found is not None else []) for t in set(v or ())], dtype=object)
     counts = tags.value_counts()
     partial = counts[counts < len(rows)]
