@@ -15,15 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from werkzeug.wrappers import Request, Response
 
 from preo_nb import _values, contract
+from preo_nb.sandbox.web import drift_drf as drf
 
 NOT_FILTERS = {"page", "page_size", "ordering", "cursor", "limit", "offset"}
-DJANGO_404 = (
-    '<!DOCTYPE html>\n<html lang="en">\n<head>\n  <meta http-equiv="content-type" content="text/html; charset=utf-8">\n'
-    "  <title>Page not found at {path}</title>\n</head>\n<body>\n  <h1>Page not found <span>(404)</span></h1>\n"
-    "  <p>Using the URLconf defined in <code>config.urls</code>, Django tried these URL patterns, in this order:</p>\n"
-    + "  <ol><li>api/</li><li>admin/</li></ol>\n" * 40
-    + "</body>\n</html>\n"
-)
 ID_VALUE = re.compile(r"^[a-z]{3}_[0-9a-f]{6,}$")
 Forward = Callable[..., tuple[int, list[tuple[str, str]], bytes]]
 Hook = Callable[[str, str, dict[str, str]], None]
@@ -150,7 +144,7 @@ def refusal(drift: Drift, request: Request) -> Response | None:
         )
     operation = contract.find_operation(request.method, path.rstrip("/") or "/")
     if operation in drift.unrouted:
-        return Response(DJANGO_404.format(path=path), status=404, content_type="text/html; charset=utf-8")
+        return drf.not_found_page(path)
     if drift.strict_accept and operation:
         accept = request.headers.get("Accept", "*/*")
         if "*/*" not in accept and not any(m in accept for m in contract.media_types(operation)):
@@ -166,18 +160,10 @@ def query_in(drift: Drift, path: str, query: dict[str, str], ids: IdTable) -> di
     mapped = drift.integer_ids or drift.odd_ids
     query = {k: ids.text(v) if mapped and k.endswith("_id") else v for k, v in query.items() if k not in ignored}
     if path.rstrip("/") in drift.limit_offset:
-        query = _limit_offset_in(query, drift.default_limit)
+        query = drf.limit_offset_in(query, drift.default_limit)
     if drift.page_size_max and int(query.get("page_size", "100") or 100) > drift.page_size_max:
         query["page_size"] = str(drift.page_size_max)
     return query
-
-
-def _limit_offset_in(query: dict[str, str], default: int) -> dict[str, str]:
-    """``limit``/``offset`` as the sandbox's page numbers; ``page``/``page_size`` dropped (unknown to DRF)."""
-    limit = int(query.pop("limit", "") or default)
-    offset = int(query.pop("offset", "") or 0)
-    query = {k: v for k, v in query.items() if k not in ("page", "page_size")}
-    return {**query, "page": str(offset // limit + 1), "page_size": str(limit)}
 
 
 def body_in(drift: Drift, body: bytes, headers: dict[str, str], ids: IdTable) -> bytes:
@@ -239,7 +225,7 @@ def answer(
         )
     operation = contract.find_operation(method, path)
     if drift.drf_errors and status == 404 and operation is None:
-        return Response(DJANGO_404.format(path=path), status=404, content_type="text/html; charset=utf-8")
+        return drf.not_found_page(path)
     if "json" not in dict((k.lower(), v) for k, v in headers).get("content-type", "") or not body:
         return Response(body, status=status, headers=headers)
     found = json.loads(body)
@@ -296,7 +282,7 @@ def _page_envelope(drift: Drift, proxy: Proxy, path: str, query: dict[str, str],
         if body.get(name):
             linked = dict(parse_qsl(urlsplit(body[name]).query))
             if path.rstrip("/") in drift.limit_offset:
-                linked = _limit_offset_out(linked)
+                linked = drf.limit_offset_out(linked)
             body[name] = _link(drift, proxy, path, linked)
     if drift.endless_links and not body.get("next"):
         page = int(query.get("page", "1") or 1)
@@ -305,12 +291,6 @@ def _page_envelope(drift: Drift, proxy: Proxy, path: str, query: dict[str, str],
         body["count"] += drift.count_offset
     if drift.no_count:
         body.pop("count", None)
-
-
-def _limit_offset_out(query: dict[str, str]) -> dict[str, str]:
-    size = int(query.pop("page_size"))
-    page = int(query.pop("page", "") or 1)
-    return {**query, "limit": str(size), "offset": str((page - 1) * size)}
 
 
 def _link(drift: Drift, proxy: Proxy, path: str, query: dict[str, str]) -> str:
