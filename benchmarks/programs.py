@@ -128,6 +128,15 @@ def measure(read: Callable[[], Any]) -> dict[str, Any]:
     return line
 
 
+#: Filters every order of the edition passes, each of a kind the client checks column by column:
+#: the rows stay 100,000 and every one is checked against each (scenario e).
+EVERY_ROW_FILTERS = {
+    "created_after": "2000-01-01T00:00:00Z",
+    "created_before": "2100-01-01T00:00:00Z",
+    "ordering": "-created",
+}
+
+
 def client(name: str, url: str, token: str, edition: str, workers: int) -> dict[str, Any]:
     """Run one measured client against the sandbox at ``url``."""
     import pandas  # noqa: F401 - imported before measuring, like in a notebook
@@ -137,11 +146,33 @@ def client(name: str, url: str, token: str, edition: str, workers: int) -> dict[
         import preo_nb
 
         preo = preo_nb.connect(base_url=url, token=token, env_file=False, page_workers=workers)
+        from preo_nb import _verify
+
+        checking = _verify.Verifier.page
+        spent = [0.0]
+
+        def timed(self: Any, records: Any) -> None:
+            """The CPU time of the checks, summed over the pages: the reader thread's own, so not the
+            waits for the GIL while the page-fetching threads decode JSON (wall time would count those)."""
+            started = time.thread_time()
+            checking(self, records)
+            spent[0] += time.thread_time() - started
+
+        if name.endswith("_unchecked"):  # the same read with the filter checks off: their cost, by difference
+            _verify.Verifier.page = lambda self, records: None  # type: ignore[method-assign]
+        else:
+            _verify.Verifier.page = timed  # type: ignore[method-assign]
         read = {
             "preo_orders": lambda: preo.orders.list(edition_id=edition, progress=False),
             "preo_purchases": lambda: preo.orders.purchases(edition_id=edition, progress=False),
+            "preo_filtered": lambda: preo.orders.list(**EVERY_ROW_FILTERS, edition_id=edition, progress=False),
+            "preo_filtered_unchecked": lambda: preo.orders.list(
+                **EVERY_ROW_FILTERS, edition_id=edition, progress=False
+            ),
         }[name]
-        return measure(read)
+        line = measure(read)
+        line["checks_seconds"] = spent[0]
+        return line
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=max(10, workers)))

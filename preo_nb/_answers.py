@@ -5,6 +5,7 @@ No ``requests`` here: the answers are read through the attributes every HTTP res
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -51,10 +52,14 @@ def where_to_look(path: str) -> str:
 def api_error(response: Any, method: str, token_source: object = None) -> APIError:
     """The error for an error status; a 401 names where the token came from (``token_source``)."""
 
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text[:500]
+    body: Any
+    if "html" in response.headers.get("Content-Type", "").lower():
+        body = html_summary(response.status_code, response.text)
+    else:
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:500]
     detail = code = None
     fields: dict[str, Any] = {}
     if isinstance(body, dict):
@@ -73,11 +78,31 @@ def api_error(response: Any, method: str, token_source: object = None) -> APIErr
         field_errors=fields,
         request_id=response.headers.get("X-Request-ID"),
         body=body,
-        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
+        hint=_auth_hint(response, token_source) if response.status_code == 401 else None,
     )
     if isinstance(error, RateLimited):
         error.retry_after = response.headers.get("Retry-After")
     return error
+
+
+def html_summary(status: int, text: str) -> str:
+    """An HTML error page as one line: its status and title (a framework's debug page is long)."""
+    found = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    title = " ".join(html.unescape(found.group(1)).split())[:200] if found else "no title"
+    return f"the server answered an HTML page, not JSON ({status}: {title})"
+
+
+def _auth_hint(response: Any, token_source: object) -> str | None:
+    """A 401's hint: the scheme the server asks for when it is not the one sent, else where the token came from."""
+    asked = response.headers.get("WWW-Authenticate", "").split(" ", 1)[0].split(",", 1)[0]
+    request = getattr(response, "request", None)
+    sent = str(getattr(request, "headers", {}).get("Authorization", "")).split(" ", 1)[0]
+    if asked and sent and asked.lower() != sent.lower():
+        return (
+            f"the server asks for the {asked} scheme (WWW-Authenticate: {asked}), and the token was sent as "
+            f"{sent}: connect with auth_scheme={asked!r} (or set PREO_AUTH_SCHEME={asked} in the environment or .env)"
+        )
+    return token_hint(token_source) if token_source else None
 
 
 def adds_trailing_slash(url: str, target: str) -> bool:

@@ -62,7 +62,7 @@ def positional(method: str, keywords: list[str], values: tuple[object, ...]) -> 
 
 def not_found(path: str) -> str | None:
     """What a 404 on ``path`` looked up, and where the id may belong instead."""
-    found = _looked_up(path)
+    found = _looked_up(path.rstrip("/"))  # an API with trailing_slash=True looks up the same object
     if found is None:
         return None
     group, id = found

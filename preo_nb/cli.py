@@ -12,8 +12,9 @@ from typing import Any
 
 import preo_nb
 from preo_nb.commands import demo, run, runbooks, sandbox
-from preo_nb.commands._options import parse_value, sandbox_options
+from preo_nb.commands._options import parse_value
 from preo_nb.errors import ConfigurationError, MissingExtra, PreoError, UsageError
+from preo_nb.probe import command as check_command
 
 __all__ = ["UsageError", "main", "parse_value", "require"]
 
@@ -61,18 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     for command in (sandbox, demo, run, runbooks):
         command.add_parser(commands)
 
-    check = commands.add_parser("check-contract", help="probe an API: does it do what the bundled contract assumes?")
-    check.add_argument("--base-url", help="the API to probe (default: PREO_BASE_URL from the environment or .env)")
-    check.add_argument(
-        "--writes",
-        action="store_true",
-        help="also file and reject one refund request (only against a sandbox on this machine)",
-    )
-    check.add_argument("--report", type=Path, help="write the findings as JSON to this file")
-    check.add_argument("--record", type=Path, help="record every request and answer into this cassette")
-    check.add_argument("--sandbox", action="store_true", help="probe a fresh local sandbox instead")
-    _sandbox_options(check, port=0)
-    check.set_defaults(handler=_check_contract)
+    check_command.add_parser(commands)
 
     bulk = commands.add_parser("bulk-refund", help="refund many purchases exactly once, resumable")
     bulk.add_argument(
@@ -102,30 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_sandbox_options = sandbox_options  # the check-contract parser above still calls it by this name
-
-
 def require(*extras: str) -> None:
     """Fail with the pip command to run when an optional part is not installed."""
     for extra in extras:
         if absent := [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]:
             raise MissingExtra("this command", extra, ", ".join(absent))
-
-
-def _check_contract(args: argparse.Namespace) -> int:
-    from preo_nb.probe.command import check_contract
-
-    if args.sandbox:
-        require("sandbox")
-    return check_contract(
-        base_url=args.base_url,
-        writes=args.writes,
-        report=args.report,
-        record=args.record,
-        sandbox=args.sandbox,
-        seed=args.seed,
-        scale=args.scale,
-    )
 
 
 def _bulk_refund(args: argparse.Namespace) -> int:

@@ -85,8 +85,8 @@ def connect(
     env_file: str | Path | bool = True,
     page_size: int | None = None,
     page_workers: int | None = None,
-    trailing_slash: bool = False,
-    auth_scheme: str = "Bearer",
+    trailing_slash: bool | None = None,
+    auth_scheme: str | None = None,
     max_answer_bytes: int = MAX_ANSWER_BYTES,
     max_pages: int = MAX_PAGES,
 ) -> Client:
@@ -105,9 +105,9 @@ def connect(
             if the API answers 429 too often); one while a cassette replays.
         trailing_slash: End every API path with "/" (the one original docs page shows
             ``.../refund/``). Without it, a write the API redirects there is refused with
-            ``UnexpectedRedirect``, never followed.
-        auth_scheme: How the token is sent: ``Authorization: <scheme> <token>`` (default
-            ``Bearer``, the contract's inferred choice).
+            ``UnexpectedRedirect``, never followed. ``PREO_TRAILING_SLASH`` (true/false), default false.
+        auth_scheme: How the token is sent: ``Authorization: <scheme> <token>``;
+            ``PREO_AUTH_SCHEME``, default ``Bearer`` (the contract's inferred choice).
         max_answer_bytes: The largest answer read (default 64 MiB); a larger one raises
             ``AnswerTooLarge`` unread (docs/limits.md lists every bound).
         max_pages: Pages of one list read beyond its ``count``, or in all without one

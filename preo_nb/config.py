@@ -1,7 +1,8 @@
 """Connection settings: from arguments, then the environment, then ``.env``.
 
 ``PREO_API_TOKEN``, ``PREO_BASE_URL`` (default ``https://api.preo.dev``) and
-``PREO_TIMEOUT`` (seconds) are read in that order of precedence. The token is
+``PREO_TIMEOUT`` (seconds), ``PREO_TRAILING_SLASH`` (``true``/``false``) and
+``PREO_AUTH_SCHEME`` (``Bearer``, ``Token``...) are read in that order of precedence. The token is
 kept out of every ``repr`` and message; where it came from is kept instead
 (``Settings.token_source``), so a 401 can say where to fix it. A base URL and a
 token from different places (a ``.env`` in a parent folder setting
@@ -35,7 +36,8 @@ MAX_PAGE_WORKERS = 32  # more threads only queue at the server (and invite 429s)
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of 1000 records is well under 10 MiB
 MAX_PAGES = 10_000  # pages read of one list when its count does not bound them (10 million records at most)
 LOOPBACK_NAMES = {"localhost"}
-ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT")
+ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT", "PREO_TRAILING_SLASH", "PREO_AUTH_SCHEME")
+FLAGS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 QUOTES = "\"'`\u2018\u2019\u201c\u201d"
 SCHEMES = ("Bearer", "Token")  # what people paste from an Authorization header or DRF's docs
 
@@ -107,8 +109,8 @@ def load_settings(
     page_workers: int | None = None,
     max_answer_bytes: int = MAX_ANSWER_BYTES,
     max_pages: int = MAX_PAGES,
-    trailing_slash: bool = False,
-    auth_scheme: str = "Bearer",
+    trailing_slash: bool | None = None,
+    auth_scheme: str | None = None,
     token_source: Source | None = None,
 ) -> Settings:
     """Resolve the settings from arguments, environment and ``.env``, and check them.
@@ -119,16 +121,15 @@ def load_settings(
         timeout: Overrides ``PREO_TIMEOUT``.
         page_size: Records per page for lists, 1 to 1000 (default 1000, the API's maximum).
         page_workers: Threads reading pages 2..n of a list at once, 1 to 32 (default 8).
-        max_answer_bytes: The largest answer read, in bytes (default 64 MiB).
-        max_pages: Pages of one list read beyond its ``count`` (or in all without one; default 10,000).
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
         max_answer_bytes: The largest answer read; a larger one raises ``AnswerTooLarge``.
         max_pages: Pages read of one list beyond what its ``count`` allows (or in all, with
             no ``count``); past it the read ends in ``IncompleteList``.
-        trailing_slash: End every API path with "/" (for an API that redirects to such paths).
-        auth_scheme: The ``Authorization`` scheme the token is sent with (``Bearer``; ``Token``
-            if ``preo-nb check-contract`` finds the API wants that).
+        trailing_slash: End every API path with "/" (for an API that redirects to such paths);
+            ``PREO_TRAILING_SLASH``, default false.
+        auth_scheme: The ``Authorization`` scheme the token is sent with; ``PREO_AUTH_SCHEME``,
+            default ``Bearer`` (``Token`` if ``preo-nb check-contract`` finds the API wants that).
         token_source: Says where a ``token`` argument came from (default: an argument).
 
     Warns:
@@ -141,13 +142,14 @@ def load_settings(
     """
     dotenv, dotenv_path = _read_env_file(env_file)
 
-    def pick(given: object, name: str, argument: str) -> tuple[str | None, Source | None]:
+    def pick(given: object, name: str, argument: str, *, empty: bool = False) -> tuple[str | None, Source | None]:
+        """The first of argument, environment, ``.env``; ``empty``: a set but empty value counts."""
         if given is not None:
             return str(given), Source("argument", f"the {argument}= argument")
-        if os.environ.get(name):
+        if os.environ.get(name) or (empty and name in os.environ):
             return os.environ[name], Source("environment", f"the environment variable {name}")
-        if dotenv.get(name):
-            return dotenv[name], Source("dotenv", f"{name} in the .env file at {dotenv_path}")
+        if dotenv.get(name) or (empty and name in dotenv):
+            return dotenv[name] or "", Source("dotenv", f"{name} in the .env file at {dotenv_path}")
         return None, None
 
     url, url_source = pick(base_url, "PREO_BASE_URL", "base_url")
@@ -162,8 +164,8 @@ def load_settings(
         page_workers=_whole("page_workers", workers, 1, MAX_PAGE_WORKERS),
         max_answer_bytes=_whole("max_answer_bytes", max_answer_bytes, 1024, 2**40),
         max_pages=_whole("max_pages", max_pages, 1, 10**9),
-        trailing_slash=_check_trailing_slash(trailing_slash),
-        auth_scheme=_check_scheme(auth_scheme),
+        trailing_slash=_check_trailing_slash(trailing_slash, *pick(None, "PREO_TRAILING_SLASH", "", empty=True)),
+        auth_scheme=_check_scheme(*pick(auth_scheme, "PREO_AUTH_SCHEME", "auth_scheme", empty=True)),
         token_source=secret_source,
         base_url_source=url_source,
     )
@@ -171,16 +173,32 @@ def load_settings(
     return settings
 
 
-def _check_scheme(value: object) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,30}", value):
-        raise ConfigurationError("auth_scheme", f"must be a word such as 'Bearer' or 'Token', not {value!r}")
+def _check_scheme(value: str | None, source: Source | None) -> str:
+    if value is None:
+        return "Bearer"
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,30}", value):
+        raise ConfigurationError("auth_scheme", f"{source} must be a word such as 'Bearer' or 'Token', not {value!r}")
     return value
 
 
-def _check_trailing_slash(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigurationError("trailing_slash", f"must be True or False, not {value!r}")
-    return value
+def _check_trailing_slash(given: object, value: str | None, source: Source | None) -> bool:
+    """``given`` (an argument: True or False), else a flag from the environment or ``.env``.
+
+    Only clear words count: ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``on``/``off``;
+    an empty or other value (``null``) is refused rather than guessed either way.
+    """
+    if given is not None:
+        if not isinstance(given, bool):
+            raise ConfigurationError("trailing_slash", f"must be True or False, not {given!r}")
+        return given
+    if value is None:
+        return False
+    flag = FLAGS.get(value.strip().lower())
+    if flag is None:
+        raise ConfigurationError(
+            "trailing_slash", f"{source} must be true or false (or 1/0, yes/no, on/off), not {value!r}"
+        )
+    return flag
 
 
 def _warn_if_mixed(settings: Settings) -> None:

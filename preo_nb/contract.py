@@ -197,36 +197,79 @@ def find_operation(method: str, path: str) -> str | None:
     return None
 
 
-#: Filters checked on what comes back: a filter and the column that must equal it.
-#: Only equality filters (ids, enums, booleans); text filters match substrings.
-_FILTER_COLUMN_CANDIDATES = ("{name}", "{stem}.api_id", "{stem}.id")
+PAGING = ("page", "page_size", "limit", "offset", "cursor")
+FilterKind = Literal[
+    "equal", "lower", "upper", "contains", "exact", "search", "ordering", "any_tag", "include", "related"
+]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What one query parameter of a list means: its ``x-filter`` entry in the contract.
+
+    Attributes:
+        name: The query parameter.
+        kind: ``equal`` (the column equals the value), ``lower``/``upper`` (a bound on a
+            timestamp or number column), ``contains``/``exact`` (text on a column),
+            ``search`` (text found in one of ``fields``), ``ordering`` (sort keys),
+            ``any_tag`` (a list column holding one of comma-separated tags),
+            ``include`` (``false`` hides rows whose column is ``value``) or ``related``
+            (decided by other records: the rows cannot show it).
+        column: The dotted column of the list's records it is about (``None`` for
+            ``search``, ``ordering`` and ``related``).
+        inclusive: For bounds, whether a row on the bound matches.
+        case_sensitive: For text, whether case counts.
+        fields: The columns ``search`` looks in; for ``ordering``, the sort keys (each a column).
+        value: For ``include``, the column's value the flag is about.
+        why: For ``related``, what decides it.
+    """
+
+    name: str
+    kind: FilterKind
+    column: str | None = None
+    inclusive: bool = True
+    case_sensitive: bool = True
+    fields: tuple[str, ...] = ()
+    value: str | None = None
+    why: str = ""
 
 
 @functools.cache
-def filter_columns(operation_id: str) -> dict[str, str]:
-    """Return the equality filters of a list operation and the column each one must match.
+def filters(operation_id: str) -> dict[str, Filter]:
+    """Return the meaning of each filter of a list operation, from its ``x-filter`` entries.
 
-    A filter ``X`` maps to the column ``X``; ``X_id`` to ``X_id``, ``X.api_id`` or ``X.id``
-    (the first the list's records declare). Only id filters (``*_id``), enums and
-    booleans are equality filters; a filter without such a column is not checkable.
+    Paging parameters are not filters. A query parameter without an entry is left out
+    (``tests/test_contract.py`` fails when a list operation has one).
     """
     op = operations()[operation_id]
-    try:
-        declared = {c.name for c in columns(item_schema(operation_id))}
-    except KeyError:
-        return {}
-    found: dict[str, str] = {}
-    for name, schema_ in op.query.items():
-        resolved = resolve(schema_)
-        equality = name.endswith("_id") or "enum" in resolved or resolved.get("type") == "boolean"
-        if not equality or name in ("ordering", "page", "page_size"):
+    found: dict[str, Filter] = {}
+    for param in _parameters(op):
+        entry = param.get("x-filter")
+        if param["in"] != "query" or param["name"] in PAGING or entry is None:
             continue
-        for pattern in _FILTER_COLUMN_CANDIDATES:
-            column = pattern.format(name=name, stem=name.removesuffix("_id"))
-            if column in declared:
-                found[name] = column
-                break
+        found[param["name"]] = Filter(
+            name=param["name"],
+            kind=entry["kind"],
+            column=entry.get("column"),
+            inclusive=entry.get("inclusive", True),
+            case_sensitive=entry.get("case", "sensitive") == "sensitive",
+            fields=tuple(entry.get("fields", entry.get("keys", ()))),
+            value=entry.get("value"),
+            why=entry.get("why", ""),
+        )
     return found
+
+
+def required_filters(operation_id: str) -> tuple[str, ...]:
+    """The filters of which a list needs at least one (its ``x-required-filters``; orders: the scope)."""
+    op = operations()[operation_id]
+    raw = spec()["paths"][op.path][op.method.lower()]
+    return tuple(raw.get("x-required-filters", {}).get("any_of", ()))
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    item = spec()["paths"][op.path]
+    return [resolve(p) for p in item.get("parameters", []) + item[op.method.lower()].get("parameters", [])]
 
 
 @dataclass(frozen=True)

@@ -291,12 +291,15 @@ class IgnoredFilter(ServerMismatch):
         rows: How many rows contradict it.
     """
 
-    def __init__(self, operation: str, filter: str, value: Any, column: str, rows: int, example: Any) -> None:
+    def __init__(
+        self, operation: str, filter: str, value: Any, column: str, rows: int, example: Any, *, test: str = ""
+    ) -> None:
         super().__init__(
             f"the server ignored filter {filter}: {operation}({filter}={value!r}) returned {rows} row(s) "
-            f"whose {column} is not {value!r} (e.g. {example!r}). No rows were returned, so nothing "
-            f"acts on the wrong ones; the API may not support this filter (preo_nb.contract.provenance"
-            f"({operation!r}) says where it comes from)."
+            f"whose {column} {test or f'is not {value!r}'} (e.g. {example!r}). No rows were returned, so "
+            f"nothing acts on the wrong ones. The API may not support this filter: call without it and "
+            f"filter the DataFrame yourself; `preo-nb check-contract` tests every filter, and "
+            f"preo_nb.contract.provenance({operation!r}) says where it comes from."
         )
         self.filter = filter
         self.value = value

@@ -1,7 +1,7 @@
 import pytest
 
 import preo_nb
-from preo_nb.config import load_settings
+from preo_nb.config import ENV_NAMES, load_settings
 from preo_nb.errors import ConfigurationError
 
 TOKEN = "tok_" + "x" * 24
@@ -9,7 +9,7 @@ TOKEN = "tok_" + "x" * 24
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT", "PREO_NB_CASSETTE"):
+    for name in (*ENV_NAMES, "PREO_NB_CASSETTE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -168,3 +168,36 @@ def test_one_source_for_both_gives_no_warning(clean_env, monkeypatch, recwarn, e
     (clean_env / ".env").write_text(dotenv)
     preo_nb.connect(**arguments)
     assert not [w for w in recwarn if issubclass(w.category, preo_nb.ConfigurationWarning)]
+
+
+@pytest.mark.parametrize(
+    ("text", "slash"), [("true", True), ("1", True), ("Yes", True), ("false", False), ("0", False), ("off", False)]
+)
+def test_trailing_slash_and_auth_scheme_come_from_the_environment(clean_env, monkeypatch, text, slash):
+    monkeypatch.setenv("PREO_TRAILING_SLASH", text)
+    monkeypatch.setenv("PREO_AUTH_SCHEME", "Token")
+    settings = load_settings(token=TOKEN)
+    assert (settings.trailing_slash, settings.auth_scheme) == (slash, "Token")
+    assert load_settings(token=TOKEN, trailing_slash=not slash, auth_scheme="JWT").auth_scheme == "JWT"
+    assert load_settings(token=TOKEN, trailing_slash=not slash).trailing_slash is (not slash)
+
+
+def test_settings_from_dotenv_and_their_defaults(clean_env):
+    assert (load_settings(token=TOKEN).trailing_slash, load_settings(token=TOKEN).auth_scheme) == (False, "Bearer")
+    (clean_env / ".env").write_text("PREO_TRAILING_SLASH=on\nPREO_AUTH_SCHEME=Token\n")
+    settings = load_settings(token=TOKEN)
+    assert (settings.trailing_slash, settings.auth_scheme) == (True, "Token")
+
+
+@pytest.mark.parametrize("text", ["", "null", "None", "maybe", "2"])
+def test_an_unclear_trailing_slash_flag_is_refused_naming_where_it_came_from(clean_env, monkeypatch, text):
+    monkeypatch.setenv("PREO_TRAILING_SLASH", text)
+    with pytest.raises(ConfigurationError, match="PREO_TRAILING_SLASH must be true or false"):
+        load_settings(token=TOKEN)
+
+
+@pytest.mark.parametrize("text", ["", "Bearer token", "null!"])
+def test_an_unusable_auth_scheme_is_refused(clean_env, monkeypatch, text):
+    (clean_env / ".env").write_text(f"PREO_AUTH_SCHEME={text}\n")
+    with pytest.raises(ConfigurationError, match=r"PREO_AUTH_SCHEME in the \.env file"):
+        load_settings(token=TOKEN)

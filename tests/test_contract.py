@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from preo_nb import contract, refund_rules
+import pytest
+
+from preo_nb import _verify, contract, refund_rules
 from preo_nb.resources import refunds
 
 
@@ -41,18 +43,44 @@ def test_provenance_names_the_source_of_every_part_of_an_operation():
     assert "parameter purchase_id" in guessed.inferred()
 
 
-def test_equality_filters_map_to_the_columns_that_must_match():
-    assert contract.filter_columns("refunds_list") == {
-        "edition_id": "edition_id",
-        "purchase_id": "purchase.api_id",
-        "reason": "reason",
-        "scope": "scope",
-        "status": "status",
-    }
-    assert "search" not in contract.filter_columns("orders_list")
+LIST_OPERATIONS = [op for op in contract.operations().values() if op.method == "GET" and op.is_paginated]
+
+
+@pytest.mark.parametrize("op", LIST_OPERATIONS, ids=lambda op: op.operation_id)
+def test_every_query_parameter_of_a_list_has_a_meaning_in_the_filter_table(op):
+    meant = contract.filters(op.operation_id)
+    assert set(op.query) - set(contract.PAGING) == set(meant), "a query parameter without x-filter"
+    declared = {c.name for c in contract.columns(contract.item_schema(op.operation_id))}
+    for name, rule in meant.items():
+        assert rule.kind in _verify.CHECKS, (name, rule.kind)
+        named = [rule.column] if rule.column else list(rule.fields)
+        assert set(named) <= declared, (name, named)
+        if rule.kind == "ordering":  # every documented sort key, and only those, is a column
+            keys = {v.removeprefix("-") for v in contract.resolve(op.query[name])["enum"]}
+            assert keys == set(rule.fields)
+        if rule.kind == "related":
+            assert rule.why
+
+
+def test_filter_meanings_read_from_the_contract():
+    created = contract.filters("orders_list")["created_before"]
+    assert (created.kind, created.column, created.inclusive) == ("upper", "created", False)
+    email = contract.filters("orders_list")["customer_email"]
+    assert (email.kind, email.column, email.case_sensitive) == ("contains", "customer.email", False)
+    assert contract.filters("refunds_list")["purchase_id"].column == "purchase.api_id"
+    assert contract.required_filters("orders_list") == ("edition_id", "organization_id", "customer_id")
     assert contract.media_types("segments_export_csv") == ("text/csv",)
 
 
 def test_the_refund_rules_are_the_contracts():
     assert set(refund_rules.OPEN_STATES) | set(refund_rules.FINAL_STATES) == set(contract.enum("RefundStatus"))
     assert set(refund_rules.CUSTOM_SCOPES) | set(refund_rules.TRANSACTION_SCOPES) <= set(contract.enum("RefundScope"))
+
+
+def test_import_stages_everywhere_are_the_contracts():
+    from preo_nb.resources import data_imports
+    from preo_nb.sandbox.files import models
+
+    stages = contract.enum("DataImportStage")
+    assert stages == models.IMPORT_STAGES
+    assert set(models.FINAL_STAGES) | set(models.CANCELLABLE_STAGES) | set(data_imports.RUNNING_STAGES) <= set(stages)

@@ -128,5 +128,7 @@ def _connection_env() -> dict[str, str | None]:
         "PREO_BASE_URL": settings.base_url,
         "PREO_API_TOKEN": settings.token,
         "PREO_TIMEOUT": str(settings.timeout),
+        "PREO_TRAILING_SLASH": "true" if settings.trailing_slash else "false",
+        "PREO_AUTH_SCHEME": settings.auth_scheme,
         "PREO_NB_PROGRESS": "off",
     }

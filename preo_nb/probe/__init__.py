@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from preo_nb.probe.budget import Budget, _Spent, spending
-from preo_nb.probe.report import RESULTS, Finding, Probe, Report
+from preo_nb.probe.report import LEGEND, RESULTS, Finding, Probe, Report
 
 if TYPE_CHECKING:
     from preo_nb.client import Client
 
-__all__ = ["RESULTS", "Finding", "Probe", "Report", "run", "run_recorded"]
+__all__ = ["LEGEND", "RESULTS", "Finding", "Probe", "Report", "run", "run_recorded"]
 
 
 def run_recorded(preo: Client, cassette: str | Path, *, writes: bool = False) -> Report:
@@ -73,9 +73,11 @@ def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> 
     try:
         with spending(preo._http.session, probe.budget):
             if not http_checks.reachable(probe):
+                probe.report.complete = False
                 return probe.report
             list_checks.run(probe)
             http_checks.media(probe)
+            http_checks.error_bodies(probe)
             if writes:
                 http_checks.refund_write(probe)
     except _Spent as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from preo_nb import contract
@@ -19,8 +20,8 @@ def auth_source() -> str:
 def reachable(probe: Probe) -> bool:
     """Check trailing slashes and the auth scheme on ``GET /v1/auth/me``; False when nothing can go on."""
     path = contract.operations()["auth_me"].path
-    try:
-        reply = probe.http.probe("GET", path)
+    try:  # the contract's own path, without the slash trailing_slash=True would add: the assumption itself
+        reply = probe.http.probe("GET", probe.http.settings.base_url + path)
     except TransportError as exc:
         probe.add("server.reachable", "FAIL", "docs", str(exc))
         return False
@@ -60,6 +61,10 @@ def _auth(probe: Probe, path: str, status: int) -> bool:
                 auth_source(),
                 f"the server refuses Bearer ({status}) and accepts 'Authorization: {scheme} <token>': "
                 f"connect with auth_scheme={scheme!r}",
+            )
+            probe.report.findings[-1] = dataclasses.replace(
+                probe.report.findings[-1],
+                fix=f"connect(..., auth_scheme={scheme!r}), or PREO_AUTH_SCHEME={scheme} in the environment or .env",
             )
             probe.scheme = scheme
             probe.http.use_scheme(scheme)
@@ -110,12 +115,13 @@ def refund_write(probe: Probe) -> None:
     reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
     probe.seen.append(("purchases_refund", reply))
     made = reply.json() if reply.media_type == "application/json" and reply.content else {}
-    if reply.status != 201 or (made.get("purchase") or {}).get("api_id") != purchase:
+    if reply.status != 201 or str((made.get("purchase") or {}).get("api_id")) != purchase:
         probe.add(
             "writes.purchases_refund", "FAIL", source, f"POST {path} answered {reply.status}: {reply.content[:200]!r}"
         )
         return
     probe.add("writes.purchases_refund", "PASS", source, f"POST {path} answered 201 with the request for it")
+    _duplicate(probe, path, body)
     reject = contract.operations()["refunds_reject"].path.format(id=made["id"])
     undone = probe.http.probe("POST", reject, json={"comment": "preo-nb check-contract"}, scheme=probe.scheme)
     probe.seen.append(("refunds_reject", undone))
@@ -148,3 +154,70 @@ def _records(body: Any) -> list[dict[str, Any]]:
     if isinstance(body, dict) and isinstance(body.get("results"), list):
         return [r for r in body["results"] if isinstance(r, dict)]
     return []
+
+
+def _duplicate(probe: Probe, path: str, body: dict[str, Any]) -> None:
+    """A second request while the first is open: 409 with ``code: duplicate_open_request`` (README 4.1)."""
+    reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
+    found = _json(reply)
+    name, source = "errors.duplicate_refund", contract.provenance("purchases_refund").operation
+    if reply.status == 409 and isinstance(found, dict) and found.get("code") == "duplicate_open_request":
+        probe.add(name, "PASS", source, "a second open request is refused: 409, code duplicate_open_request")
+        return
+    probe.add(
+        name,
+        "FAIL",
+        source,
+        f"a second open request is answered {reply.status} {_shape(found)}, not 409 with code duplicate_open_request",
+        fix="preo_nb raises BadRequest (not Conflict) for it here: code that catches Conflict to skip "
+        "purchases already requested must catch BadRequest too; bulk-refund's journal still files each once",
+    )
+
+
+def error_bodies(probe: Probe) -> None:
+    """The 404 of an unknown id and the 400 of a bad filter value, against the contract's shapes."""
+    missing = contract.operations()["refunds_retrieve"].path.format(id="rfr_000000000000")
+    _error_shape(
+        probe,
+        "errors.not_found",
+        probe.get("refunds_retrieve", missing),
+        (404, "detail"),
+        contract.provenance("refunds_retrieve").operation,
+        "an unknown id",
+        "nothing to set: preo_nb raises NotFound with the status (and an HTML page's title)",
+    )
+    _error_shape(
+        probe,
+        "errors.bad_filter",
+        probe.get("refunds_list", params={"status": "no-such-status", "page_size": 1}),
+        (400, "status"),
+        contract.provenance("refunds_list").parameters.get("status", "inferred"),
+        "status=no-such-status",
+        "nothing to set: preo_nb checks enum values before sending; other bad values may pass silently",
+    )
+
+
+def _error_shape(
+    probe: Probe, name: str, reply: Any, wanted: tuple[int, str], source: str, asked: str, fix: str
+) -> None:
+    """PASS when ``reply`` is the status and names the field of ``wanted``, else FAIL with ``fix``."""
+    found, (status, field) = _json(reply), wanted
+    shape = f'{status} {{"{field}": ...}}'
+    if reply.status == status and isinstance(found, dict) and field in found:
+        probe.add(name, "PASS", source, f"{asked} is answered {shape}")
+        return
+    got = _shape(found) if found is not None else reply.media_type or "with no body"
+    probe.add(name, "FAIL", source, f"{asked} is answered {reply.status} {got}, not {shape}", fix=fix)
+
+
+def _json(reply: Any) -> Any:
+    try:
+        return reply.json() if reply.media_type == "application/json" and reply.content else None
+    except ValueError:
+        return None
+
+
+def _shape(found: Any) -> str:
+    if isinstance(found, dict):
+        return "{" + ", ".join(sorted(found)[:4]) + "}"
+    return type(found).__name__ if found is not None else "(not JSON)"

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _pages, contract
 from preo_nb.config import MAX_PAGE_SIZE
 from preo_nb.errors import PreoError
+from preo_nb.probe import filter_checks
 from preo_nb.probe.http_checks import _records
 from preo_nb.probe.report import Probe
 
@@ -38,8 +39,10 @@ def run(probe: Probe) -> None:
     _next_links(probe, longest)
     _page_size(probe, longest)
     for listed in lists:
-        for name, column in contract.filter_columns(listed.operation_id).items():
-            _filter(probe, listed, name, column)
+        _style(probe, listed)
+        path = listed.base.get("_path") or contract.operations()[listed.operation_id].path
+        base = {k: v for k, v in listed.base.items() if k != "_path"}
+        filter_checks.check(probe, filter_checks.Sample(listed.operation_id, path, base, listed.rows, listed.count))
         _retrieve_first(probe, listed)
 
 
@@ -109,7 +112,7 @@ def _next_links(probe: Probe, listed: Listed | None) -> None:
     link = body.get("next") if isinstance(body, dict) else None
     shape = _link_shape(link, path, {**query, "page_size": 1})
     total = listed.count or len(listed.rows)
-    size = max(1, math.ceil(total / 3))
+    size = min(MAX_PAGE_SIZE, max(1, math.ceil(total / 3)))  # within the contract's bounds
     try:
         pages = _pages.read(probe.http, path, query, page_size=size, progress=False, max_pages=probe.budget.pages)
         got = sum(len(page) for page in pages)
@@ -131,6 +134,33 @@ def _next_links(probe: Probe, listed: Listed | None) -> None:
             source,
             f"{listed.operation_id}: page-number links; {got} records read whole at {size} per page",
         )
+
+
+def _style(probe: Probe, listed: Listed) -> None:
+    """Name how one list pages: page/page_size (the contract), limit/offset, cursor links, or one page."""
+    name = f"pagination.style.{listed.operation_id}"
+    source = contract.provenance(listed.operation_id).parameters.get("page", "docs")
+    path = listed.base.get("_path") or contract.operations()[listed.operation_id].path
+    query = {k: v for k, v in listed.base.items() if k != "_path"}
+    if (listed.count or len(listed.rows)) < 2:
+        probe.add(name, "UNKNOWN", source, "fewer than two records: no next page to see")
+        return
+    body = probe.json(listed.operation_id, path, {**query, "page_size": 1})
+    link = body.get("next") if isinstance(body, dict) else None
+    if not link and len(_records(body)) > 1:  # page_size was not heard: perhaps limit is
+        body = probe.json(listed.operation_id, path, {**query, "limit": 1})
+        link = body.get("next") if isinstance(body, dict) and len(_records(body)) == 1 else None
+    found = dict(parse_qsl(urlsplit(link).query)) if isinstance(link, str) else {}
+    if "page" in found:
+        probe.add(name, "PASS", source, "page/page_size: next links carry page numbers")
+    elif "offset" in found or "limit" in found:
+        shown = urlsplit(link or "").query[:80]
+        probe.add(name, "FAIL", source, f"limit/offset paging (next: ?{shown}); page and page_size are not used")
+    elif link:
+        probe.add(name, "FAIL", source, f"cursor links (next: ?{urlsplit(link).query[:60]}), not page numbers")
+    else:
+        rows = len(_records(body))
+        probe.add(name, "FAIL", source, f"page_size=1 (and limit=1) gave {rows} record(s) and no next link")
 
 
 def _link_shape(link: Any, path: str, query: dict[str, Any]) -> str:
@@ -178,39 +208,6 @@ def _page_size(probe: Probe, listed: Listed | None) -> None:
         )
 
 
-def _filter(probe: Probe, listed: Listed, name: str, column: str) -> None:
-    finding = f"filters.{listed.operation_id}.{name}"
-    source = contract.provenance(listed.operation_id).parameters.get(name, "inferred")
-    path = listed.base.get("_path") or contract.operations()[listed.operation_id].path
-    base = {k: v for k, v in listed.base.items() if k != "_path"}
-    rows = listed.rows
-    if name in base:  # the list's scope itself: check it against another scope
-        base = {"organization_id": _dig(rows[0], ["organization_id"])} if rows else {}
-        rows = _records(probe.json(listed.operation_id, path, {**base, "page_size": PAGE}))
-    values = [_text(_dig(row, column.split("."))) for row in rows]
-    present = sorted({v for v in values if v is not None})
-    if not present:
-        probe.add(finding, "UNKNOWN", source, f"no record shows {column}")
-        return
-    value = min(present, key=values.count)  # the rarest value: most rows must drop out
-    found = probe.json(listed.operation_id, path, {**base, name: value, "page_size": PAGE})
-    kept = _records(found)
-    wrong = [r for r in kept if _text(_dig(r, column.split("."))) != value]
-    if wrong:
-        probe.add(
-            finding,
-            "FAIL",
-            source,
-            f"{name}={value} is ignored: {len(wrong)} of {len(kept)} rows have another {column}",
-        )
-    elif len(present) == 1:
-        probe.add(finding, "UNKNOWN", source, f"every record read has {column} = {value}; cannot tell")
-    elif len(kept) >= len(rows):
-        probe.add(finding, "FAIL", source, f"{name}={value} returned as many rows as no filter ({len(kept)})")
-    else:
-        probe.add(finding, "PASS", source, f"{name}={value}: {len(kept)} of {len(rows)} rows, all matching")
-
-
 def _retrieve_first(probe: Probe, listed: Listed) -> None:
     """GET the first record by its id, so its full body is checked too."""
     group = listed.operation_id.rsplit("_", 1)[0]
@@ -228,15 +225,3 @@ def _retrieve_first(probe: Probe, listed: Listed) -> None:
 def _status_of(probe: Probe, operation_id: str) -> str:
     statuses = [str(reply.status) for op, reply in probe.seen if op == operation_id]
     return statuses[-1] if statuses else "nothing"
-
-
-def _dig(record: Any, path: list[str]) -> Any:
-    for key in path:
-        record = record.get(key) if isinstance(record, dict) else None
-    return record
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -21,6 +21,34 @@ RESULTS = ("PASS", "FAIL", "UNKNOWN")
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
+LEGEND = (
+    "PASS: the server does what the contract assumes. FAIL: it does something else (the detail says what;\n"
+    "the fixes above say what to set or do). UNKNOWN: the data here could not show it (the detail says why).\n"
+    "SOURCE: where the contract has the assumption from: seed (a recorded real answer), docs (the public\n"
+    "docs) or inferred (a guess). Exit status: 0 no FAIL, 1 any FAIL, 2 could not check (unreachable, or\n"
+    "no auth scheme accepted the token)."
+)
+
+FIXES = {
+    "paths.trailing_slash": "connect(..., trailing_slash=True), or PREO_TRAILING_SLASH=true in the environment or .env",
+    "pagination.": "nothing to set: preo_nb follows the server's own next links one page at a time and checks "
+    "the count, so lists stay whole (reading is slower)",
+    "types.ids": "nothing to set: preo_nb reads ids as text; pass them as text (preo.refunds.retrieve('1003'))",
+    "types.datetimes": "ask the API's owners for ISO 8601: preo_nb leaves unreadable datetimes empty (NaT) and "
+    "warns (ContractDriftWarning)",
+    "types.": "nothing to set: preo_nb reads these values as the contract's types",
+    "fields.": "nothing to set: preo_nb keeps unknown fields as extra columns and warns about absent ones",
+    "bodies.": "send the JSON report (--report) to whoever keeps the contract (preo_nb/data/openapi.yaml)",
+    "media.": "nothing to set: preo_nb sends the Accept header the contract declares",
+    "writes.": "do not run refund runbooks or bulk-refund against this server until the write is understood",
+    "answers.": "an answer that did not come within the deadline or past max_answer_bytes: raise timeout= or "
+    "max_answer_bytes= only if answers that slow or that big are expected (docs/limits.md)",
+    "redirects.": "connect to the host the API really answers on (base_url): preo_nb never follows a redirect "
+    "to another host",
+}
+"""The setting or action that fixes a FAIL, by the start of its name (a check may give its own)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One assumption and what the server showed.
@@ -30,12 +58,14 @@ class Finding:
         result: ``PASS``, ``FAIL`` or ``UNKNOWN``.
         source: Where the contract has it from: ``seed``, ``docs`` or ``inferred``.
         detail: What was seen, in a sentence.
+        fix: For a ``FAIL``, the setting or action that makes preo_nb work with it ("" otherwise).
     """
 
     name: str
     result: str
     source: str
     detail: str
+    fix: str = ""
 
 
 @dataclass
@@ -45,6 +75,13 @@ class Report:
     base_url: str
     findings: list[Finding] = field(default_factory=list)
     when: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    complete: bool = True  # False when the server could not be probed (unreachable, no scheme accepted)
+
+    def exit_code(self) -> int:
+        """``preo-nb check-contract``'s exit status: 0 no FAIL, 1 any FAIL, 2 could not check."""
+        if not self.complete:
+            return 2
+        return 1 if self.failed() else 0
 
     def failed(self) -> list[Finding]:
         """The findings where the server differs from the contract."""
@@ -55,11 +92,12 @@ class Report:
         return {result: sum(f.result == result for f in self.findings) for result in RESULTS}
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable report (the format is documented in docs/provenance.md)."""
+        """The machine-readable report (the format is documented in docs/check-contract.md)."""
         return {
             "base_url": self.base_url,
             "when": self.when,
             "contract": contract.spec()["info"]["version"],
+            "complete": self.complete,
             "summary": self.summary(),
             "findings": [asdict(f) for f in self.findings],
         }
@@ -78,8 +116,12 @@ class Report:
         counts = self.summary()
         lines.append(
             f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['UNKNOWN']} unknown against {self.base_url}"
+            + ("" if self.complete else " (incomplete: the server could not be probed)")
         )
-        return "\n".join(lines)
+        fixes = [f"  {f.name}: {f.fix}" for f in self.failed() if f.fix]
+        if fixes:
+            lines += ["", "To work with what FAILed:", *fixes]
+        return "\n".join([*lines, "", LEGEND])
 
 
 class Probe:
@@ -93,9 +135,11 @@ class Probe:
         self.report = Report(http.settings.base_url)
         self.seen: list[tuple[str, Reply]] = []  # (operation_id, answer) of every answer read
 
-    def add(self, name: str, result: str, source: str, detail: str) -> None:
-        """Record one finding."""
-        self.report.findings.append(Finding(name, result, source, detail))
+    def add(self, name: str, result: str, source: str, detail: str, *, fix: str = "") -> None:
+        """Record one finding (``fix``: for a FAIL, what to set or do; default from ``FIXES``)."""
+        if result == "FAIL" and not fix:
+            fix = next((text for prefix, text in FIXES.items() if name.startswith(prefix)), "")
+        self.report.findings.append(Finding(name, result, source, detail, fix))
 
     def add_once(self, name: str, result: str, source: str, detail: str) -> None:
         """Record a finding unless one of that name is recorded already (the same path asked twice)."""

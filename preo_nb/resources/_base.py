@@ -54,6 +54,23 @@ def _reject_unknown_keywords(method: F) -> F:
     return checked  # type: ignore[return-value]
 
 
+def iterates(listing: Callable[..., Any]) -> Callable[[F], F]:
+    """Give an ``iterate`` the keyword arguments of its ``list`` (but ``progress``): the filters, written once.
+
+    The copied signature is real (``__signature__``): Tab completion, ``?`` and the check of
+    misspelt keywords see every filter by name; the method receives those passed as ``**filters``.
+    """
+
+    def copy(method: F) -> F:
+        shown = inspect.signature(listing)
+        kept = [p for p in shown.parameters.values() if p.name != "progress"]
+        own = inspect.signature(method).return_annotation
+        method.__signature__ = shown.replace(parameters=kept, return_annotation=own)  # type: ignore[attr-defined]
+        return method
+
+    return copy
+
+
 class Resource:
     """Base of one API group; subclasses list their ``PATHS`` first, then the methods."""
 
@@ -95,7 +112,7 @@ class Resource:
     ) -> pd.DataFrame:
         """Read every page of a list into a DataFrame (or chunks of one, under ``iter_frames``).
 
-        The rows are checked against the equality filters (``preo_nb._verify``), and a list
+        Each page is checked against every filter sent (``preo_nb._verify``), and a list
         that changed while it was read is read once more (``preo_nb._pages``).
 
         Args:
@@ -108,21 +125,25 @@ class Resource:
         columns = frames.operation_columns(operation_id)
         rows = frames.CHUNKSIZE.get()
         if rows is not None:
-            pages = _pages.read(self._http, path, query, progress=progress, first=first)
-            checked = (_verify.frame(operation_id, query, chunk) for chunk in frames.chunked(pages, columns, rows))
-            return map(finish, checked) if finish else checked  # type: ignore[return-value]
+            pages = _verify.Verifier(operation_id, query).pages(
+                _pages.read(self._http, path, query, progress=progress, first=first)
+            )
+            chunks = frames.chunked(pages, columns, rows)
+            return map(finish, chunks) if finish else chunks  # type: ignore[return-value]
         for attempt in range(2):  # inline, not a helper: tracebacks stay short (tests/test_layering.py)
             builder = frames.Builder(columns)
+            verifier = _verify.Verifier(operation_id, query)
             try:
                 with frames.collector_paused():
                     for records in _pages.read(self._http, path, query, progress=progress, first=first):
+                        verifier.page(records)
                         builder.add(records)
                 break
             except IncompleteList as exc:
                 if attempt or not exc.retryable:
                     raise
                 log.warning("Preo API: %s; reading it again", exc)
-        whole = _verify.frame(operation_id, query, builder.frame())
+        whole = builder.frame()
         return finish(whole) if finish else whole
 
     def _frames(
@@ -146,8 +167,9 @@ class Resource:
     ) -> Iterator[dict[str, Any]]:
         query = check_query(operation_id, params)
         path = path or contract.operations()[operation_id].path
+        verifier = _verify.Verifier(operation_id, query)
         for records in _pages.iterate(self._http, path, query):
-            _verify.records(operation_id, query, records)
+            verifier.page(records)
             for record in records:
                 yield _values.typed(operation_id, record, item=True)
 

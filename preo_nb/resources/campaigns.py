@@ -10,7 +10,7 @@ import pandas as pd
 
 from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 from preo_nb.resources.consents import check_text
 
 Channel = Literal["email", "sms"]
@@ -99,19 +99,10 @@ class Campaigns(Resource):
         filters = filters_of(locals())
         return self._list("campaigns_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        edition_id: str | None = None,
-        status: Status | None = None,
-        channel: Channel | None = None,
-        search: str | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield campaigns one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("campaigns_list", filters)
+        return self._iterate("campaigns_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one campaign (``scheduled_at`` carries the edition's UTC offset)."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 
 Ordering = Literal["created", "-created", "modified", "-modified", "order", "-order", "title", "-title"]
 
@@ -72,17 +72,10 @@ class Consents(Resource):
         filters = filters_of(locals())
         return self._list("consents_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        edition_id: str | None = None,
-        enabled: bool | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield consents one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("consents_list", filters)
+        return self._iterate("consents_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one consent."""

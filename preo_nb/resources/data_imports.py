@@ -19,7 +19,7 @@ from preo_nb import contract, frames
 from preo_nb._http import Reconcile
 from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 from preo_nb.resources._import_checks import check_orders
 from preo_nb.resources.files import FileSource, read_pages, read_source
 
@@ -125,20 +125,10 @@ class DataImports(Resource):
         filters = filters_of(locals())
         return self._list("data_imports_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        edition_id: str | None = None,
-        stage: Stage | None = None,
-        service: str | None = None,
-        include_cancelled: bool | None = None,
-        created_after: Any = None,
-        created_before: Any = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield imports one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("data_imports_list", filters)
+        return self._iterate("data_imports_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one import; Preo moves a running one on (reading the file, importing)."""

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from preo_nb.checks import NOT_GIVEN, check_id, timestamp
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 
 EditionStatus = Literal["upcoming", "current", "past", "no_dates"]
 Language = Literal["en", "da", "se", "nl", "pl"]
@@ -64,18 +64,10 @@ class Editions(Resource):
         filters = filters_of(locals())
         return self._list("editions_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        status: EditionStatus | None = None,
-        is_draft: bool | None = None,
-        is_archived: bool | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield editions one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("editions_list", filters)
+        return self._iterate("editions_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one edition."""

@@ -10,7 +10,7 @@ import pandas as pd
 from preo_nb import contract
 from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 
 MessageType = Literal[
     "receipt",
@@ -90,18 +90,10 @@ class EmailMessages(Resource):
         filters = filters_of(locals())
         return self._list("email_messages_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        edition_id: str | None = None,
-        scope: Scope | None = None,
-        type: MessageType | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield messages one by one, reading pages as needed (same filters as ``list``)."""
-        filters = filters_of(locals())
-        return self._iterate("email_messages_list", filters)
+        return self._iterate("email_messages_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one message with its ``content_blocks`` (in position order)."""

@@ -13,7 +13,7 @@ from preo_nb import _pages
 from preo_nb._http import HTTP
 from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, given
+from preo_nb.resources._base import Resource, changes, given, iterates
 
 Ordering = Literal["created_at", "-created_at", "updated_at", "-updated_at", "file_name", "-file_name"]
 FileSource = str | os.PathLike[str] | bytes | IO[bytes]
@@ -120,22 +120,19 @@ class Files(Resource):
 
         return self._list("files_list", query, progress, first=first, finish=tagged)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        file_name: str | None = None,
-        tags: str | Sequence[str] | None = None,
-        created_after: Any = None,
-        created_before: Any = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield files one by one, reading pages as needed."""
-        query = self._query(organization_id, file_name, tags, created_after, created_before, ordering)
-        return self._iterate("files_list", query)
+        return self._iterate("files_list", self._query(**filters))
 
     def _query(
-        self, organization_id: Any, file_name: Any, tags: Any, after: Any, before: Any, ordering: Any
+        self,
+        organization_id: Any = None,
+        file_name: Any = None,
+        tags: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+        ordering: Any = None,
     ) -> dict[str, Any]:
         """The filters of ``list``/``iterate``, tags joined; ``_list``/``_iterate`` check them against the contract."""
         joined = None if tags is None else ",".join(check_tags(tags) or []) or None
@@ -143,8 +140,8 @@ class Files(Resource):
             organization_id=organization_id,
             file_name=file_name,
             tags=joined,
-            created_after=after,
-            created_before=before,
+            created_after=created_after,
+            created_before=created_before,
             ordering=ordering,
         )
 

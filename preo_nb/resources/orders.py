@@ -8,11 +8,11 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _pages, _values, _verify, frames
+from preo_nb import _pages, _values, _verify, contract, frames
 from preo_nb._http import HTTP
 from preo_nb.checks import check_query
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, filters_of
+from preo_nb.resources._base import Resource, filters_of, given, iterates
 
 Status = Literal["pending", "confirmed", "completed", "cancelled"]
 OrderType = Literal["online", "in-person", "imported"]
@@ -31,12 +31,13 @@ Ordering = Literal[
     "-amount",
 ]
 When = str | dt.date | dt.datetime | pd.Timestamp
-SCOPES = ("edition_id", "organization_id", "customer_id")
 
 
 def _scoped(filters: dict[str, Any]) -> dict[str, Any]:
-    if not any(filters.get(name) for name in SCOPES):
-        raise PreoValidationError("edition_id", "orders need a scope: pass edition_id, organization_id or customer_id")
+    """``filters``, when they hold one of the scopes the contract requires (``x-required-filters``)."""
+    scopes = contract.required_filters("orders_list")
+    if not any(filters.get(name) for name in scopes):
+        raise PreoValidationError(scopes[0], f"orders need a scope: pass {', '.join(scopes[:-1])} or {scopes[-1]}")
     return filters
 
 
@@ -82,26 +83,10 @@ class Orders(Resource):
         filters = _scoped(filters_of(locals()))
         return self._list("orders_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        edition_id: str | None = None,
-        organization_id: str | None = None,
-        customer_id: str | None = None,
-        status: Status | None = None,
-        type: OrderType | None = None,
-        created_after: When | None = None,
-        created_before: When | None = None,
-        customer_email: str | None = None,
-        customer_phone: str | None = None,
-        order_number: str | None = None,
-        transaction_id: str | None = None,
-        search: str | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield orders one by one, reading pages only as they are needed (the filters of ``list``)."""
-        filters = _scoped(filters_of(locals()))
-        return self._iterate("orders_list", filters)
+        return self._iterate("orders_list", _scoped(given(**filters)))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one order with its purchases and its payment transaction."""
@@ -132,16 +117,9 @@ class Orders(Resource):
         pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
         batches = (
             _purchases_of(self._http, [self._path("retrieve", _values.key_of(o), trusted=True) for o in page])
-            for page in _checked(query, pages)
+            for page in _verify.Verifier("orders_list", query).pages(pages)
         )
         return self._frames(batches, frames.schema_columns("Purchase"))
-
-
-def _checked(query: dict[str, Any], pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
-    """Orders pages whose rows honour the filters (``preo_nb._verify``), one at a time."""
-    for page in pages:
-        _verify.records("orders_list", query, page)
-        yield page
 
 
 def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:

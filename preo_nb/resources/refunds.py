@@ -13,8 +13,8 @@ from preo_nb import _pages, _values, contract, refund_rules
 from preo_nb._http import Reconcile
 from preo_nb.checks import check_amount, check_enum, check_id
 from preo_nb.errors import AwaitingApproval, PreoValidationError, Unprovable
-from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, FINAL_STATES
-from preo_nb.resources._base import Resource, filters_of, given
+from preo_nb.refund_rules import CUSTOM_SCOPES, FINAL_STATES, effective_scope
+from preo_nb.resources._base import Resource, filters_of, given, iterates
 
 Reason = Literal[
     "deposit_reclaim",
@@ -66,7 +66,7 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
     purchase, else the server ignored ``purchase_id`` (an inferred filter).
     """
     started = time.monotonic()
-    scope = body.get("scope") or DEFAULT_SCOPE[body["reason"]]
+    scope = effective_scope(body["reason"], body.get("scope"))
     amount = _values.decimal_of(body.get("amount"))
     check = f"GET /v1/refunds?purchase_id={purchase_id}"
 
@@ -138,7 +138,8 @@ def refund_body(reason: Any, scope: Any, amount: Any, comment: str, pickup_point
     rather than silently ignored.
     """
     reason = check_enum(reason, "reason", contract.enum("RefundReason"))
-    effective = DEFAULT_SCOPE[reason] if scope is None else check_enum(scope, "scope", contract.enum("RefundScope"))
+    chosen = None if scope is None else check_enum(scope, "scope", contract.enum("RefundScope"))
+    effective = effective_scope(reason, chosen)
     if effective in CUSTOM_SCOPES:
         if amount is None:
             raise PreoValidationError("amount", f"is required for scope {effective} (reason {reason})")
@@ -187,19 +188,10 @@ class Refunds(Resource):
         filters = filters_of(locals())
         return self._list("refunds_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        edition_id: str | None = None,
-        organization_id: str | None = None,
-        purchase_id: str | None = None,
-        reason: Reason | None = None,
-        scope: Scope | None = None,
-        status: Status | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield refund requests one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("refunds_list", filters)
+        return self._iterate("refunds_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one refund request (an approved one moves on as Preo pays it out)."""

@@ -12,7 +12,7 @@ import pandas as pd
 from preo_nb import contract, frames
 from preo_nb.checks import NOT_GIVEN, check_enum, check_id
 from preo_nb.contract import Column
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 from preo_nb.resources.consents import check_text
 
 Status = Literal["draft", "pending", "processing", "completed", "failed"]
@@ -97,20 +97,10 @@ class Segments(Resource):
         filters = filters_of(locals())
         return self._list("segments_list", filters, progress)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        edition_id: str | None = None,
-        status: Status | None = None,
-        communication_type: CommunicationType | None = None,
-        communication_channel: Channel | None = None,
-        search: str | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield segments one by one, reading pages as needed."""
-        filters = filters_of(locals())
-        return self._iterate("segments_list", filters)
+        return self._iterate("segments_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one segment (a queued calculation moves on as Preo works on it)."""

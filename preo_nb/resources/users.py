@@ -9,7 +9,7 @@ import pandas as pd
 
 from preo_nb import contract
 from preo_nb.checks import NOT_GIVEN, check_enum
-from preo_nb.resources._base import Resource, changes, filters_of
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 
 
 class Users(Resource):
@@ -33,9 +33,10 @@ class Users(Resource):
         """
         return self._list("users_list", filters_of(locals()), progress)
 
-    def iterate(self, *, search: str | None = None, edition_id: str | None = None) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield customers one by one, reading pages as needed."""
-        return self._iterate("users_list", filters_of(locals()))
+        return self._iterate("users_list", given(**filters))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one customer."""

@@ -14,7 +14,7 @@ import pandas as pd
 from preo_nb._secret import guard
 from preo_nb.checks import NOT_GIVEN, check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.resources._base import Resource, changes, filters_of, given
+from preo_nb.resources._base import Resource, changes, filters_of, given, iterates
 
 DeliveryStatus = Literal["pending", "success", "failed"]
 Ordering = Literal["created", "-created", "modified", "-modified", "name", "-name"]
@@ -118,17 +118,11 @@ class Webhooks(Resource):
         filters = filters_of(locals(), "show_secrets")
         return self._list("webhooks_list", filters, progress, finish=None if show_secrets else _mask_secrets)
 
-    def iterate(
-        self,
-        *,
-        organization_id: str | None = None,
-        edition_id: str | None = None,
-        is_active: bool | None = None,
-        ordering: Ordering | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    @iterates(list)
+    def iterate(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield endpoints one by one, reading pages as needed (``secret`` is a masked ``Secret``)."""
-        filters = filters_of(locals(), "show_secrets")
-        return (guard(endpoint) for endpoint in self._iterate("webhooks_list", filters))
+        filters.pop("show_secrets", None)  # a masked Secret either way
+        return (guard(endpoint) for endpoint in self._iterate("webhooks_list", given(**filters)))
 
     def retrieve(self, id: str) -> dict[str, Any]:
         """Fetch one endpoint; its ``secret`` shows as ``whsec_***`` until you call ``.reveal()``."""

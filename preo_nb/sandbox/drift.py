@@ -32,6 +32,17 @@ from preo_nb.sandbox.web.drift_rewrite import Drift
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "server"}
 
 
+DJANGO_FILTER_UNKNOWN = (
+    "created_after",
+    "created_before",
+    "customer_email",
+    "customer_phone",
+    "order_number",
+    "search",
+    "ordering",
+)
+"""The orders filters a DRF + django-filter server written from the contract did not declare (issue 15)."""
+
 VARIANTS: dict[str, Drift] = {
     "ignored_filters": Drift(ignore_filters=("*",)),
     "string_money": Drift(string_money=True),
@@ -49,8 +60,22 @@ VARIANTS: dict[str, Drift] = {
     "bad_datetimes": Drift(bad_datetimes=True),
     "missing_fields": Drift(drop_fields=("created", "created_at")),
     "unknown_fields": Drift(extra_fields=True),
+    "limit_offset": Drift(limit_offset=("/v1/refunds",)),
+    "drf_errors": Drift(drf_errors=True),
+    "drf_defaults": Drift(
+        ignore_filters=DJANGO_FILTER_UNKNOWN,
+        limit_offset=("/v1/refunds",),
+        default_limit=20,
+        string_money=True,
+        integer_ids=True,
+        auth_scheme="Token",
+        trailing_slash=True,
+        drf_errors=True,
+        unrouted=("segments_cel_context",),
+    ),
 }
-"""Named drifts, one difference each; ``preo-nb check-contract`` is tested against every one."""
+"""Named drifts, one difference each (``drf_defaults``: stock DRF + django-filter, all at once);
+``preo-nb check-contract`` is tested against every one."""
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from preo_nb.errors import PreoError, PreoValidationError
-from preo_nb.resources.refunds import Status
+from preo_nb.refund_rules import OPEN_STATES
 from preo_nb.widgets._html import money
 from preo_nb.widgets.refund_draft import read_money
 
@@ -89,8 +89,7 @@ class Outcome:
 def load_queue(preo: Client, edition_id: str) -> list[QueueRow]:
     """The edition's ``requested`` refunds (oldest first), then those still being paid out."""
     rows = []
-    statuses: tuple[Status, ...] = ("requested", "ready", "processing", "awaiting_gateway")
-    for status in statuses:
+    for status in OPEN_STATES:
         found = [QueueRow.from_api(r) for r in preo.refunds.iterate(edition_id=edition_id, status=status)]
         rows += sorted(found, key=lambda row: (row.created, row.id))
     return rows

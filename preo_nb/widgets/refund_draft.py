@@ -21,7 +21,7 @@ from typing import Any
 from preo_nb import contract, refund_rules
 from preo_nb.checks import check_id
 from preo_nb.errors import PreoValidationError
-from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATES, TRANSACTION_SCOPES, ZERO
+from preo_nb.refund_rules import CUSTOM_SCOPES, DEFAULT_SCOPE, OPEN_STATES, TRANSACTION_SCOPES, ZERO, effective_scope
 from preo_nb.refund_rules import REFUNDABLE_PURCHASE_STATES as REFUNDABLE
 from preo_nb.resources.purchases import Purchases
 from preo_nb.resources.refunds import refund_body
@@ -176,7 +176,7 @@ class PlannedRequest:
     def scope(self) -> str:
         """The scope the request asks for: the body's, else the one Preo derives from the reason."""
         body = self.body
-        return str(body.get("scope") or DEFAULT_SCOPE[body["reason"]])
+        return effective_scope(body["reason"], body.get("scope"))
 
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of ``preo.purchases.refund`` that send exactly this body."""

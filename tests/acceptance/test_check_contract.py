@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 import preo_nb
-from preo_nb import cli, probe, testing
+from preo_nb import cli, contract, probe, testing
 from preo_nb.sandbox import drift
 
 # variant -> the finding that must FAIL, and words its detail must hold
@@ -29,6 +29,7 @@ DIFFERENCES = {
     "bad_datetimes": ("types.datetimes", "not ISO 8601 datetimes"),
     "missing_fields": ("fields.present", "created"),
     "unknown_fields": ("fields.unknown", "x_undocumented"),
+    "limit_offset": ("pagination.style.refunds_list", "limit/offset"),
 }
 
 
@@ -67,6 +68,18 @@ def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys, monkey
     assert names["auth.scheme"]["source"] == "inferred" and names["writes.purchases_refund"]["source"] == "seed"
     assert found["summary"]["PASS"] >= 60 and "against " + sb.url in printed
     assert sb.token not in printed and sb.token not in report.read_text()
+    for name in ("errors.not_found", "errors.bad_filter", "errors.duplicate_refund"):
+        assert names[name]["result"] == "PASS", names[name]
+    lists = [op for op in contract.operations().values() if op.is_paginated and op.method == "GET"]
+    for op in lists:
+        assert f"pagination.style.{op.operation_id}" in names or not contract.filters(op.operation_id)
+        for rule in contract.filters(op.operation_id):  # every filter of every list has a line
+            assert f"filters.{op.operation_id}.{rule}" in names, rule
+    filters = [f for f in found["findings"] if f["name"].startswith("filters.")]
+    assert len(filters) == sum(len(contract.filters(op.operation_id)) for op in lists if "{" not in op.path) + 2
+    assert not any(f["result"] == "PASS" and "count 0 " in f["detail"] for f in filters)  # never on an empty answer
+    assert found["summary"]["UNKNOWN"] < 9  # probes choose values that make each filter selective
+    assert printed.rstrip().endswith("no auth scheme accepted the token).") and "UNKNOWN: the data" in printed
 
 
 @pytest.mark.parametrize("variant", DIFFERENCES)
@@ -117,3 +130,41 @@ def test_the_check_needs_only_the_core_install(sb, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["FAIL"] == 0
+
+
+def test_a_stock_drf_server_has_each_difference_named_with_its_fix(sb, capsys, monkeypatch):
+    with drift.running(sb.url, drift.VARIANTS["drf_defaults"]) as proxy:
+        monkeypatch.setenv("PREO_API_TOKEN", sb.token)
+        code = cli.main(["check-contract", "--base-url", proxy.url, "--writes"])
+    printed = capsys.readouterr().out
+    failed = {line.split()[2]: line for line in printed.splitlines() if line.startswith("FAIL ")}
+    assert code == 1
+    for name in drift.DJANGO_FILTER_UNKNOWN:
+        assert "is ignored" in failed[f"filters.orders_list.{name}"]
+    assert "limit/offset" in failed["pagination.style.refunds_list"]
+    assert "answered 400 {non_field_errors}" in failed["errors.duplicate_refund"]
+    for name in ("auth.scheme", "paths.trailing_slash", "types.money", "types.ids"):
+        assert name in failed
+    fixes = printed.split("To work with what FAILed:")[1]
+    assert all(f"  {name}: " in fixes for name in failed)
+    assert "PREO_AUTH_SCHEME=Token" in fixes and "PREO_TRAILING_SLASH=true" in fixes
+    for name in ("edition_id", "purchase_id", "status", "reason", "scope", "organization_id"):
+        assert f"filters.refunds_list.{name}" not in failed
+
+
+def test_a_token_no_scheme_accepts_is_could_not_check_not_success(sb, capsys, monkeypatch):
+    monkeypatch.setenv("PREO_API_TOKEN", "not-a-token-this-server-knows")
+    assert cli.main(["check-contract", "--base-url", sb.url]) == 2
+    assert "incomplete" in capsys.readouterr().out
+    monkeypatch.delenv("PREO_API_TOKEN")
+    assert cli.main(["check-contract", "--base-url", sb.url, "--port", "8000"]) == 2
+
+
+def test_help_explains_results_source_exit_codes_token_and_sandbox_only_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["check-contract", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("PASS the server does", "FAIL it does something else", "UNKNOWN the data", "SOURCE says"):
+        assert words in text
+    assert "exit status: 0 no FAIL" in text and "2 could not check" in text and "PREO_API_TOKEN" in text
+    assert "--port, --seed and --scale apply only with --sandbox" in text

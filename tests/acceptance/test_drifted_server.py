@@ -243,3 +243,140 @@ def test_ids_from_the_server_are_not_held_to_the_rule_for_typed_ids(sb, connect_
     with drifted(sb, "odd_ids") as (_, preo):
         got = preo.orders.purchases(edition_id=edition + drift.rewrite.IdTable.ODD)
     assert len(got) == len(truth) and got["api_id"].str.endswith("~v2").all()
+
+
+# 8. A stock DRF + django-filter server, written from the contract (issue 15)
+
+
+@pytest.fixture(scope="module")
+def drf(sandbox):
+    """The sandbox as stock DRF + django-filter would serve it, and a client set up as its advice says."""
+    sandbox.reset()
+    with drift.running(sandbox.url, drift.VARIANTS["drf_defaults"]) as proxy:
+        preo = preo_nb.connect(
+            base_url=proxy.url, token=sandbox.token, env_file=False, auth_scheme="Token", trailing_slash=True
+        )
+        yield sandbox, proxy, preo
+
+
+def drf_edition(sb, preo):
+    """The busiest edition, by the id the DRF server shows for it."""
+    editions = preo.editions.list()
+    return editions.loc[editions["name"] == sb.store.busiest_edition()["name"], "id"].iloc[0]
+
+
+def selective_orders_filters(orders):
+    """For each orders filter django-filter did not declare, a value that keeps some rows and drops others."""
+    middle = orders["created"].sort_values().iloc[len(orders) // 2].strftime("%Y-%m-%dT%H:%M:%SZ")
+    one = orders.iloc[len(orders) // 3]
+    return {
+        "created_after": middle,
+        "created_before": middle,
+        "customer_email": one["customer.email"],
+        "customer_phone": one["customer.phone_number"],
+        "order_number": one["order_number"],
+        "search": one["order_number"],
+        "ordering": "created",
+    }
+
+
+@pytest.mark.parametrize("name", drift.DJANGO_FILTER_UNKNOWN)
+def test_an_orders_filter_a_drf_server_ignores_is_refused_not_returned_whole(drf, connect_to, name):
+    sb, _, preo = drf
+    truth = connect_to(sb.url, sb.token).orders.list(edition_id=sb.store.busiest_edition()["id"])
+    value = selective_orders_filters(truth)[name]
+    edition = drf_edition(sb, preo)
+    with pytest.raises(IgnoredFilter, match=f"ignored filter {name}") as info:
+        preo.orders.list(edition_id=edition, **{name: value})
+    assert info.value.filter == name and info.value.rows > 0
+    with pytest.raises(IgnoredFilter, match=f"ignored filter {name}"):
+        list(preo.orders.iterate(edition_id=edition, **{name: value}))
+
+
+@pytest.mark.parametrize("name", ["status", "type", "customer_id", "transaction_id", "organization_id"])
+def test_an_orders_filter_a_drf_server_honours_gives_the_right_rows(drf, connect_to, name):
+    sb, proxy, preo = drf
+    edition = sb.store.busiest_edition()["id"]
+    truth_client = connect_to(sb.url, sb.token)
+    orders = truth_client.orders.list(edition_id=edition)
+    column = {"customer_id": "customer.api_id"}.get(name, name)
+    value = str(orders[column].iloc[len(orders) // 3])
+    scope = {} if name == "organization_id" else {"edition_id": edition}
+    truth = truth_client.orders.list(**scope, **{name: value})
+    shown = {k: str(proxy.ids.shown(v)) if k.endswith("_id") else v for k, v in {**scope, name: value}.items()}
+    got = preo.orders.list(**shown)
+    assert len(got) > 0 and sorted(proxy.ids.text(i) for i in got["id"]) == sorted(truth["id"])
+
+
+REFUNDS_FILTERS = {
+    "status": "requested",
+    "reason": "event_cancelled",
+    "scope": "purchase_full",
+}
+
+
+@pytest.mark.parametrize("name", [*REFUNDS_FILTERS, "edition_id", "organization_id", "purchase_id", None])
+def test_every_refunds_filter_a_drf_server_honours_gives_the_right_rows_across_limit_offset_pages(
+    drf, connect_to, name
+):
+    sb, proxy, preo = drf
+    truth_client = connect_to(sb.url, sb.token)
+    everything = truth_client.refunds.list()
+    assert len(everything) > 2 * drift.VARIANTS["drf_defaults"].default_limit  # several limit/offset pages
+    value = {
+        "edition_id": sb.store.busiest_edition()["id"],
+        "organization_id": everything["organization"].iloc[0],
+        "purchase_id": everything["purchase.api_id"].iloc[0],
+        **REFUNDS_FILTERS,
+    }.get(name)
+    query = {name: value} if name else {}
+    truth = truth_client.refunds.list(**query)
+    shown = {name: proxy.ids.shown(value) if name.endswith("_id") else value} if name else {}
+    got = preo.refunds.list(**{k: str(v) for k, v in shown.items()})
+    assert 0 < len(got) < len(everything) or not name
+    assert sorted(proxy.ids.text(i) for i in got["id"]) == sorted(truth["id"])
+    assert got["amount"].dtype == "float64"
+
+
+def test_a_duplicate_refund_a_drf_server_refuses_with_400_says_so(drf):
+    sb, proxy, preo = drf
+    purchase = sb.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
+    shown = str(proxy.ids.shown(purchase))
+    preo.purchases.refund(shown, reason="event_cancelled")
+    with pytest.raises(preo_nb.BadRequest, match=r"non_field_errors: .*open refund request"):
+        preo.purchases.refund(shown, reason="event_cancelled")
+    assert len(requests_of(sb, purchase)) == 1
+
+
+def test_a_route_the_server_lacks_is_summarised_not_dumped_as_html(drf):
+    _, _, preo = drf
+    with pytest.raises(preo_nb.NotFound) as info:
+        preo.segments.cel_context()
+    message = str(info.value)
+    assert "HTML page" in message and "Page not found at /v1/segments/cel-context/" in message
+    assert "<" not in message and len(message) < 400
+
+
+def test_a_404_hint_still_reads_the_path_with_a_trailing_slash(drf):
+    _, _, preo = drf
+    with pytest.raises(preo_nb.NotFound, match="looks like an order number"):
+        preo.orders.retrieve("NF26-000001")
+
+
+def test_a_401_that_names_another_scheme_says_how_to_connect(sb, monkeypatch):
+    with drifted(sb, "token_auth") as (proxy, preo), pytest.raises(preo_nb.AuthenticationError) as info:
+        preo.editions.list()
+    assert "auth_scheme='Token'" in str(info.value) and "PREO_AUTH_SCHEME=Token" in str(info.value)
+    assert "expired, revoked" not in str(info.value)
+    monkeypatch.setenv("PREO_AUTH_SCHEME", "Token")
+    with drift.running(sb.url, drift.VARIANTS["token_auth"]) as proxy:
+        assert len(preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False).editions.list()) > 0
+
+
+def test_the_drf_server_is_usable_with_settings_from_the_environment_alone(sb, tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("PREO_TRAILING_SLASH=true\nPREO_AUTH_SCHEME=Token\n")
+    monkeypatch.chdir(tmp_path)
+    with drift.running(sb.url, drift.VARIANTS["drf_defaults"]) as proxy:
+        preo = preo_nb.connect(base_url=proxy.url, token=sb.token)
+        assert preo.settings.trailing_slash and preo.settings.auth_scheme == "Token"
+        assert len(preo.refunds.list()) == len(sb.store.refunds())

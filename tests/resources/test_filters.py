@@ -4,6 +4,7 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+import typing
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,37 @@ def test_list_filters_are_the_contracts_query_parameters(cls):
     declared = set(list_operation(cls).query) - PAGING
     assert filters(cls.list) == declared
     assert filters(cls.iterate) == declared
+
+
+def literal_values(hint):
+    """The values of the ``Literal`` inside ``hint`` (``X | None`` included), or None."""
+    if typing.get_origin(hint) is typing.Literal:
+        return set(typing.get_args(hint))
+    found = [literal_values(arg) for arg in typing.get_args(hint)]
+    return next((values for values in found if values), None)
+
+
+@pytest.mark.parametrize("cls", with_lists(), ids=lambda cls: cls.__name__)
+def test_enums_in_list_signatures_are_the_contracts(cls):
+    operation = list_operation(cls)
+    hints = typing.get_type_hints(inspect.unwrap(cls.list))
+    checked = 0
+    for name in filters(cls.list):
+        declared = contract.resolve(operation.query[name]).get("enum")
+        values = literal_values(hints[name])
+        assert (values is None) == (declared is None), f"{name}: Literal {values} vs contract enum {declared}"
+        if declared:
+            assert values == set(declared), name
+            checked += 1
+    assert checked == sum("enum" in contract.resolve(s) for s in operation.query.values())
+
+
+def test_the_orders_scope_is_the_contracts_required_filters(sandbox, connect_to):
+    preo = connect_to(sandbox.url, sandbox.token)
+    required = contract.required_filters("orders_list")
+    for method in (preo.orders.list, preo.orders.iterate, preo.orders.purchases):
+        with pytest.raises(PreoValidationError, match=" or ".join([", ".join(required[:-1]), required[-1]])):
+            method(status="completed")
 
 
 def test_orders_iterate_finds_an_order_by_its_number(sandbox, connect_to):

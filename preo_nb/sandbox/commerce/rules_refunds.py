@@ -57,7 +57,7 @@ def check_request(store: Store, purchase: Purchase, body: Json) -> tuple[str, De
             a custom amount out of bounds; 409 duplicate_open_request or
             nothing_to_refund.
     """
-    scope = body.get("scope") or refund_rules.DEFAULT_SCOPE[body["reason"]]
+    scope = refund_rules.effective_scope(body["reason"], body.get("scope"))
     _check_fields(store, purchase, scope, body)
     if has_open_refund(store, purchase.id):
         detail = "This purchase already has an open refund request."

@@ -30,24 +30,24 @@ Json = dict[str, Any]
 orders = Group("Orders")
 
 ORDERS_ORDERING = {key: attrgetter(key) for key in ("created", "modified", "order_number", "status", "type", "amount")}
-SCOPING_FILTERS = ("edition_id", "organization_id", "customer_id")
 
 
 @orders.view
 def orders_list() -> Json:
     """List orders; one of edition_id, organization_id or customer_id is required."""
     values = listing.filters("orders_list")
-    if not any(name in values for name in SCOPING_FILTERS):
-        raise invalid({"non_field_errors": ["One of edition_id, organization_id or customer_id is required."]})
+    scopes = contract.required_filters("orders_list")
+    if not any(name in values for name in scopes):
+        raise invalid({"non_field_errors": [f"One of {', '.join(scopes[:-1])} or {scopes[-1]} is required."]})
     orgs = listing.scoped_orgs(caller(), values)
     tables = store().data
 
     def matching() -> list[Order]:
-        tests = _tests(values)
+        test = listing.matcher("orders_list", values, ORDER_COLUMNS)
         found = [
             order
             for order in tables.orders.values()
-            if order.organization_id in orgs and all(test(order, tables.customers[order.customer_id]) for test in tests)
+            if order.organization_id in orgs and test((order, tables.customers[order.customer_id]))
         ]
         return listing.ordered("orders_list", found, ORDERS_ORDERING)
 
@@ -55,36 +55,21 @@ def orders_list() -> Json:
     return listing.paginate(ordered, lambda order: render.order(store(), order))
 
 
-Test = Callable[[Order, Customer], bool]
-
-
-def _tests(values: Json) -> list[Test]:
-    """Return one test per filter given (built once per list, then run on every order)."""
-    tests: dict[str, Callable[[Any], Test]] = {
-        "edition_id": lambda v: lambda order, buyer: order.edition_id == v,
-        "customer_id": lambda v: lambda order, buyer: order.customer_id == v,
-        "transaction_id": lambda v: lambda order, buyer: order.transaction_id == v,
-        "status": lambda v: lambda order, buyer: order.status == v,
-        "type": lambda v: lambda order, buyer: order.type == v,
-        "created_after": lambda v: lambda order, buyer: order.created >= v,
-        "created_before": lambda v: lambda order, buyer: order.created < v,
-        "customer_email": lambda v: lambda order, buyer: listing.contains(buyer.email, v),
-        "customer_phone": lambda v: lambda order, buyer: listing.contains(buyer.phone_number, v),
-        "order_number": lambda v: lambda order, buyer: listing.contains(order.order_number, v),
-        "search": lambda v: (
-            lambda order, buyer: any(
-                listing.contains(text, v)
-                for text in (
-                    order.order_number,
-                    order.id,
-                    buyer.email,
-                    buyer.phone_number,
-                    order.transaction_id,
-                )
-            )
-        ),
-    }
-    return [tests[name](value) for name, value in values.items() if name in tests]
+Sold = tuple[Order, Customer]
+#: The orders list's columns the contract's filter table names, as an (order, buyer) pair shows them.
+ORDER_COLUMNS: dict[str, Callable[[Sold], Any]] = {
+    "edition_id": lambda sold: sold[0].edition_id,
+    "organization_id": lambda sold: sold[0].organization_id,
+    "customer.api_id": lambda sold: sold[0].customer_id,
+    "transaction_id": lambda sold: sold[0].transaction_id,
+    "status": lambda sold: sold[0].status,
+    "type": lambda sold: sold[0].type,
+    "created": lambda sold: sold[0].created,
+    "order_number": lambda sold: sold[0].order_number,
+    "id": lambda sold: sold[0].id,
+    "customer.email": lambda sold: sold[1].email,
+    "customer.phone_number": lambda sold: sold[1].phone_number,
+}
 
 
 @orders.view

@@ -15,8 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from werkzeug.wrappers import Request, Response
 
 from preo_nb import _values, contract
+from preo_nb.sandbox.web import drift_drf as drf
 
-NOT_FILTERS = {"page", "page_size", "ordering", "cursor"}
+NOT_FILTERS = {"page", "page_size", "ordering", "cursor", "limit", "offset"}
 ID_VALUE = re.compile(r"^[a-z]{3}_[0-9a-f]{6,}$")
 Forward = Callable[..., tuple[int, list[tuple[str, str]], bytes]]
 Hook = Callable[[str, str, dict[str, str]], None]
@@ -40,6 +41,14 @@ class Drift:
         count_offset: ``count`` is reported this much too high.
         trailing_slash: A path without a trailing slash is redirected (301) to one with it.
         redirect_writes_to: Writes are answered 307 to this other origin.
+        limit_offset: List paths paged as DRF's ``LimitOffsetPagination`` does: ``page`` and
+            ``page_size`` are unknown (ignored), ``limit`` (default ``default_limit``, DRF's
+            ``PAGE_SIZE`` setting) and ``offset`` page, and the links carry them.
+        default_limit: The page size of ``limit_offset`` lists when no ``limit`` is sent.
+        drf_errors: Error bodies as stock DRF sends them: a refusal of the object's state is
+            400 ``{"non_field_errors": [...]}`` (no 409, no code), and a path no route
+            serves is Django's HTML 404 page.
+        unrouted: Operations the server has no route for (Django's HTML 404 page).
         auth_scheme: The scheme the server wants (``Token``: a Bearer header is a 401).
         strict_accept: 406 unless ``Accept`` names the operation's declared media type.
         bad_datetimes: Datetimes are sent as ``01/09/2026 10:00``.
@@ -60,6 +69,10 @@ class Drift:
     count_offset: int = 0
     trailing_slash: bool = False
     redirect_writes_to: str | None = None
+    limit_offset: tuple[str, ...] = ()
+    default_limit: int = 100
+    drf_errors: bool = False
+    unrouted: tuple[str, ...] = ()
     auth_scheme: str = "Bearer"
     strict_accept: bool = False
     bad_datetimes: bool = False
@@ -130,6 +143,8 @@ def refusal(drift: Drift, request: Request) -> Response | None:
             401, {"detail": "Authentication credentials were not provided."}, {"WWW-Authenticate": drift.auth_scheme}
         )
     operation = contract.find_operation(request.method, path.rstrip("/") or "/")
+    if operation in drift.unrouted:
+        return drf.not_found_page(path)
     if drift.strict_accept and operation:
         accept = request.headers.get("Accept", "*/*")
         if "*/*" not in accept and not any(m in accept for m in contract.media_types(operation)):
@@ -142,7 +157,10 @@ def query_in(drift: Drift, path: str, query: dict[str, str], ids: IdTable) -> di
     if "cursor" in query:
         query = json.loads(base64.urlsafe_b64decode(query.pop("cursor").encode()).decode())
     ignored = set(query) - NOT_FILTERS if "*" in drift.ignore_filters else set(drift.ignore_filters)
-    query = {k: ids.text(v) if drift.integer_ids or drift.odd_ids else v for k, v in query.items() if k not in ignored}
+    mapped = drift.integer_ids or drift.odd_ids
+    query = {k: ids.text(v) if mapped and k.endswith("_id") else v for k, v in query.items() if k not in ignored}
+    if path.rstrip("/") in drift.limit_offset:
+        query = drf.limit_offset_in(query, drift.default_limit)
     if drift.page_size_max and int(query.get("page_size", "100") or 100) > drift.page_size_max:
         query["page_size"] = str(drift.page_size_max)
     return query
@@ -205,10 +223,14 @@ def answer(
             },
             _kept(headers),
         )
+    operation = contract.find_operation(method, path)
+    if drift.drf_errors and status == 404 and operation is None:
+        return drf.not_found_page(path)
     if "json" not in dict((k.lower(), v) for k, v in headers).get("content-type", "") or not body:
         return Response(body, status=status, headers=headers)
     found = json.loads(body)
-    operation = contract.find_operation(method, path)
+    if drift.drf_errors and status == 409 and isinstance(found, dict):
+        status, found = 400, {"non_field_errors": [found.get("detail", "")]}
     if operation and status < 300:
         found = _drift_body(drift, proxy, operation, path, query, found)
     elif drift.integer_ids or drift.odd_ids:
@@ -258,7 +280,10 @@ def _retype(drift: Drift, plan: Any, value: Any) -> Any:
 def _page_envelope(drift: Drift, proxy: Proxy, path: str, query: dict[str, str], body: dict[str, Any]) -> None:
     for name in ("next", "previous"):
         if body.get(name):
-            body[name] = _link(drift, proxy, path, dict(parse_qsl(urlsplit(body[name]).query)))
+            linked = dict(parse_qsl(urlsplit(body[name]).query))
+            if path.rstrip("/") in drift.limit_offset:
+                linked = drf.limit_offset_out(linked)
+            body[name] = _link(drift, proxy, path, linked)
     if drift.endless_links and not body.get("next"):
         page = int(query.get("page", "1") or 1)
         body["next"] = _link(drift, proxy, path, {**query, "page": str(page + 1)})
@@ -280,7 +305,7 @@ def _walk_ids(node: Any, change: Callable[[Any], Any], key: str = "") -> Any:
         return {k: _walk_ids(v, change, k) for k, v in node.items()}
     if isinstance(node, list):
         return [_walk_ids(v, change, key) for v in node]
-    if key in ("id", "api_id") or key.endswith("_id"):
+    if key in ("id", "api_id", "organization") or key.endswith("_id"):  # a refund names its organization so
         return change(node)
     return node
 

@@ -23,7 +23,6 @@ T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 DEFAULT_ORDERING = "-created"
-_NOT_FILTERS = ("page", "page_size", "ordering")
 
 
 def filters(operation_id: str) -> dict[str, Any]:
@@ -37,12 +36,14 @@ def filters(operation_id: str) -> dict[str, Any]:
         ApiError: 400 naming each parameter whose value is invalid.
     """
     operation = contract.operations()[operation_id]
+    meant = contract.filters(operation_id)  # the contract's filter table says what is a filter
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, schema in operation.query.items():
         raw = request.args.get(name)
         typed = _is_typed(contract.resolve(schema))
-        if name in _NOT_FILTERS or raw is None or (raw == "" and not typed):
+        ordering = name in meant and meant[name].kind == "ordering"
+        if name in contract.PAGING or ordering or raw is None or (raw == "" and not typed):
             continue
         try:
             values[name] = _parse(raw, contract.resolve(schema))
@@ -82,6 +83,44 @@ def _boolean(raw: str) -> bool:
 def contains(haystack: str | None, needle: str) -> bool:
     """Case-insensitive substring match, the rule for text filters."""
     return needle.casefold() in (haystack or "").casefold()
+
+
+Columns = Mapping[str, Callable[[T], Any]]
+
+
+def matcher(operation_id: str, values: dict[str, Any], columns: Columns[T]) -> Callable[[T], bool]:
+    """One test for every filter in ``values``, each built from its meaning in the contract's filter table.
+
+    ``columns`` maps the table's columns (``created``, ``customer.email``) to how a record shows
+    them; filters the table calls ``related``, ``include`` or ``ordering`` are the view's to apply.
+    """
+    meant = contract.filters(operation_id)
+    tests = [
+        _test(meant[name], value, columns)
+        for name, value in values.items()
+        if meant[name].kind not in ("related", "include", "ordering")
+    ]
+    return lambda record: all(test(record) for test in tests)
+
+
+def _test(rule: contract.Filter, value: Any, columns: Columns[T]) -> Callable[[T], bool]:
+    if rule.kind == "search":
+        shown = [columns[field] for field in rule.fields]
+        return lambda record: any(contains(get(record), value) for get in shown)
+    get = columns[rule.column or ""]
+    if rule.kind in ("lower", "upper"):
+        after = rule.kind == "lower"
+        if rule.inclusive:
+            return (lambda r: get(r) >= value) if after else (lambda r: get(r) <= value)
+        return (lambda r: get(r) > value) if after else (lambda r: get(r) < value)
+    if rule.kind == "contains" and not rule.case_sensitive:
+        return lambda record: contains(get(record), value)
+    if rule.kind == "contains":
+        return lambda record: value in (get(record) or "")
+    if rule.kind == "any_tag":
+        wanted = {t.strip().casefold() for t in value.split(",") if t.strip()}
+        return lambda record: not wanted or bool(wanted & {t.casefold() for t in get(record)})
+    return lambda record: get(record) == value  # equal, exact
 
 
 def select(records: Iterable[T], values: dict[str, Any], orgs: set[str], equal: Sequence[str]) -> list[T]:
