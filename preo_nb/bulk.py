@@ -105,7 +105,8 @@ def refund_purchases(
             nothing is recorded unless all hold.
 
     Returns:
-        The journal: ``purchase_id``, ``state`` (done; failed: Preo refused it;
+        The whole journal, the job's record (a run over part of its list leaves the
+        other rows as they are): ``purchase_id``, ``state`` (done; failed: Preo refused it;
         pending or sent: not finished, run again), ``refund_id``, ``amount``,
         ``problem`` (why a row is not done), ``error``, ``updated``.
 
@@ -127,12 +128,18 @@ def refund_purchases(
         book = Journal(journal)
         try:
             book.bind(binding)
-            book.check_list([*valid, *invalid])
+            left = book.check_list([*valid, *invalid])
             if settle:
                 settlement.settle(preo, book, settle, body=body, scope=effective)
             book.record_run()
             book.add(valid, invalid)
-            todo = book.todo()
+            todo = [row for row in book.todo() if row.purchase_id not in left]
+            if left:
+                log.warning(
+                    "%s: %d purchases of the journal are not in this run's list and were left as they are",
+                    book.path,
+                    len(left),
+                )
             if todo:
                 _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
             return book.frame()

@@ -33,6 +33,9 @@ def bulk_refund(args: argparse.Namespace) -> int:
         workers=args.workers,
         settle={pid: None if rid.lower() == "none" else rid for pid, rid in args.settle or ()},
     )
+    if len(ours := journal[journal["purchase_id"].isin(ids)]) < len(journal):
+        print(f"The journal holds {len(journal) - len(ours)} more purchases, not in this list: left as they are.")
+        journal = ours.reset_index(drop=True)
     print(*bulk.summary(journal), sep="\n")
     unfinished = int(journal["state"].isin(["pending", "sent"]).sum())
     failed = int((journal["state"] == "failed").sum())

@@ -99,23 +99,25 @@ class Journal:
                 )
             self._db.executemany("INSERT OR IGNORE INTO job VALUES (?, ?)", wanted.items())
 
-    def check_list(self, purchase_ids: Iterable[str]) -> None:
-        """Refuse a run whose purchase list is not the one the journal's rows were made from.
+    def check_list(self, purchase_ids: Iterable[str]) -> set[str]:
+        """Refuse a run with purchases the journal's list does not hold; return the rows it leaves.
 
         An empty journal takes any list; ``add`` writes a list in one transaction, so a
-        journal holds either none of its list or all of it.
+        journal holds either none of its list or all of it. A run over part of the list
+        (the candidates left after an earlier run) works on that part only: the journal's
+        other rows are returned, to be left exactly as they are.
         """
         wanted = set(purchase_ids)
         with self._lock:
             held = {pid for (pid,) in self._db.execute("SELECT purchase_id FROM items")}
-        if not held or held == wanted:
-            return
-        raise PreoValidationError(
-            "purchases",
-            f"{self.path} was made for another purchase list: {_some(held - wanted)} only in the journal, "
-            f"{_some(wanted - held)} only in this run's list. Nothing was sent; run it with the list it was "
-            "made for, or give this list its own journal",
-        )
+        if held and wanted - held:
+            raise PreoValidationError(
+                "purchases",
+                f"{self.path} was made for another purchase list: {_some(held - wanted)} only in the journal, "
+                f"{_some(wanted - held)} only in this run's list. Nothing was sent; run it with the list it was "
+                "made for (or part of it), or give this list its own journal",
+            )
+        return held - wanted
 
     def add(self, purchase_ids: Iterable[str], invalid: Mapping[str, str]) -> None:
         """Add the purchases not journaled yet, all or none; ``invalid`` ids (id -> reason) as failed."""

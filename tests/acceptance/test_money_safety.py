@@ -158,3 +158,21 @@ def test_the_same_list_resumes_in_any_order(sb, tmp_path, bulk_cli):
     pending_rows(sb, tmp_path / "j.sqlite", ids)
     assert bulk_cli([*reversed(ids), ids[0]]) == 0
     assert all(len(requests_of(sb, pid)) == 1 for pid in ids)
+
+
+def test_a_run_over_part_of_the_journals_list_refunds_only_that_part(sb, tmp_path, bulk_cli, capsys):
+    """The candidates left after a first run are a part of its list: they go on, the rest is left alone."""
+    ids = paid(sb, 5)
+    pending_rows(sb, tmp_path / "j.sqlite", ids)
+    assert bulk_cli(ids[:2]) == 0
+    assert [len(requests_of(sb, pid)) for pid in ids] == [1, 1, 0, 0, 0]
+    rows = journal_rows(tmp_path / "j.sqlite")
+    assert [rows[pid]["state"] for pid in ids] == ["done", "done", "pending", "pending", "pending"]
+
+
+def test_a_list_with_one_purchase_the_journal_lacks_is_refused_whole(sb, tmp_path, bulk_cli, capsys):
+    ids, stranger = paid(sb, 4)[:3], paid(sb, 4)[3]
+    pending_rows(sb, tmp_path / "j.sqlite", ids)
+    assert bulk_cli([*ids[:2], stranger]) == 1
+    assert f"1 ({stranger})" in capsys.readouterr().err
+    assert [r for pid in [*ids, stranger] for r in requests_of(sb, pid)] == []
