@@ -10,6 +10,7 @@ from preo_nb import signing  # stdlib only: `preo_nb.signing.verify(...)` works 
 from preo_nb.client import Client, connect
 from preo_nb.config import Settings
 from preo_nb.errors import (
+    AnswerTooLarge,
     APIError,
     AuthenticationError,
     AwaitingApproval,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AnswerTooLarge",
     "AuthenticationError",
     "AwaitingApproval",
     "BadRequest",

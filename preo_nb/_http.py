@@ -16,18 +16,20 @@ Policy (DESIGN.md, "HTTP policy"):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -37,6 +39,7 @@ from preo_nb._pool import loads
 from preo_nb._retry import Outcome
 from preo_nb.config import Settings
 from preo_nb.errors import (
+    AnswerTooLarge,
     PreoError,
     TransportError,
     UnknownOutcome,
@@ -49,6 +52,7 @@ Session = requests.Session  # the client's type for a caller-supplied session
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
 MAX_REDIRECTS = 5
+CHUNK = 1024 * 1024  # the most bytes taken per read of a body (a read takes what has arrived)
 READS = ("GET", "HEAD")
 
 
@@ -168,8 +172,10 @@ class HTTP:
     def _send(
         self, method: str, url: str, params: Any, json: Any, files: Any, data: Any, headers: dict[str, str]
     ) -> requests.Response:
-        """One attempt: the answer (redirects on the same origin followed for reads), or ``_NoAnswer``."""
+        """One attempt within one deadline: the answer (redirects on the same origin followed for reads),
+        or ``_NoAnswer``."""
         started = time.monotonic()
+        deadline = started + self.settings.timeout
         try:
             response = self.session.request(
                 method,
@@ -179,15 +185,22 @@ class HTTP:
                 files=files,
                 data=data,
                 headers=headers,
-                timeout=self.settings.timeout,
+                timeout=_time_left(deadline, self.settings.timeout),
                 allow_redirects=False,
+                stream=True,
             )
             for _ in range(MAX_REDIRECTS):
                 if not response.is_redirect:
                     break
-                response = self._redirect(response, method, headers)
+                response = self._redirect(response, method, headers, deadline)
+            if not response.is_redirect:
+                read_within(response, deadline, self.settings.max_answer_bytes)
         except requests.RequestException as exc:
             raise _NoAnswer.of(exc, method, url) from exc
+        except AnswerTooLarge as exc:
+            if method != "POST":
+                raise  # the same answer again would be as large
+            raise _NoAnswer(Outcome("cut_off"), exc) from None
         self._seen.date = response.headers.get("Date")
         log.debug(
             "%s %s -> %s in %.0f ms (Authorization: Bearer ***)",
@@ -200,8 +213,11 @@ class HTTP:
             raise redirect_error(response, method, f"more than {MAX_REDIRECTS} redirects")
         return response
 
-    def _redirect(self, response: requests.Response, method: str, headers: dict[str, str]) -> requests.Response:
+    def _redirect(
+        self, response: requests.Response, method: str, headers: dict[str, str], deadline: float
+    ) -> requests.Response:
         """Follow one redirect of a read on the same origin; refuse every other redirect."""
+        response.close()  # its body is never read
         target = urljoin(response.url, response.headers.get("Location", ""))
         if method not in READS:
             raise redirect_error(response, method, "a write is never sent on to a redirect", target)
@@ -214,7 +230,12 @@ class HTTP:
                 _path(target),
             )
         return self.session.request(
-            method, target, headers=headers, timeout=self.settings.timeout, allow_redirects=False
+            method,
+            target,
+            headers=headers,
+            timeout=_time_left(deadline, self.settings.timeout),
+            allow_redirects=False,
+            stream=True,
         )
 
     def _pause(self, method: str, url: str, error: PreoError, seconds: float) -> None:
@@ -257,9 +278,11 @@ class HTTP:
             scheme: The ``Authorization`` scheme to send the token with.
 
         Raises:
-            TransportError: No answer arrived.
+            TransportError: No whole answer arrived within the deadline (``AnswerTooLarge``:
+                the answer was larger than ``max_answer_bytes``).
         """
         url = path if "://" in path else self.url(path)
+        deadline = time.monotonic() + self.settings.timeout
         try:
             response = self.session.request(
                 method.upper(),
@@ -268,9 +291,11 @@ class HTTP:
                 json=json,
                 headers={"Accept": accept},
                 auth=_BearerAuth(self.settings.token, scheme),
-                timeout=self.settings.timeout,
+                timeout=_time_left(deadline, self.settings.timeout),
                 allow_redirects=False,
+                stream=True,
             )
+            read_within(response, deadline, self.settings.max_answer_bytes)
         except requests.RequestException as exc:
             raise TransportError(_describe(exc), method=method.upper(), url=url) from exc
         self._seen.date = response.headers.get("Date")
@@ -347,3 +372,74 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "could not reach the Preo API (connection failed or was reset)"
     return f"the request failed: {type(exc).__name__}"
+
+
+def read_within(response: requests.Response, deadline: float, limit: int) -> bytes:
+    """Read a streamed answer's body whole by the monotonic ``deadline``, refusing it past ``limit`` bytes.
+
+    Each read takes what has arrived (``read1``) with the socket's timeout cut to the
+    time left, so a server sending a byte a second still ends at the deadline; the
+    body kept is what ``response.content`` then returns (requests' own cache of it).
+
+    Raises:
+        AnswerTooLarge: The answer is (or says it is) larger than ``limit``; it was not read further.
+        requests.RequestException: The deadline passed, or the body broke off.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise _too_large(response, limit, f"it says it is {int(declared):,} bytes")
+    body = bytearray()
+    with _as_requests_errors(response):
+        while chunk := _read_some(response, deadline):
+            body += chunk
+            if len(body) > limit:
+                raise _too_large(response, limit, f"more than {limit:,} bytes arrived")
+    response._content = bytes(body)
+    return response._content
+
+
+def _read_some(response: requests.Response, deadline: float) -> bytes:
+    """What has arrived of the body (b"" at its end), waiting no later than ``deadline``."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise requests.ReadTimeout("the answer did not arrive whole within the time allowed")
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(left)
+    return bytes(response.raw.read1(CHUNK))
+
+
+@contextlib.contextmanager
+def _as_requests_errors(response: requests.Response) -> Iterator[None]:
+    """Raise urllib3's errors while reading a body as requests would (``iter_content``); close on failure."""
+    try:
+        try:
+            yield
+        except requests.RequestException:
+            raise
+        except (urllib3_errors.ReadTimeoutError, TimeoutError) as exc:
+            raise requests.ReadTimeout(exc) from exc
+        except urllib3_errors.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except (urllib3_errors.ProtocolError, OSError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except BaseException:
+        response.close()
+        raise
+
+
+def _too_large(response: requests.Response, limit: int, why: str) -> AnswerTooLarge:
+    method = response.request.method or ""
+    return AnswerTooLarge(
+        f"the answer to {method} {_path(response.url)} is larger than max_answer_bytes ({limit:,} bytes): {why}. "
+        "It was not read; ask for less (a smaller page_size, a narrower filter) or connect with a larger "
+        "max_answer_bytes",
+        method=method,
+        url=response.url,
+    )
+
+
+def _time_left(deadline: float, timeout: float) -> float:
+    """The socket timeout for the next step: the settings' timeout, never past the deadline."""
+    return max(0.001, min(timeout, deadline - time.monotonic()))

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("preo_nb.http")
 Records = list[dict[str, Any]]
 T = TypeVar("T")
-MAX_PAGES = 100_000  # when the server gives no count: 100 million records at the largest page size
 
 
 @dataclass
@@ -75,14 +74,16 @@ def parse(body: Any, path: str) -> Page:
 class Reading:
     """The bookkeeping of one read of a list: records kept, counts reported, links followed."""
 
-    def __init__(self, path: str, first: Page) -> None:
+    def __init__(self, path: str, first: Page, max_pages: int) -> None:
         self.path = path
         self.unique = _Unique()
         self.counts: list[int] = []
         self.links: set[str] = set()
         self.pages = 0
         per_page = len(first.records)
-        self.limit = MAX_PAGES if first.count is None or not per_page else 2 * math.ceil(first.count / per_page) + 10
+        planned = math.ceil(first.count / per_page) if first.count is not None and per_page else None
+        self.limit = max_pages if planned is None else min(2 * planned + 10, planned + max_pages)
+        self.beyond = "it gave no count" if planned is None else f"its count allows {planned}"
 
     def take(self, page: Page) -> Records:
         """Account for one page and return its records not seen on an earlier page."""
@@ -92,7 +93,10 @@ class Reading:
         fresh = self.unique(page.records)
         if page.next:
             if self.pages >= self.limit:
-                self.fail(f"its next links went on past {self.limit} pages, more than its count allows")
+                self.fail(
+                    f"its next links went on past {self.limit} pages ({self.beyond}); {self.pages} pages and "
+                    f"{self.unique.kept} records were read (connect(max_pages=...) reads further)"
+                )
             if page.next in self.links:
                 self.fail(f"its next links go round in a loop (back to {_short(page.next)})")
             if not fresh:
@@ -123,7 +127,7 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     """Yield each page's new records, reading the next page only when asked; checked at the end."""
     query = {**params, "page_size": http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
-    reading = Reading(path, page)
+    reading = Reading(path, page, http.settings.max_pages)
     yield reading.take(page)
     yield from _follow(http, reading, page.next, None)
     reading.check()
@@ -137,6 +141,7 @@ def read(
     progress: bool | None = None,
     first: dict[str, Any] | None = None,
     page_size: int | None = None,
+    max_pages: int | None = None,
 ) -> Iterator[Records]:
     """Yield the records of every page of a list in order, pages read concurrently where links allow.
 
@@ -144,12 +149,14 @@ def read(
         first: When given, receives the first page's fields other than ``results``
             (some lists carry extra facts there: available tags, required fields).
         page_size: Records per page (default: the settings').
+        max_pages: Pages read beyond the count's plan, or in all without a count
+            (default: the settings').
     """
     query = {**params, "page_size": page_size or http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
     if first is not None:
         first.update(page.extra)
-    reading = Reading(path, page)
+    reading = Reading(path, page, max_pages or http.settings.max_pages)
     yield reading.take(page)
     if page.next:
         bar = _progress.bar(page.count or 0, path.rsplit("/", 1)[-1], progress if page.count else False)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from preo_nb import _progress, refund_rules
+from preo_nb import _progress, refund_rules, settlement
 from preo_nb._values import decimal_of
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Journal", "refund_purchases", "summary"]
 
 log = logging.getLogger("preo_nb.bulk")
-SKIP_STATUSES = ("rejected", "invalid", "failed")  # requests that refunded nothing
 FINAL_STATUSES = (400, 404, 409, 422)  # Preo refused the refund itself: sending it again changes nothing
 CLOCK_SLACK = timedelta(seconds=5)  # whole-second timestamps and the clock estimate's error
 
@@ -84,6 +83,7 @@ def refund_purchases(
     organization_id: str | None = None,
     workers: int = 4,
     progress: bool | None = None,
+    settle: Mapping[str, str | None] | None = None,
 ) -> pd.DataFrame:
     """File one refund request per purchase, exactly once, resumable through ``journal``.
 
@@ -94,11 +94,15 @@ def refund_purchases(
         reason, scope, amount, comment: As for ``preo.purchases.refund``; checked
             once, before anything is sent.
         journal: Path of the SQLite journal; run again with the same path to resume.
-            It is bound to this API (base URL), edition/organization and refund,
-            and one run at a time may use it.
+            It is bound to this API (base URL), edition/organization, refund and
+            purchase list, and one run at a time may use it.
         edition_id, organization_id: Where the purchases belong, when known;
             recorded so the journal refuses to be reused for another.
         workers: Requests in flight at once.
+        settle: Verdicts on ``sent`` rows whose outcome is unknown, recorded first:
+            purchase id -> the refund request that is this job's, or None when none
+            is (sent again). Each is checked with Preo (``preo_nb.settlement``) and
+            nothing is recorded unless all hold.
 
     Returns:
         The journal: ``purchase_id``, ``state`` (done; failed: Preo refused it;
@@ -106,8 +110,9 @@ def refund_purchases(
         ``problem`` (why a row is not done), ``error``, ``updated``.
 
     Raises:
-        PreoValidationError: Bad arguments, a journal of another job, or one in
-            use by another run; nothing was sent.
+        PreoValidationError: Bad arguments, a journal of another job or purchase
+            list, one in use by another run, or a verdict in ``settle`` that does
+            not hold; nothing was sent or recorded.
     """
     body = refund_body(reason, scope, amount, comment, None)
     binding = {
@@ -117,15 +122,18 @@ def refund_purchases(
         "organization_id": None if organization_id is None else check_id(organization_id, "organization_id"),
     }
     valid, invalid = _checked(purchase_ids)
+    effective = refund_rules.effective_scope(body["reason"], body.get("scope"))
     with exclusive(journal):
         book = Journal(journal)
         try:
             book.bind(binding)
+            book.check_list([*valid, *invalid])
+            if settle:
+                settlement.settle(preo, book, settle, body=body, scope=effective)
             book.record_run()
             book.add(valid, invalid)
             todo = book.todo()
             if todo:
-                effective = body.get("scope") or refund_rules.DEFAULT_SCOPE[body["reason"]]
                 _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
             return book.frame()
         finally:
@@ -247,18 +255,16 @@ def _settled(job: _Job, row: Row, listing: list[dict[str, Any]]) -> bool:
             "sent",
             problem="outcome unknown",
             error=f"outcome unknown: check GET /v1/refunds?purchase_id={pid} before running again "
-            f"(it may be {ids}); then record it with Journal.settle or preo-nb bulk-refund --settle",
+            f"(it may be {ids}); then record it with preo-nb bulk-refund --settle (refund_purchases(settle=...))",
         )
     return True
 
 
 def _alike(job: _Job, purchase_id: str, request: dict[str, Any]) -> bool:
     """Whether a refund request could be this job's for that purchase."""
-    amount = job.body.get("amount")
-    return (
-        (request.get("purchase") or {}).get("api_id") == purchase_id
-        and request.get("status") not in SKIP_STATUSES
-        and refund_rules.same_request(request, reason=job.body["reason"], scope=job.scope, amount=decimal_of(amount))
+    amount = decimal_of(job.body.get("amount"))
+    return (request.get("purchase") or {}).get("api_id") == purchase_id and refund_rules.could_be(
+        request, reason=job.body["reason"], scope=job.scope, amount=amount
     )
 
 

@@ -19,8 +19,6 @@ def bulk_refund(args: argparse.Namespace) -> int:
 
     ids = read_ids(args.purchases)
     preo = preo_nb.connect()
-    if args.settle:
-        _settle_by_hand(args.journal, args.settle)
     print(f"Refunding {len(ids)} purchases ({args.reason}) on {preo.settings.base_url}; journal {args.journal}")
     journal = bulk.refund_purchases(
         preo,
@@ -33,6 +31,7 @@ def bulk_refund(args: argparse.Namespace) -> int:
         organization_id=args.organization_id,
         journal=args.journal,
         workers=args.workers,
+        settle={pid: None if rid.lower() == "none" else rid for pid, rid in args.settle or ()},
     )
     print(*bulk.summary(journal), sep="\n")
     unfinished = int(journal["state"].isin(["pending", "sent"]).sum())
@@ -50,18 +49,6 @@ def bulk_refund(args: argparse.Namespace) -> int:
         )
         return 3
     return 0
-
-
-def _settle_by_hand(path: Path, settled: list[list[str]]) -> None:
-    from preo_nb.journal import Journal, exclusive
-
-    with exclusive(path):
-        book = Journal(path)
-        try:
-            for purchase_id, refund_id in settled:
-                book.settle(purchase_id, None if refund_id.lower() == "none" else refund_id)
-        finally:
-            book.close()
 
 
 ID_COLUMNS = ("api_id", "purchase_id", "id")  # in order of preference

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from preo_nb._http import HTTP, Session
-from preo_nb.config import Settings, Source, load_settings
+from preo_nb.config import MAX_ANSWER_BYTES, MAX_PAGES, Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
 from preo_nb.resources._base import Resource
 from preo_nb.resources.auth import Auth
@@ -86,6 +86,8 @@ def connect(
     page_workers: int | None = None,
     trailing_slash: bool = False,
     auth_scheme: str = "Bearer",
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
+    max_pages: int = MAX_PAGES,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -93,7 +95,8 @@ def connect(
         base_url: API root; ``PREO_BASE_URL``, default ``https://api.preo.dev``.
             Plain ``http://`` is accepted only for loopback (a local sandbox).
         token: Bearer token; ``PREO_API_TOKEN``.
-        timeout: Seconds per connect and per read; ``PREO_TIMEOUT``, default 30.
+        timeout: Seconds one try of a request may take in all (connecting, waiting,
+            reading the whole answer); ``PREO_TIMEOUT``, default 30.
         env_file: Path of a ``.env`` file; ``True`` looks for one from the working
             directory upwards; ``False`` reads none.
         page_size: Records per page when reading lists, 1-1000 (default 1000).
@@ -104,6 +107,10 @@ def connect(
             ``UnexpectedRedirect``, never followed.
         auth_scheme: How the token is sent: ``Authorization: <scheme> <token>`` (default
             ``Bearer``, the contract's inferred choice).
+        max_answer_bytes: The largest answer read (default 64 MiB); a larger one raises
+            ``AnswerTooLarge`` unread (docs/limits.md lists every bound).
+        max_pages: Pages of one list read beyond its ``count``, or in all without one
+            (default 10,000); past it ``IncompleteList``.
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -129,6 +136,8 @@ def connect(
             page_workers=page_workers,
             trailing_slash=trailing_slash,
             auth_scheme=auth_scheme,
+            max_answer_bytes=max_answer_bytes,
+            max_pages=max_pages,
         )
     except ConfigurationError as exc:
         if not (replaying and exc.field == "token"):
@@ -142,6 +151,8 @@ def connect(
             page_workers=page_workers,
             trailing_slash=trailing_slash,
             auth_scheme=auth_scheme,
+            max_answer_bytes=max_answer_bytes,
+            max_pages=max_pages,
             token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
     return Client(settings)

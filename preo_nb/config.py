@@ -32,6 +32,8 @@ DEFAULT_TIMEOUT = 30.0
 MAX_PAGE_SIZE = 1000  # the contract's maximum; the server clamps larger values
 DEFAULT_PAGE_WORKERS = 8  # keeps 100 pages at 50 ms latency server-bound, not latency-bound
 MAX_PAGE_WORKERS = 32  # more threads only queue at the server (and invite 429s)
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of 1000 records is well under 10 MiB
+MAX_PAGES = 10_000  # pages read of one list when its count does not bound them (10 million records at most)
 LOOPBACK_NAMES = {"localhost"}
 ENV_NAMES = ("PREO_API_TOKEN", "PREO_BASE_URL", "PREO_TIMEOUT")
 QUOTES = "\"'`\u2018\u2019\u201c\u201d"
@@ -59,12 +61,16 @@ class Settings:
     Attributes:
         base_url: Root URL without a trailing slash.
         token: Bearer token (never shown by ``repr``).
-        timeout: Seconds to wait for connecting and for each read.
+        timeout: Seconds one try of a request may take in all: connecting, waiting, and
+            reading the whole answer (each socket wait is cut to the time left).
         max_retries: Retries of idempotent requests on connection errors, 429 and 502-504.
         backoff_factor: Base of the exponential backoff, in seconds.
         max_retry_wait: Cap on any single wait, ``Retry-After`` included.
         page_size: Records asked for per page by ``list()`` and ``iterate()``.
         page_workers: Threads fetching pages 2..n of a list concurrently.
+        max_answer_bytes: The largest answer read; a larger one raises ``AnswerTooLarge``.
+        max_pages: Pages read of one list beyond what its ``count`` allows (or in all, with
+            no ``count``); past it the read ends in ``IncompleteList``.
         trailing_slash: End every API path with "/" (the one original docs page shows
             ``.../refund/``); a write redirected to such a path is refused, never followed.
         token_source: Where the token came from (an argument, ``PREO_API_TOKEN`` in the
@@ -80,6 +86,8 @@ class Settings:
     max_retry_wait: float = 30.0
     page_size: int = MAX_PAGE_SIZE
     page_workers: int = DEFAULT_PAGE_WORKERS
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    max_pages: int = MAX_PAGES
     trailing_slash: bool = False
     auth_scheme: str = "Bearer"
     token_source: Source = field(default=ARGUMENT, compare=False)
@@ -97,6 +105,8 @@ def load_settings(
     env_file: str | Path | bool = True,
     page_size: int | None = None,
     page_workers: int | None = None,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
+    max_pages: int = MAX_PAGES,
     trailing_slash: bool = False,
     auth_scheme: str = "Bearer",
     token_source: Source | None = None,
@@ -109,8 +119,13 @@ def load_settings(
         timeout: Overrides ``PREO_TIMEOUT``.
         page_size: Records per page for lists, 1 to 1000 (default 1000, the API's maximum).
         page_workers: Threads reading pages 2..n of a list at once, 1 to 32 (default 8).
+        max_answer_bytes: The largest answer read, in bytes (default 64 MiB).
+        max_pages: Pages of one list read beyond its ``count`` (or in all without one; default 10,000).
         env_file: A path to a ``.env`` file, ``True`` to look for ``.env`` from the
             working directory upwards, ``False`` to read none.
+        max_answer_bytes: The largest answer read; a larger one raises ``AnswerTooLarge``.
+        max_pages: Pages read of one list beyond what its ``count`` allows (or in all, with
+            no ``count``); past it the read ends in ``IncompleteList``.
         trailing_slash: End every API path with "/" (for an API that redirects to such paths).
         auth_scheme: The ``Authorization`` scheme the token is sent with (``Bearer``; ``Token``
             if ``preo-nb check-contract`` finds the API wants that).
@@ -138,12 +153,15 @@ def load_settings(
     url, url_source = pick(base_url, "PREO_BASE_URL", "base_url")
     secret, secret_source = pick(token, "PREO_API_TOKEN", "token")
     secret_source = token_source or secret_source or ARGUMENT
+    workers = DEFAULT_PAGE_WORKERS if page_workers is None else page_workers
     settings = Settings(
         base_url=check_base_url(url or DEFAULT_BASE_URL),
         token=check_token(secret, secret_source),
         timeout=_check_timeout(pick(timeout, "PREO_TIMEOUT", "timeout")[0]),
-        page_size=_check_page_size(page_size),
-        page_workers=_check_page_workers(page_workers),
+        page_size=_whole("page_size", MAX_PAGE_SIZE if page_size is None else page_size, 1, MAX_PAGE_SIZE),
+        page_workers=_whole("page_workers", workers, 1, MAX_PAGE_WORKERS),
+        max_answer_bytes=_whole("max_answer_bytes", max_answer_bytes, 1024, 2**40),
+        max_pages=_whole("max_pages", max_pages, 1, 10**9),
         trailing_slash=_check_trailing_slash(trailing_slash),
         auth_scheme=_check_scheme(auth_scheme),
         token_source=secret_source,
@@ -276,17 +294,7 @@ def _check_timeout(value: str | None) -> float:
     return seconds
 
 
-def _check_page_size(value: int | None) -> int:
-    if value is None:
-        return MAX_PAGE_SIZE
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
-        raise ConfigurationError("page_size", f"must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value!r}")
-    return value
-
-
-def _check_page_workers(value: int | None) -> int:
-    if value is None:
-        return DEFAULT_PAGE_WORKERS
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_WORKERS:
-        raise ConfigurationError("page_workers", f"must be a whole number from 1 to {MAX_PAGE_WORKERS}, not {value!r}")
+def _whole(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigurationError(name, f"must be a whole number from {low} to {high}, not {value!r}")
     return value

@@ -5,7 +5,8 @@
     PreoError
      +-- PreoValidationError (also ValueError)   bad input caught before anything is sent
      |    +-- ConfigurationError                 missing token, bad base URL, bad .env
-     +-- TransportError                          the network failed (DNS, refused, timeout)
+     +-- TransportError                          the network failed (DNS, refused, timeout, deadline)
+     |    +-- AnswerTooLarge                     an answer past max_answer_bytes, refused unread
      +-- UnknownOutcome                          a write may have happened; says where to check
      +-- WaitTimeout (also TimeoutError)         a wait(...) for a job ran out of time
      |    +-- AwaitingApproval                   refunds.wait() on a refund nobody approved yet
@@ -71,6 +72,10 @@ class TransportError(PreoError):
         super().__init__(f"{message} ({method} {url})" if method else message)
         self.method = method
         self.url = url
+
+
+class AnswerTooLarge(TransportError):
+    """An answer larger than ``max_answer_bytes`` (default 64 MiB): refused unread, never held whole."""
 
 
 class APIError(PreoError):

@@ -94,10 +94,29 @@ class Journal:
                 )
             self._db.executemany("INSERT OR IGNORE INTO job VALUES (?, ?)", wanted.items())
 
-    def add(self, purchase_ids: Iterable[str], invalid: Mapping[str, str]) -> None:
-        """Add the purchases not journaled yet; ``invalid`` ids (id -> reason) as failed."""
-        now = _now()
+    def check_list(self, purchase_ids: Iterable[str]) -> None:
+        """Refuse a run whose purchase list is not the one the journal's rows were made from.
+
+        An empty journal takes any list; ``add`` writes a list in one transaction, so a
+        journal holds either none of its list or all of it.
+        """
+        wanted = set(purchase_ids)
         with self._lock:
+            held = {pid for (pid,) in self._db.execute("SELECT purchase_id FROM items")}
+        if not held or held == wanted:
+            return
+        raise PreoValidationError(
+            "purchases",
+            f"{self.path} was made for another purchase list: {_some(held - wanted)} only in the journal, "
+            f"{_some(wanted - held)} only in this run's list. Nothing was sent; run it with the list it was "
+            "made for, or give this list its own journal",
+        )
+
+    def add(self, purchase_ids: Iterable[str], invalid: Mapping[str, str]) -> None:
+        """Add the purchases not journaled yet, all or none; ``invalid`` ids (id -> reason) as failed."""
+        now = _now()
+        with self._lock, self._db:  # one transaction: a run killed here leaves no partial list
+            self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT OR IGNORE INTO items (purchase_id, state, updated) VALUES (?, 'pending', ?)",
                 [(pid, now) for pid in purchase_ids],
@@ -267,6 +286,12 @@ def _holder(path: Path) -> str:
         return f"pid {run['pid']} on {run['host']}, started {run['started']}"
     except (sqlite3.Error, TypeError, ValueError, KeyError):
         return "pid unknown"
+
+
+def _some(ids: set[str]) -> str:
+    """``3 (pur_a, pur_b, pur_c)``: how many, and the first few by name."""
+    shown = sorted(ids)[:5]
+    return f"{len(ids)}" + (f" ({', '.join(shown)}{', ...' if len(ids) > 5 else ''})" if ids else "")
 
 
 def _now() -> str:

@@ -35,6 +35,8 @@ TRANSACTION_SCOPES = ("transaction_full", "transaction_custom")
 OPEN_STATES = ("requested", "ready", "processing", "awaiting_gateway")
 #: States a request never leaves.
 FINAL_STATES = ("processed", "failed", "rejected", "invalid")
+#: States of a request that refunded nothing (and never will).
+REFUNDED_NOTHING = ("rejected", "invalid", "failed")
 #: Purchase states that can still be refunded.
 REFUNDABLE_PURCHASE_STATES = ("paid", "partially_refunded")
 ZERO = Decimal("0")
@@ -78,4 +80,12 @@ def same_request(request: Mapping[str, Any], *, reason: str, scope: str, amount:
         request.get("reason") == reason
         and request.get("scope") == scope
         and (amount is None or decimal_of(request.get("amount")) == amount)
+    )
+
+
+def could_be(request: Mapping[str, Any], *, reason: str, scope: str, amount: Decimal | None) -> bool:
+    """Whether a refund request could be the one asked for: ``same_request``, and not one that
+    refunded nothing (a request that is open or processed may be the one filed)."""
+    return request.get("status") not in REFUNDED_NOTHING and same_request(
+        request, reason=reason, scope=scope, amount=amount
     )

@@ -23,15 +23,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from preo_nb import contract
+from preo_nb._answers import Reply
+from preo_nb.errors import TransportError
+from preo_nb.probe.budget import Budget, Spent, spending
 
 if TYPE_CHECKING:
-    from preo_nb._answers import Reply
     from preo_nb._http import HTTP
     from preo_nb.client import Client
 
 RESULTS = ("PASS", "FAIL", "UNKNOWN")
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,10 @@ class Report:
 class Probe:
     """The state one probe run shares between its checks."""
 
-    def __init__(self, http: HTTP, *, writes: bool = False) -> None:
+    def __init__(self, http: HTTP, *, writes: bool = False, budget: Budget | None = None) -> None:
         self.http = http
         self.writes = writes
+        self.budget = budget or Budget()
         self.scheme = "Bearer"
         self.report = Report(http.settings.base_url)
         self.seen: list[tuple[str, Reply]] = []  # (operation_id, answer) of every answer read
@@ -109,6 +114,11 @@ class Probe:
         """Record one finding."""
         self.report.findings.append(Finding(name, result, source, detail))
 
+    def add_once(self, name: str, result: str, source: str, detail: str) -> None:
+        """Record a finding unless one of that name is recorded already (the same path asked twice)."""
+        if all(found.name != name for found in self.report.findings):
+            self.add(name, result, source, detail)
+
     def get(
         self,
         operation_id: str,
@@ -116,12 +126,32 @@ class Probe:
         params: dict[str, Any] | None = None,
         accept: str = "application/json",
     ) -> Reply:
-        """GET an operation's path, remembering the answer for the body checks."""
-        reply = self.http.probe(
-            "GET", path or contract.operations()[operation_id].path, params=params, accept=accept, scheme=self.scheme
-        )
+        """GET an operation's path, remembering the answer for the body checks.
+
+        No answer within the deadline and size bounds, or a redirect to another host,
+        is a finding of its own; the reply is then empty (status 0) or the redirect.
+        """
+        path = path or contract.operations()[operation_id].path
+        try:
+            reply = self.http.probe("GET", path, params=params, accept=accept, scheme=self.scheme)
+        except TransportError as exc:
+            self.add_once(f"answers.{operation_id}", "FAIL", "docs", str(exc))
+            return Reply(0, {}, b"", path)
         self.seen.append((operation_id, reply))
+        if reply.status in REDIRECTS:
+            self._redirected(path, reply)
         return reply
+
+    def _redirected(self, path: str, reply: Reply) -> None:
+        target = urlsplit(urljoin(reply.url, reply.headers.get("location", "")))
+        if target.netloc != urlsplit(self.http.settings.base_url).netloc:
+            self.add_once(
+                f"redirects.{path}",
+                "FAIL",
+                "docs",
+                f"GET {path} is redirected ({reply.status}) to another host, {target.netloc or 'none named'} "
+                f"({target.geturl()[:120]}); preo_nb never follows a redirect off the API's host",
+            )
 
     def json(self, operation_id: str, path: str | None = None, params: dict[str, Any] | None = None) -> Any:
         """The decoded body of a GET that answered 200, else None."""
@@ -156,12 +186,14 @@ def run_recorded(preo: Client, cassette: str | Path, *, writes: bool = False) ->
         return run(preo, writes=writes)
 
 
-def run(preo: Client, *, writes: bool = False) -> Report:
+def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> Report:
     """Probe the API ``preo`` is connected to and return the report.
 
     Args:
         writes: Also file (and reject) one refund request, to check the write path;
             only for a sandbox (a loopback address), refused otherwise.
+        budget: Requests, seconds and list pages the run may spend (``probe.budget.Budget``:
+            2,000 requests, 600 s, 50 pages by default); past them it stops and says so.
     """
     from preo_nb.config import is_loopback
     from preo_nb.errors import PreoValidationError
@@ -170,12 +202,16 @@ def run(preo: Client, *, writes: bool = False) -> Report:
     host = preo.settings.base_url.split("://", 1)[-1].split("/")[0].rsplit(":", 1)[0]
     if writes and not is_loopback(host):
         raise PreoValidationError("writes", "writes are only probed against a sandbox on this machine (loopback)")
-    probe = Probe(preo._http, writes=writes)
-    if not http_checks.reachable(probe):
-        return probe.report
-    list_checks.run(probe)
-    http_checks.media(probe)
-    if writes:
-        http_checks.refund_write(probe)
+    probe = Probe(preo._http, writes=writes, budget=budget)
+    try:
+        with spending(preo._http.session, probe.budget):
+            if not http_checks.reachable(probe):
+                return probe.report
+            list_checks.run(probe)
+            http_checks.media(probe)
+            if writes:
+                http_checks.refund_write(probe)
+    except Spent as exc:
+        probe.add("probe.budget", "UNKNOWN", "docs", str(exc))
     body_checks.run(probe)
     return probe.report

@@ -56,7 +56,7 @@ def run(probe: Probe) -> None:
 
 
 def _fields(operation_id: str, body: Any, tally: Tally) -> None:
-    listed = isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("results"), list))
+    listed = _is_list(operation_id, body)
     records = body if isinstance(body, list) else body.get("results", []) if listed else [body]
     plan = _values.plan(operation_id, listed)
     declared = set(contract.properties(contract.item_schema(operation_id) if listed else _answer(operation_id)))
@@ -75,6 +75,17 @@ def _fields(operation_id: str, body: Any, tally: Tally) -> None:
 def _answer(operation_id: str) -> dict[str, Any]:
     op = contract.operations()[operation_id]
     return next((s for code, s in op.responses.items() if code.startswith("2") and s), {})
+
+
+def _is_list(operation_id: str, body: Any) -> bool:
+    """Whether ``body`` is a list answer of an operation that answers lists (a server may send one anywhere)."""
+    if not (isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("results"), list))):
+        return False
+    try:
+        contract.item_schema(operation_id)
+    except KeyError:
+        return False
+    return True
 
 
 def _walk(plan: Any, value: Any, where: str, tally: Tally, operation_id: str, source_of: Any) -> None:

@@ -6,9 +6,7 @@ from typing import Any
 
 from preo_nb import contract
 from preo_nb.errors import TransportError
-from preo_nb.probe import Probe
-
-REDIRECTS = (301, 302, 303, 307, 308)
+from preo_nb.probe import REDIRECTS, Probe
 
 
 def auth_source() -> str:

@@ -111,7 +111,8 @@ def _next_links(probe: Probe, listed: Listed | None) -> None:
     total = listed.count or len(listed.rows)
     size = max(1, math.ceil(total / 3))
     try:
-        got = sum(len(page) for page in _pages.read(probe.http, path, query, page_size=size, progress=False))
+        pages = _pages.read(probe.http, path, query, page_size=size, progress=False, max_pages=probe.budget.pages)
+        got = sum(len(page) for page in pages)
     except PreoError as exc:
         probe.add("pagination.next_links", "FAIL", source, f"{listed.operation_id} read {size} per page: {exc}")
         return

@@ -47,18 +47,24 @@ Status = Literal[
     "rejected",
     "invalid",
 ]
+CLOCK_TOLERANCE = timedelta(seconds=2)
+"""How far the server's ``Date`` and its records' stamps may disagree (whole-second stamps included)."""
 
 
 def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]) -> Reconcile:
-    """A reconciler for a lost refund POST: the request it made, proven, or None when it made none.
+    """A reconciler for a lost refund POST: the request it made, proven, or None when none could be it.
 
     Call it right before sending: the time it is made bounds when the request can have
-    been created. What it finds must prove itself, since the filter it relies on is
-    inferred: every row must be for this purchase (else the server ignored
-    ``purchase_id``), and the request returned must match the body (reason, effective
-    scope, amount compared as decimals) and have been created after the POST began, by
-    the server's own clock (its ``Date`` header). Anything less raises ``Unprovable``
-    (the client's ``UnknownOutcome``) naming where to look.
+    been created. Every refund request of the purchase that could be this one (same
+    reason, effective scope and amount, not rejected, invalid or failed) counts,
+    whatever its stamp: timestamps alone never conclude "did not take effect". With
+    no such request the POST is sent again. One is adopted only when it is the only
+    one and provably new: created after the POST began by the server's ``Date``
+    (``CLOCK_TOLERANCE`` to spare), and no record of the purchase stamped later than
+    that ``Date`` allows (a proxy stamping its own clock would otherwise make old
+    requests look new). Anything else raises ``Unprovable`` (the client's
+    ``UnknownOutcome``): never sent again, never adopted. Every row must be for this
+    purchase, else the server ignored ``purchase_id`` (an inferred filter).
     """
     started = time.monotonic()
     scope = body.get("scope") or DEFAULT_SCOPE[body["reason"]]
@@ -74,44 +80,55 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
             raise Unprovable(
                 f"the server ignored purchase_id: it listed {len(strangers)} request(s) of other purchases", check=check
             )
-        since = _server_time(resource, started)
-        recent = [r for r in found if _maybe_after(r, since)]
-        if not recent:
-            return None  # nothing was created since the POST began: it did not take effect
-        if since is None:
-            raise Unprovable(
-                "the server sent no Date header, so the age of its refund requests is unknown", check=check
-            )
-        ours = [r for r in recent if refund_rules.same_request(r, reason=body["reason"], scope=scope, amount=amount)]
-        if len(ours) == 1 and len(recent) == 1:
-            return dict(ours[0])
+        alike = [r for r in found if refund_rules.could_be(r, reason=body["reason"], scope=scope, amount=amount)]
+        if not alike:
+            return None  # nothing that could be it exists: it did not take effect
+        new = _provably_new(resource, found, alike, started)
+        if len(alike) == 1 and len(new) == 1:
+            return dict(new[0])
         raise Unprovable(
-            f"{len(recent)} request(s) were created since the POST began and {len(ours)} match it "
-            f"(reason {body['reason']}, scope {scope}" + (f", amount {amount}" if amount is not None else "") + ")",
+            f"{len(alike)} request(s) like it exist ({', '.join(str(r.get('id')) for r in alike)}; reason "
+            f"{body['reason']}, scope {scope}" + (f", amount {amount}" if amount is not None else "") + f") and "
+            f"{len(new)} is provably made since the POST began; {_clock_note(resource, found)}",
             check=check,
         )
 
     return find
 
 
-def _server_time(resource: Resource, started: float) -> datetime | None:
-    """When the POST began, by the server's clock (its last ``Date`` header), with 2 s to spare."""
+def _provably_new(
+    resource: Resource, found: list[dict[str, Any]], alike: list[dict[str, Any]], started: float
+) -> list[dict[str, Any]]:
+    """The requests of ``alike`` created after the POST began, by a ``Date`` that agrees with the stamps."""
     now = resource._http.server_clock()
-    return None if now is None else now - timedelta(seconds=time.monotonic() - started + 2)
+    stamps = [_stamp(r) for r in found]
+    if now is None or any(s is None or s > now + CLOCK_TOLERANCE for s in stamps):
+        return []  # no Date, an unreadable stamp, or a Date behind the records: the clocks cannot be compared
+    since = now - timedelta(seconds=time.monotonic() - started) - CLOCK_TOLERANCE
+    return [r for r in alike if (stamp := _stamp(r)) is not None and stamp >= since]
 
 
-def _maybe_after(request: dict[str, Any], since: datetime | None) -> bool:
-    """Whether ``request`` may have been created at or after ``since`` (True when unknowable)."""
+def _clock_note(resource: Resource, found: list[dict[str, Any]]) -> str:
+    """Why newness could not be proven, in words: the server's ``Date`` against its newest stamp."""
+    now = resource._http.server_clock()
+    stamps = [s for s in map(_stamp, found) if s is not None]
+    newest = max(stamps).isoformat() if stamps else "unreadable"
+    told = now.isoformat() if now is not None else "missing"
+    return f"the server's Date says {told}, its newest request is stamped {newest}"
+
+
+def _stamp(request: dict[str, Any]) -> datetime | None:
+    """When a request was created, as an aware datetime (None when missing or unreadable)."""
     created = request.get("created")
-    if since is None or not isinstance(created, str):
-        return True
+    if not isinstance(created, str):
+        return None
     try:
         stamp = pd.Timestamp(created)
     except (TypeError, ValueError):
-        return True
+        return None
     if pd.isna(stamp):
-        return True
-    return bool((stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp) >= since)
+        return None
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).to_pydatetime()
 
 
 def refund_body(reason: Any, scope: Any, amount: Any, comment: str, pickup_point_id: str | None) -> dict[str, Any]:
