@@ -7,6 +7,7 @@
 """
 
 from preo_nb import signing  # stdlib only: `preo_nb.signing.verify(...)` works after `import preo_nb`
+from preo_nb._retry import Policy as RetryPolicy
 from preo_nb.client import Client, connect
 from preo_nb.config import Settings
 from preo_nb.errors import (
@@ -48,6 +49,7 @@ __all__ = [
     "PreoError",
     "PreoValidationError",
     "RateLimited",
+    "RetryPolicy",
     "ServerError",
     "Settings",
     "SignatureVerificationError",

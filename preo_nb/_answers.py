@@ -1,37 +1,17 @@
-"""What an answer means: an error built from an error status, a probe's raw reply, where to look.
+"""What an answer means: an error built from an error status, where to look after a lost POST.
 
-No ``requests`` here: the answers are read through the attributes every HTTP response has.
+The answers are ``Reply`` values (``preo_nb._transports``), whatever transport brought them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from preo_nb._hints import token_hint
-from preo_nb._pool import loads
+from preo_nb._transports.base import Reply
 from preo_nb.errors import APIError, PreoError, RateLimited, UnexpectedRedirect, error_class
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer exactly as it came (``HTTP.probe``): status, headers (lower-case names), body."""
-
-    status: int
-    headers: dict[str, str]
-    content: bytes
-    url: str
-
-    @property
-    def media_type(self) -> str:
-        """The Content-Type without parameters, lower-case ("" when absent)."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def json(self) -> Any:
-        """The decoded JSON body (``ValueError`` when it is not JSON)."""
-        return loads(self.content)
 
 
 class Unprovable(PreoError):
@@ -60,7 +40,7 @@ def where_to_look(path: str) -> str:
     return f"GET {path} (the list)"
 
 
-def api_error(response: Any, method: str, token_source: object = None) -> APIError:
+def api_error(response: Reply, method: str, token_source: object = None) -> APIError:
     """The error for an error status; a 401 names where the token came from (``token_source``)."""
 
     try:
@@ -75,20 +55,20 @@ def api_error(response: Any, method: str, token_source: object = None) -> APIErr
         fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
     elif body:
         detail = str(body)
-    cls = error_class(response.status_code, body)
+    cls = error_class(response.status, body)
     error = cls(
-        response.status_code,
+        response.status,
         method=method,
         url=response.url,
         detail=detail,
         code=code,
         field_errors=fields,
-        request_id=response.headers.get("X-Request-ID"),
+        request_id=response.headers.get("x-request-id"),
         body=body,
-        hint=token_hint(token_source) if response.status_code == 401 and token_source else None,
+        hint=token_hint(token_source) if response.status == 401 and token_source else None,
     )
     if isinstance(error, RateLimited):
-        error.retry_after = response.headers.get("Retry-After")
+        error.retry_after = response.headers.get("retry-after")
     return error
 
 
@@ -97,20 +77,20 @@ def adds_trailing_slash(url: str, target: str) -> bool:
     return urlsplit(target).path == urlsplit(url).path + "/"
 
 
-def redirect_error(response: Any, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
+def redirect_error(response: Reply, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
     """The error for a redirect ``response`` of a ``method`` request that was not followed."""
-    target = location or response.headers.get("Location", "")
+    target = location or response.headers.get("location", "")
     hint = (
         " The API wants a trailing slash: connect(..., trailing_slash=True)."
         if adds_trailing_slash(response.url, target)
         else ""
     )
     error = UnexpectedRedirect(
-        response.status_code,
+        response.status,
         method=method,
         url=response.url,
         detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
-        request_id=response.headers.get("X-Request-ID"),
+        request_id=response.headers.get("x-request-id"),
     )
     error.location = target
     return error

@@ -10,8 +10,6 @@ import logging
 
 import pytest
 
-from preo_nb._http import HTTP
-
 FAULTS = {  # name: keyword arguments of sandbox.faults.fail_next
     "latency": {"kind": "latency", "seconds": 0.2},
     "429": {"status": 429},  # with Retry-After: 1
@@ -50,19 +48,30 @@ def preo(sandbox, connect_to):
     sandbox.faults.clear()
 
 
+class Counting:
+    """A transport around the client's that notes the URL of every POST it sends."""
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.posts = []
+
+    def send(self, request):
+        if request.method == "POST":
+            self.posts.append(request.url)
+        return self.transport.send(request)
+
+    def concurrent(self):
+        return self.transport.concurrent()
+
+    def close(self):
+        self.transport.close()
+
+
 @pytest.fixture
-def posts(monkeypatch):
+def posts(preo):
     """Count the POSTs that leave the client."""
-    sent = []
-    original = HTTP._send
-
-    def counting(self, method, url, *args):
-        if method == "POST":
-            sent.append(url)
-        return original(self, method, url, *args)
-
-    monkeypatch.setattr(HTTP, "_send", counting)
-    return sent
+    preo._http.transport = Counting(preo._http.transport)
+    return preo._http.transport.posts
 
 
 def inject(sandbox, method, path, fault):
