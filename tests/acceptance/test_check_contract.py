@@ -79,6 +79,16 @@ def test_each_drift_is_named(sb, variant):
     assert words in failed[name].detail, failed[name]
 
 
+@pytest.mark.parametrize("variant", ["trailing_slash", "token_auth"])
+def test_probing_leaves_the_client_as_it_was(sb, variant):
+    """check-contract learns the scheme and the slashes in a view of its own (7cf4271 changed the client's)."""
+    with drift.running(sb.url, drift.VARIANTS[variant]) as proxy:
+        preo = preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False)
+        assert probe.run(preo).failed()
+        assert (preo._http.settings.trailing_slash, preo._http.settings.auth_scheme) == (False, "Bearer")
+        assert preo._http.prepare("GET", "/v1/auth/me").url == proxy.url + "/v1/auth/me"
+
+
 def test_a_server_that_insists_on_accept_is_noted_but_the_client_complies(sb):
     with drift.running(sb.url, drift.VARIANTS["strict_accept"]) as proxy:
         report = probe.run(preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False))
