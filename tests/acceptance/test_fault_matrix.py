@@ -42,9 +42,11 @@ WRITES = {
 
 
 @pytest.fixture
-def preo(sandbox, connect_to):
+def preo(sandbox, connect_to, request):
+    """A client in process (the sandbox's WSGI transport); over sockets where a test asks (``sockets``)."""
     sandbox.reset()
-    yield connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=200)
+    sockets = getattr(request, "param", "in process") == "sockets"
+    yield connect_to(sandbox.url, sandbox.token, sockets=sockets, backoff_factor=0.01, page_size=200)
     sandbox.faults.clear()
 
 
@@ -104,6 +106,7 @@ def check_write(fault, posts, caplog):
         assert any(message in r.getMessage() for r in caplog.records), outcome
 
 
+@pytest.mark.parametrize("preo", ["in process", "sockets"], indirect=True)  # a lost answer means the same on both
 @pytest.mark.parametrize("fault", FAULTS)
 def test_purchase_refund(preo, sandbox, posts, caplog, fault):
     purchase = sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
