@@ -104,14 +104,18 @@ def live(sandbox: object) -> preo_nb.Client:
 
 @pytest.fixture
 def nothing_sent(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Fail if any request reaches the transport; yields the list of attempts."""
+    """Fail if any request reaches a transport (requests' adapter, or a sandbox's in process); yields the
+    list of attempts."""
+    from preo_nb._transports.wsgi import WSGITransport
+
     attempts: list = []
 
-    def refuse(adapter: object, request: requests.PreparedRequest, *args: object, **kwargs: object) -> None:
+    def refuse(transport: object, request: requests.PreparedRequest, *args: object, **kwargs: object) -> None:
         attempts.append(request)
         raise AssertionError(f"a request left the client: {request.method} {request.url}")
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+    monkeypatch.setattr(WSGITransport, "send", refuse)
     return attempts
 
 

@@ -8,6 +8,7 @@ import requests
 
 import preo_nb
 from preo_nb import bulk
+from preo_nb._transports.wsgi import WSGITransport
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -56,13 +57,14 @@ def scope(sandbox, connect_to, tmp_path, monkeypatch):
 @pytest.mark.parametrize(("where", "call", "outcome", "says"), rows())
 def test_bad_input(scope, monkeypatch, where, call, outcome, says):
     sent = []
-    if where == "client":
-        original = requests.adapters.HTTPAdapter.send
-        monkeypatch.setattr(
-            requests.adapters.HTTPAdapter,
-            "send",
-            lambda self, request, **kw: sent.append(request) or original(self, request, **kw),
-        )
+    if where == "client":  # requests' adapter, and the sandbox's in-process transport the table's `preo` uses
+        for transport in (requests.adapters.HTTPAdapter, WSGITransport):
+            original = transport.send
+            monkeypatch.setattr(
+                transport,
+                "send",
+                lambda self, request, _send=original, **kw: sent.append(request) or _send(self, request, **kw),
+            )
     if outcome == "returns":
         result = eval(call, scope)
         assert eval(says, {**scope, "result": result}), result
