@@ -34,6 +34,7 @@ from preo_nb.errors import (
 )
 
 if TYPE_CHECKING:
+    from preo_nb._retry import RetryPolicy
     from preo_nb.client import Client, connect
     from preo_nb.config import Settings
     from preo_nb.export import iter_frames, to_csv, to_excel, to_parquet
@@ -44,6 +45,7 @@ _LAZY = {
     "Client": "preo_nb.client",
     "connect": "preo_nb.client",
     "Settings": "preo_nb.config",
+    "RetryPolicy": "preo_nb._retry",
     "iter_frames": "preo_nb.export",
     "to_csv": "preo_nb.export",
     "to_excel": "preo_nb.export",
@@ -80,6 +82,7 @@ __all__ = [
     "PreoError",
     "PreoValidationError",
     "RateLimited",
+    "RetryPolicy",
     "ServerError",
     "Settings",
     "SignatureVerificationError",

@@ -1,38 +1,18 @@
-"""What an answer means: an error built from an error status, a probe's raw reply, where to look.
+"""What an answer means: an error built from an error status, where to look after a lost POST.
 
-No ``requests`` here: the answers are read through the attributes every HTTP response has.
+The answers are ``Reply`` values (``preo_nb._transports``), whatever transport brought them.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from preo_nb._hints import token_hint
-from preo_nb._pool import loads
+from preo_nb._transports.base import Reply
 from preo_nb.errors import APIError, PreoError, RateLimited, UnexpectedRedirect, error_class
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer exactly as it came (``HTTP.probe``): status, headers (lower-case names), body."""
-
-    status: int
-    headers: dict[str, str]
-    content: bytes
-    url: str
-
-    @property
-    def media_type(self) -> str:
-        """The Content-Type without parameters, lower-case ("" when absent)."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    def json(self) -> Any:
-        """The decoded JSON body (``ValueError`` when it is not JSON)."""
-        return loads(self.content)
 
 
 def cause_of(error: PreoError) -> str:
@@ -49,12 +29,16 @@ def where_to_look(path: str) -> str:
     return f"GET {path} (the list)"
 
 
-def api_error(response: Any, method: str, token_source: object = None) -> APIError:
-    """The error for an error status; a 401 names where the token came from (``token_source``)."""
+def api_error(response: Reply, method: str, token_source: object = None, scheme: str = "") -> APIError:
+    """The error for an error status; a 401 names where the token came from (``token_source``).
+
+    ``scheme`` is the ``Authorization`` scheme the token was sent with: a 401 asking for
+    another one says which to connect with.
+    """
 
     body: Any
-    if "html" in response.headers.get("Content-Type", "").lower():
-        body = html_summary(response.status_code, response.text)
+    if "html" in response.media_type:
+        body = html_summary(response.status, response.text)
     else:
         try:
             body = response.json()
@@ -68,20 +52,20 @@ def api_error(response: Any, method: str, token_source: object = None) -> APIErr
         fields = {k: v for k, v in body.items() if k not in ("detail", "code")}
     elif body:
         detail = str(body)
-    cls = error_class(response.status_code, body)
+    cls = error_class(response.status, body)
     error = cls(
-        response.status_code,
+        response.status,
         method=method,
         url=response.url,
         detail=detail,
         code=code,
         field_errors=fields,
-        request_id=response.headers.get("X-Request-ID"),
+        request_id=response.headers.get("x-request-id"),
         body=body,
-        hint=_auth_hint(response, token_source) if response.status_code == 401 else None,
+        hint=_auth_hint(response, token_source, scheme) if response.status == 401 else None,
     )
     if isinstance(error, RateLimited):
-        error.retry_after = response.headers.get("Retry-After")
+        error.retry_after = response.headers.get("retry-after")
     return error
 
 
@@ -92,11 +76,9 @@ def html_summary(status: int, text: str) -> str:
     return f"the server answered an HTML page, not JSON ({status}: {title})"
 
 
-def _auth_hint(response: Any, token_source: object) -> str | None:
+def _auth_hint(response: Reply, token_source: object, sent: str) -> str | None:
     """A 401's hint: the scheme the server asks for when it is not the one sent, else where the token came from."""
-    asked = response.headers.get("WWW-Authenticate", "").split(" ", 1)[0].split(",", 1)[0]
-    request = getattr(response, "request", None)
-    sent = str(getattr(request, "headers", {}).get("Authorization", "")).split(" ", 1)[0]
+    asked = response.headers.get("www-authenticate", "").split(" ", 1)[0].split(",", 1)[0]
     if asked and sent and asked.lower() != sent.lower():
         return (
             f"the server asks for the {asked} scheme (WWW-Authenticate: {asked}), and the token was sent as "
@@ -110,20 +92,20 @@ def adds_trailing_slash(url: str, target: str) -> bool:
     return urlsplit(target).path == urlsplit(url).path + "/"
 
 
-def redirect_error(response: Any, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
+def redirect_error(response: Reply, method: str, why: str, location: str | None = None) -> UnexpectedRedirect:
     """The error for a redirect ``response`` of a ``method`` request that was not followed."""
-    target = location or response.headers.get("Location", "")
+    target = location or response.headers.get("location", "")
     hint = (
         " The API wants a trailing slash: connect(..., trailing_slash=True)."
         if adds_trailing_slash(response.url, target)
         else ""
     )
     error = UnexpectedRedirect(
-        response.status_code,
+        response.status,
         method=method,
         url=response.url,
         detail=f"redirected to {target}; {why}, so nothing was sent there.{hint}",
-        request_id=response.headers.get("X-Request-ID"),
+        request_id=response.headers.get("x-request-id"),
     )
     error.location = target
     return error

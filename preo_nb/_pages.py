@@ -23,11 +23,11 @@ import logging
 import math
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from preo_nb import _progress
-from preo_nb._http import cassette_active
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
@@ -135,6 +135,23 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     reading.check()
 
 
+def read_dated(http: HTTP, path: str, params: dict[str, Any]) -> tuple[Records, datetime | None]:
+    """Every record of a short list, page by page, and the server's time when its last page was answered.
+
+    For reconciling a POST: what the server holds, and by its own clock when.
+    """
+    reply = http.request("GET", path, params={**params, "page_size": http.settings.page_size}, raw=True)
+    page = parse(reply.json(), path)
+    reading = Reading(path, page, http.settings.max_pages)
+    records = reading.take(page)
+    while page.next:
+        reply = http.request("GET", http.same_origin(page.next, reply.url), raw=True)
+        page = parse(reply.json(), path)
+        records += reading.take(page)
+    reading.check()
+    return records, reply.server_time
+
+
 def read(
     http: HTTP,
     path: str,
@@ -189,8 +206,9 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
 
 
 def workers(http: HTTP) -> int:
-    """Threads for concurrent reads: ``settings.page_workers``, one while a cassette is active."""
-    return 1 if cassette_active() else http.settings.page_workers
+    """Threads for concurrent reads: ``settings.page_workers``, one where the transport wants one
+    (requests while a vcrpy cassette is open)."""
+    return http.settings.page_workers if http.transport.concurrent() else 1
 
 
 def read_whole(read_list: Callable[[], T], path: str) -> T:

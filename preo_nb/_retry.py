@@ -67,6 +67,9 @@ class Policy:
     max_wait: float = 30.0
 
 
+RetryPolicy = Policy  # its public name: preo_nb.RetryPolicy, connect(retry=...)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What to do next: ``action``, and for ``wait`` how long (seconds)."""

@@ -166,9 +166,8 @@ def _clock_offset(preo: Client) -> timedelta:
     would depend on both clocks (and the journal may move to another machine).
     """
     asked = datetime.now(UTC)
-    preo._http.request("GET", "/v1/auth/me")
+    server: datetime | None = preo._http.request("GET", "/v1/auth/me", raw=True).server_time
     answered = datetime.now(UTC)
-    server = preo._http.server_clock()
     if server is None:
         log.warning("the Preo API sent no usable Date header; comparing its times with this machine's clock")
         return timedelta(0)

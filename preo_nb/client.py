@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from preo_nb import _excel_hint
-from preo_nb._http import HTTP, Session
+from preo_nb._http import HTTP
+from preo_nb._retry import Policy
+from preo_nb._transports import Transport
 from preo_nb.config import MAX_ANSWER_BYTES, MAX_PAGES, Settings, Source, load_settings
 from preo_nb.errors import ConfigurationError
 from preo_nb.resources._base import Resource
@@ -50,9 +52,20 @@ class Client:
     segments: Segments
     campaigns: Campaigns
 
-    def __init__(self, settings: Settings, *, session: Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: Any = None,
+        transport: Transport | None = None,
+        retry: Policy | None = None,
+    ) -> None:
         self.settings = settings
-        self._http = HTTP(settings, session=session)
+        if transport is None and session is not None:  # a requests.Session of the caller's
+            from preo_nb._transports.default import RequestsTransport
+
+            transport = RequestsTransport(session, pool_size=max(10, 2 * settings.page_workers))
+        self._http = HTTP(settings, transport, retry=retry)
         for name, group in groups().items():
             setattr(self, name, group(self._http))
 
@@ -61,7 +74,7 @@ class Client:
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self._http.session.close()
+        self._http.transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -89,6 +102,8 @@ def connect(
     auth_scheme: str | None = None,
     max_answer_bytes: int = MAX_ANSWER_BYTES,
     max_pages: int = MAX_PAGES,
+    retry: Policy | None = None,
+    transport: Transport | None = None,
 ) -> Client:
     """Connect to the Preo API; arguments win over the environment, which wins over ``.env``.
 
@@ -112,6 +127,11 @@ def connect(
             ``AnswerTooLarge`` unread (docs/limits.md lists every bound).
         max_pages: Pages of one list read beyond its ``count``, or in all without one
             (default 10,000); past it ``IncompleteList``.
+        retry: When to send again (``preo_nb.RetryPolicy(max_retries=4, backoff_factor=0.5,
+            max_wait=30.0)``, the default); ``RetryPolicy(max_retries=0)`` never resends.
+        transport: What sends each request (default: requests over sockets). A sandbox
+            in this process: ``preo_nb.sandbox.running(in_process=True)`` and ``sb.connect()``,
+            or ``transport=sb.transport`` (docs/architecture.md, "The transport").
 
     When ``PREO_NB_CASSETTE`` names a cassette file, every request is answered from
     it instead of the network (see ``preo_nb.testing``), and no token is needed.
@@ -157,4 +177,4 @@ def connect(
             token_source=Source("replay", f"the cassette replay ({testing.CASSETTE_ENV})"),
         )
     _excel_hint.install()
-    return Client(settings)
+    return Client(settings, transport=transport, retry=retry)

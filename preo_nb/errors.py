@@ -33,6 +33,9 @@
 
 ``ConfigurationWarning`` (a ``UserWarning``) says when settings work but look wrong;
 ``ContractDriftWarning`` when an answer holds something the contract does not describe.
+``NoAnswer`` (an ``Exception``, not a ``PreoError``) is a transport's word that no whole
+answer arrived (``preo_nb._transports``); the retry layer turns it into ``TransportError``
+or ``UnknownOutcome``, so users never meet it.
 
 Every ``APIError`` carries the status, the server's ``detail``, its field
 errors, the refusal ``code``, the request id and the method and URL called.
@@ -44,7 +47,7 @@ from __future__ import annotations
 import importlib
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from preo_nb import _hints
@@ -397,3 +400,21 @@ class Unprovable(PreoError):
     def __init__(self, why: str, *, check: str) -> None:
         super().__init__(why)
         self.check = check
+
+
+Lost = Literal["not_sent", "lost", "cut_off"]
+
+
+class NoAnswer(Exception):
+    """No whole answer arrived: how far the request got (``kind``) and why, in words.
+
+    Attributes:
+        kind: ``not_sent`` (no connection was made), ``lost`` (it may have reached the
+            server; no answer came) or ``cut_off`` (an answer whose body broke off).
+        why: What happened, for a person ("the Preo API did not answer in time").
+    """
+
+    def __init__(self, kind: Lost, why: str) -> None:
+        super().__init__(why)
+        self.kind: Lost = kind
+        self.why = why

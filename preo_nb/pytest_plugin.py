@@ -6,7 +6,9 @@ Installed with preo_nb (entry point ``pytest11``), so any test may ask for:
   per session and put back in its seeded state, faults off, before each test
   that uses it; ``preo_sandbox.store.find_purchase(refundable=True)`` and
   friends find seeded objects, ``preo_sandbox.faults`` breaks things on purpose;
-* ``preo_client``: a ``preo_nb.Client`` connected to it as the admin.
+* ``preo_client``: a ``preo_nb.Client`` connected to it as the admin, in process
+  (``Sandbox.transport``: the same app and data, no socket); ``preo_sandbox.url`` is
+  served too, for subprocesses and notebook kernels.
 
 ::
 
@@ -69,7 +71,9 @@ def preo_sandbox(_preo_sandbox_session: Sandbox) -> Sandbox:
 
 @pytest.fixture
 def preo_client(preo_sandbox: Sandbox) -> Client:
-    """A ``preo_nb.Client`` connected to ``preo_sandbox`` as its admin (no ``.env`` is read)."""
+    """A ``preo_nb.Client`` connected to ``preo_sandbox`` as its admin, in process (no ``.env`` is read)."""
     import preo_nb
 
-    return preo_nb.connect(base_url=preo_sandbox.url, token=preo_sandbox.token, env_file=False)
+    return preo_nb.connect(
+        base_url=preo_sandbox.url, token=preo_sandbox.token, env_file=False, transport=preo_sandbox.transport
+    )

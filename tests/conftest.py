@@ -1,4 +1,9 @@
-"""Shared fixtures: an isolated environment, sandboxes, cassette-backed clients."""
+"""Shared fixtures: an isolated environment, sandboxes, cassette-backed clients.
+
+Clients of the session's sandboxes talk to them in process (``Sandbox.transport``: no
+socket, no server thread in the way) unless a test asks for sockets (``sockets=True``);
+the servers still run, for subprocesses, notebook kernels and proxies in front of them.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ CASSETTES = ROOT / "cassettes"
 NOTEBOOKS = ROOT / "preo_nb" / "notebooks"
 REPLAY_URL = "http://127.0.0.1:9"  # nothing listens there: replay only
 CASSETTE_PAGE_SIZE = 50  # small pages so recorded lists span several pages
+IN_PROCESS: dict[str, object] = {}  # base URL of a session sandbox -> its in-process transport
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: object) -> None:
@@ -44,7 +50,9 @@ def sandbox() -> Iterator[object]:
     from preo_nb.sandbox import running
 
     with running(seed=1, scale="small", check_contract=True) as sb:
+        IN_PROCESS[sb.url] = sb.transport
         yield sb
+        IN_PROCESS.pop(sb.url)
         assert not sb.violations, "sandbox responses broke the contract:\n" + "\n".join(sb.violations)
 
 
@@ -58,14 +66,16 @@ def recording_sandbox() -> Iterator[object]:
         assert not sb.violations, "sandbox responses broke the contract:\n" + "\n".join(sb.violations)
 
 
-def client(base_url: str, token: str, **changes: object) -> preo_nb.Client:
+def client(base_url: str, token: str, *, sockets: bool = False, **changes: object) -> preo_nb.Client:
+    """A client with adjusted settings; in process when ``base_url`` is the session sandbox's."""
     settings = load_settings(base_url=base_url, token=token, env_file=False)
-    return preo_nb.Client(dataclasses.replace(settings, **changes))
+    transport = None if sockets else IN_PROCESS.get(base_url)
+    return preo_nb.Client(dataclasses.replace(settings, **changes), transport=transport)
 
 
 @pytest.fixture
 def connect_to() -> Callable[..., preo_nb.Client]:
-    """``connect_to(url, token, **settings)``: a client with adjusted settings."""
+    """``connect_to(url, token, sockets=False, **settings)``: a client with adjusted settings."""
     return client
 
 
@@ -94,14 +104,18 @@ def live(sandbox: object) -> preo_nb.Client:
 
 @pytest.fixture
 def nothing_sent(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Fail if any request reaches the transport; yields the list of attempts."""
+    """Fail if any request reaches a transport (requests' adapter, or a sandbox's in process); yields the
+    list of attempts."""
+    from preo_nb._transports.wsgi import WSGITransport
+
     attempts: list = []
 
-    def refuse(adapter: object, request: requests.PreparedRequest, *args: object, **kwargs: object) -> None:
+    def refuse(transport: object, request: requests.PreparedRequest, *args: object, **kwargs: object) -> None:
         attempts.append(request)
         raise AssertionError(f"a request left the client: {request.method} {request.url}")
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+    monkeypatch.setattr(WSGITransport, "send", refuse)
     return attempts
 
 

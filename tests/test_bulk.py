@@ -8,7 +8,6 @@ import time
 from contextlib import closing
 
 import pytest
-import requests
 
 from preo_nb import bulk, cli
 from preo_nb.errors import PreoValidationError
@@ -104,7 +103,9 @@ def wait_until_started(journal, process):
     raise AssertionError(f"the first run never started: {process.communicate()}")
 
 
-def test_a_second_run_on_a_busy_journal_is_refused_before_sending(fresh, tmp_path, monkeypatch, bulk_refund_command):
+def test_a_second_run_on_a_busy_journal_is_refused_before_sending(
+    fresh, tmp_path, monkeypatch, bulk_refund_command, request
+):
     sandbox, preo = fresh
     ids = paid(sandbox, 8)
     journal = tmp_path / "busy.sqlite"
@@ -112,8 +113,7 @@ def test_a_second_run_on_a_busy_journal_is_refused_before_sending(fresh, tmp_pat
     first = run_in_background(bulk_refund_command, sandbox, ids, journal, tmp_path)
     try:
         wait_until_started(journal, first)
-        sent = []
-        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", lambda *a, **k: sent.append(a) or 1 / 0)
+        sent = request.getfixturevalue("nothing_sent")  # on this monkeypatch: undone below
         with pytest.raises(PreoValidationError, match=f"journal {journal} is in use by another run \\(pid {first.pid}"):
             refund(preo, ids, journal)
         assert sent == []
@@ -132,13 +132,12 @@ def test_a_second_run_on_a_busy_journal_is_refused_before_sending(fresh, tmp_pat
 # 11.4: a journal belongs to one API and one job
 
 
-def test_a_journal_refuses_another_api_naming_both_before_sending(fresh, tmp_path, connect_to, monkeypatch):
+def test_a_journal_refuses_another_api_naming_both_before_sending(fresh, tmp_path, connect_to, request):
     sandbox, preo = fresh
     ids = paid(sandbox, 2)
     journal = tmp_path / "rehearsal.sqlite"
     refund(preo, ids, journal)
-    sent = []
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", lambda *a, **k: sent.append(a) or 1 / 0)
+    sent = request.getfixturevalue("nothing_sent")
     real_api = connect_to("https://api.preo.dev", sandbox.token)
     with pytest.raises(PreoValidationError) as info:
         refund(real_api, [*ids, "pur_another"], journal)

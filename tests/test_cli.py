@@ -17,6 +17,27 @@ from preo_nb import bulk_command, cli, errors, testing
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def in_process(monkeypatch, capsys):
+    """``run(*args, cwd=..., sandbox=..., token=...)``: ``preo-nb`` in this process (``cli.main``), connected
+    to ``sandbox`` by environment as a user's shell would; returns (exit code, stdout, stderr). Each command
+    keeps a real-process path elsewhere (here, tests/acceptance/test_soak.py's bulk-refund)."""
+
+    def run(*args, cwd, sandbox=None, token=None):
+        monkeypatch.chdir(cwd)
+        monkeypatch.setenv("PREO_NB_PROGRESS", "off")
+        monkeypatch.delenv(testing.CASSETTE_ENV, raising=False)
+        if sandbox is not None:
+            monkeypatch.setenv("PREO_BASE_URL", sandbox.url)
+            monkeypatch.setenv("PREO_API_TOKEN", token or sandbox.token)
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run
+
+
 def preo_nb_command(*args, cwd, timeout=240, sandbox=None):
     """Run ``preo-nb``; with ``sandbox``, connected to it as a real API (by environment)."""
     env = {**os.environ, "PREO_NB_PROGRESS": "text"}  # a user's setting: the kernels must still not show progress
@@ -158,10 +179,12 @@ def test_warnings_are_shown_in_the_commands_own_terms(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("value", ["", "0", "null", "None", '"false"'])
-def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(tmp_path, sandbox, live, value):
+def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(
+    tmp_path, sandbox, live, value, in_process
+):
     edition = sandbox.store.edition(org=2)["id"]  # hundreds of refundable tickets
     before = live.refunds.list(edition_id=edition)
-    done = preo_nb_command(
+    done = in_process(
         "run",
         "cancelled_event_refunds",
         "-p",
@@ -350,31 +373,18 @@ def test_no_runbooks_found_is_explained(tmp_path, capsys):
 # bulk-refund
 
 
-def bulk_refund(sandbox, tmp_path, *args, token=None):
-    env = {
-        **os.environ,
-        "PREO_BASE_URL": sandbox.url,
-        "PREO_API_TOKEN": token or sandbox.token,
-        "PREO_NB_PROGRESS": "off",
-    }
-    env.pop(testing.CASSETTE_ENV, None)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "preo_nb.cli",
-            "bulk-refund",
-            "--reason",
-            "event_cancelled",
-            "--journal",
-            "j.sqlite",
-            *args,
-        ],
+def bulk_refund(run, sandbox, tmp_path, *args, token=None):
+    """``preo-nb bulk-refund`` in this process (``in_process``), connected to ``sandbox``."""
+    return run(
+        "bulk-refund",
+        "--reason",
+        "event_cancelled",
+        "--journal",
+        "j.sqlite",
+        *args,
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
+        sandbox=sandbox,
+        token=token,
     )
 
 
@@ -413,13 +423,13 @@ def test_bulk_refund_refuses_a_file_without_a_clear_id_column(tmp_path, text, sa
     assert says in str(info.value)
 
 
-def test_bulk_refund_takes_what_orders_purchases_gives(sandbox, tmp_path):
+def test_bulk_refund_takes_what_orders_purchases_gives(sandbox, tmp_path, in_process):
     sandbox.reset()
     edition = sandbox.store.edition(org=2)["id"]
     purchases = pd.DataFrame(sandbox.store.purchases(edition_id=edition, status="paid", refundable=True)[:5])
     purchases["product.name"] = purchases["product"].str.get("name")
     purchases[["api_id", "product.name", "price"]].to_csv(tmp_path / "p.csv", index=False)
-    done = bulk_refund(sandbox, tmp_path, "--purchases", "p.csv")
+    done = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "p.csv")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "done: 5" in done.stdout and len(done.stdout.splitlines()) == 2
     assert sorted(
@@ -429,28 +439,28 @@ def test_bulk_refund_takes_what_orders_purchases_gives(sandbox, tmp_path):
     ) == sorted(purchases["api_id"])
 
 
-def test_bulk_refund_says_what_is_left_and_exits_non_zero_until_done(sandbox, tmp_path):
+def test_bulk_refund_says_what_is_left_and_exits_non_zero_until_done(sandbox, tmp_path, in_process):
     sandbox.reset()
     ids = [p["api_id"] for p in sandbox.store.purchases(status="paid", refundable=True)[:6]]
     (tmp_path / "ids.txt").write_text("\n".join(ids))
-    wrong = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt", token="sbx_" + "0" * 32)
+    wrong = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt", token="sbx_" + "0" * 32)
     assert wrong.returncode == 1 and "401" in wrong.stderr and refund_requests_of(sandbox, ids) == []
 
     sandbox.faults.fail_next("GET", "/v1/refunds", 401, times=2)
-    first = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    first = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt")
     assert first.returncode == 2, first.stdout + first.stderr
     assert "done: 4\npending (401 token rejected; fix the token and run again): 2\nNot finished: 2 of 6" in first.stdout
 
-    again = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    again = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt")
     assert again.returncode == 0 and again.stdout.endswith("done: 6\n"), again.stdout + again.stderr
     assert sorted(r["purchase"]["api_id"] for r in refund_requests_of(sandbox, ids)) == sorted(ids)
 
 
-def test_bulk_refund_exits_3_when_preo_refused_some(sandbox, tmp_path):
+def test_bulk_refund_exits_3_when_preo_refused_some(sandbox, tmp_path, in_process):
     sandbox.reset()
     ids = [p["api_id"] for p in sandbox.store.purchases(status="refunded")[:2]]
     (tmp_path / "ids.txt").write_text("\n".join(ids))
-    done = bulk_refund(sandbox, tmp_path, "--purchases", "ids.txt")
+    done = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt")
     assert done.returncode == 3, done.stdout + done.stderr
     assert "failed (409 nothing_to_refund; Preo refused these refunds" in done.stdout
     assert "Not refunded: 2 of 2 purchases" in done.stdout

@@ -66,7 +66,16 @@ def test_bad_timeouts_are_refused(clean_env, value):
 
 def test_token_never_shown(clean_env):
     preo = preo_nb.connect(base_url="http://127.0.0.1:9", token=TOKEN)
-    for text in (repr(preo), str(preo), repr(preo.settings), repr(preo._http), repr(preo._http.session.auth)):
+    request = preo._http.prepare("GET", "/v1/auth/me")  # carries the Authorization header
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    for text in (
+        repr(preo),
+        str(preo),
+        repr(preo.settings),
+        repr(preo._http),
+        repr(preo._http.transport),
+        repr(request),
+    ):
         assert TOKEN not in text
 
 

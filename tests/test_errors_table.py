@@ -8,6 +8,7 @@ import requests
 
 import preo_nb
 from preo_nb import bulk
+from preo_nb._transports.wsgi import WSGITransport
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 
@@ -27,10 +28,24 @@ def test_the_table_has_at_least_30_bad_inputs():
     assert [p.id.split()[0] for p in rows()] == [str(n) for n in range(1, len(rows()) + 1)]
 
 
-@pytest.fixture
-def scope(sandbox, connect_to, tmp_path, monkeypatch):
-    """The names the table's calls use, on a freshly seeded sandbox."""
+@pytest.fixture(scope="module")
+def seeded(sandbox):
+    """Seeded objects the calls name (the same after every reset: the seed decides them)."""
     sandbox.reset()
+    return {
+        "E": sandbox.store.busiest_edition()["id"],
+        "ORG": sandbox.store.org_id(1),
+        "P": sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"],
+        "R": sandbox.store.find_refund(org=1, status="requested")["id"],
+    }
+
+
+@pytest.fixture
+def scope(sandbox, seeded, connect_to, tmp_path, monkeypatch, request):
+    """The names the table's calls use, on the seeded sandbox (put back before a row the server answers;
+    a client row sends nothing, which the test checks, so it changes nothing there)."""
+    if request.node.callspec.params["where"] != "client":
+        sandbox.reset()
     monkeypatch.chdir(tmp_path)
 
     def write(name, data):
@@ -42,11 +57,8 @@ def scope(sandbox, connect_to, tmp_path, monkeypatch):
         "preo_nb": preo_nb,
         "bulk": bulk,
         "preo": connect_to(sandbox.url, sandbox.token, backoff_factor=0.01),
-        "E": sandbox.store.busiest_edition()["id"],
-        "ORG": sandbox.store.org_id(1),
+        **seeded,
         "URL": sandbox.url,
-        "P": sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"],
-        "R": sandbox.store.find_refund(org=1, status="requested")["id"],
         "env_file": lambda text: write(".env", text),
         "tmp": write,
         "MB": 1024 * 1024,
@@ -56,13 +68,14 @@ def scope(sandbox, connect_to, tmp_path, monkeypatch):
 @pytest.mark.parametrize(("where", "call", "outcome", "says"), rows())
 def test_bad_input(scope, monkeypatch, where, call, outcome, says):
     sent = []
-    if where == "client":
-        original = requests.adapters.HTTPAdapter.send
-        monkeypatch.setattr(
-            requests.adapters.HTTPAdapter,
-            "send",
-            lambda self, request, **kw: sent.append(request) or original(self, request, **kw),
-        )
+    if where == "client":  # requests' adapter, and the sandbox's in-process transport the table's `preo` uses
+        for transport in (requests.adapters.HTTPAdapter, WSGITransport):
+            original = transport.send
+            monkeypatch.setattr(
+                transport,
+                "send",
+                lambda self, request, _send=original, **kw: sent.append(request) or _send(self, request, **kw),
+            )
     if outcome == "returns":
         result = eval(call, scope)
         assert eval(says, {**scope, "result": result}), result

@@ -99,11 +99,13 @@ def test_next_links_never_leave_the_base_url():
 
 
 def test_no_threads_while_a_cassette_is_active(tmp_path):
-    from preo_nb._http import cassette_active
+    from preo_nb._transports.default import RequestsTransport
 
-    assert not cassette_active()
+    transport = RequestsTransport()
+    assert transport.concurrent()
     with testing.make_vcr("all").use_cassette(str(tmp_path / "c.yaml")):
-        assert cassette_active()
+        assert not transport.concurrent()  # vcrpy is not thread-safe
+    assert transport.concurrent()
 
 
 @pytest.mark.parametrize(

@@ -181,10 +181,10 @@ def anywhere(module: str) -> set[str]:
     return found
 
 
-def test_only_the_http_module_touches_requests() -> None:
-    """One narrow seam to the network (httpx's lesson): ``preo_nb._http`` alone imports requests or urllib3."""
+def test_only_the_requests_transport_touches_requests() -> None:
+    """One narrow seam to the network (httpx's lesson): the requests transport alone imports requests or urllib3."""
     users = {module for module in MODULES if {n.split(".")[0] for n in anywhere(module)} & {"requests", "urllib3"}}
-    assert users == {"preo_nb._http"}
+    assert users == {"preo_nb._transports.default"}
 
 
 def test_the_client_layers_import_one_way() -> None:

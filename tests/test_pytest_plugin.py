@@ -32,14 +32,20 @@ def test_the_seed_and_scale_come_from_the_ini(preo_sandbox):
 def test_a_users_tests_get_a_seeded_sandbox_and_a_connected_client(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\npreo_sandbox_scale = tiny\n")
     pytester.makepyfile(test_mine=USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    # In this process: the plugin is the one pytest loaded from the entry point (the subprocess
+    # below shows it loads alone); the fixtures' sandbox is a new one, seeded from the ini.
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
-def test_without_the_sandbox_extra_the_fixture_fails_with_the_pip_command(pytester: pytest.Pytester) -> None:
+def test_without_the_sandbox_extra_the_fixture_fails_with_the_pip_command(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest("import sys\nsys.modules['flask'] = None  # as if the sandbox extra were missing\n")
     pytester.makepyfile(test_mine="def test_uses_it(preo_client):\n    pass\n\ndef test_other():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    # A process of its own (flask blocked there only), loading preo_nb's plugin and no other (a faster start).
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-p", "preo_nb.pytest_plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         ["*preo_sandbox needs the sandbox extra (flask is not installed): from a checkout of preo_nb: pip install -e*"]

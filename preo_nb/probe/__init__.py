@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preo_nb.probe.budget import Budget, _Spent, spending
+from preo_nb.probe.budget import Budget, _Spent
 from preo_nb.probe.report import LEGEND, RESULTS, Finding, Probe, Report
 
 if TYPE_CHECKING:
@@ -71,15 +71,14 @@ def run(preo: Client, *, writes: bool = False, budget: Budget | None = None) -> 
         raise PreoValidationError("writes", "writes are only probed against a sandbox on this machine (loopback)")
     probe = Probe(preo._http, writes=writes, budget=budget)
     try:
-        with spending(preo._http.session, probe.budget):
-            if not http_checks.reachable(probe):
-                probe.report.complete = False
-                return probe.report
-            list_checks.run(probe)
-            http_checks.media(probe)
-            http_checks.error_bodies(probe)
-            if writes:
-                http_checks.refund_write(probe)
+        if not http_checks.reachable(probe):
+            probe.report.complete = False
+            return probe.report
+        list_checks.run(probe)
+        http_checks.media(probe)
+        http_checks.error_bodies(probe)
+        if writes:
+            http_checks.refund_write(probe)
     except _Spent as exc:
         probe.add("probe.budget", "UNKNOWN", "docs", str(exc))
     body_checks.run(probe)

@@ -11,13 +11,9 @@ most ``Budget.pages`` pages.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from preo_nb._http import Session
+from preo_nb._transports import Reply, Request, Transport
 
 
 @dataclass(frozen=True)
@@ -33,26 +29,30 @@ class _Spent(Exception):
     """The run's budget is spent (deliberately not a ``PreoError``, so no check swallows it)."""
 
 
-@contextmanager
-def spending(session: Session, budget: Budget) -> Iterator[None]:
-    """Count every answer ``session`` receives against ``budget``; raise ``_Spent`` past it."""
-    started = time.monotonic()
-    spent = 0
+class Spending:
+    """A transport that counts every try against ``budget`` and raises ``_Spent`` past it."""
 
-    def count(response: Any, *args: Any, **kwargs: Any) -> None:
-        nonlocal spent
-        spent += 1
-        elapsed = time.monotonic() - started
-        if spent > budget.requests or elapsed > budget.seconds:
-            response.close()
+    def __init__(self, transport: Transport, budget: Budget) -> None:
+        self.transport = transport
+        self.budget = budget
+        self.started = time.monotonic()
+        self.spent = 0
+
+    def send(self, request: Request) -> Reply:
+        """Send through the transport below, unless the budget is spent (checked before each try,
+        so a try that never ends in an answer still counts)."""
+        elapsed = time.monotonic() - self.started
+        if self.spent >= self.budget.requests or elapsed > self.budget.seconds:
             raise _Spent(
-                f"stopped after {spent - 1} requests in {elapsed:.0f} s (the budget is {budget.requests} "
-                f"requests and {budget.seconds:.0f} s); the checks not reached are not reported"
+                f"stopped after {self.spent} requests in {elapsed:.0f} s (the budget is {self.budget.requests} "
+                f"requests and {self.budget.seconds:.0f} s); the checks not reached are not reported"
             )
+        self.spent += 1
+        return self.transport.send(request)
 
-    hooks = session.hooks.setdefault("response", [])
-    hooks.append(count)
-    try:
-        yield
-    finally:
-        hooks.remove(count)
+    def concurrent(self) -> bool:
+        """As the transport below."""
+        return self.transport.concurrent()
+
+    def close(self) -> None:
+        """The transport below is the client's: it stays open."""

@@ -20,8 +20,8 @@ def auth_source() -> str:
 def reachable(probe: Probe) -> bool:
     """Check trailing slashes and the auth scheme on ``GET /v1/auth/me``; False when nothing can go on."""
     path = contract.operations()["auth_me"].path
-    try:  # the contract's own path, without the slash trailing_slash=True would add: the assumption itself
-        reply = probe.http.probe("GET", probe.http.settings.base_url + path)
+    try:
+        reply = probe.send("GET", path)
     except TransportError as exc:
         probe.add("server.reachable", "FAIL", "docs", str(exc))
         return False
@@ -34,8 +34,8 @@ def reachable(probe: Probe) -> bool:
             f"GET {path} is redirected ({reply.status}) to {path}/: connect with trailing_slash=True; "
             "without it every write to this API is refused (UnexpectedRedirect)",
         )
-        probe.http.use_trailing_slash()
-        reply = probe.http.probe("GET", path)
+        probe.learn(trailing_slash=True)
+        reply = probe.send("GET", path)
     elif reply.status in REDIRECTS:
         probe.add(
             "paths.trailing_slash",
@@ -54,7 +54,7 @@ def _auth(probe: Probe, path: str, status: int) -> bool:
         probe.add("auth.scheme", "PASS", auth_source(), "Authorization: Bearer <token> is accepted")
         return True
     for scheme in ("Token", "JWT"):
-        if probe.http.probe("GET", path, scheme=scheme).status == 200:
+        if probe.send("GET", path, scheme=scheme).status == 200:
             probe.add(
                 "auth.scheme",
                 "FAIL",
@@ -66,8 +66,7 @@ def _auth(probe: Probe, path: str, status: int) -> bool:
                 probe.report.findings[-1],
                 fix=f"connect(..., auth_scheme={scheme!r}), or PREO_AUTH_SCHEME={scheme} in the environment or .env",
             )
-            probe.scheme = scheme
-            probe.http.use_scheme(scheme)
+            probe.learn(auth_scheme=scheme)
             return True
     probe.add(
         "auth.scheme",
@@ -90,7 +89,7 @@ def media(probe: Probe) -> None:
     path = contract.operations()[operation].path.format(id=rows[0].get("id"))
     declared = ", ".join(contract.media_types(operation))
     reply = probe.get(operation, path, accept=declared)
-    as_json = probe.http.probe("GET", path, scheme=probe.scheme).status
+    as_json = probe.send("GET", path).status
     strict = " (and refuses Accept: application/json with 406)" if as_json == 406 else ""
     if reply.status == 200 and reply.media_type in contract.media_types(operation):
         probe.add(f"media.{operation}", "PASS", source, f"Accept: {declared} gets {reply.media_type}{strict}")
@@ -112,7 +111,7 @@ def refund_write(probe: Probe) -> None:
         return
     path = contract.operations()["purchases_refund"].path.format(id=purchase)
     body = {"reason": "customer_request", "comment": "preo-nb check-contract"}
-    reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
+    reply = probe.send("POST", path, json=body)
     probe.seen.append(("purchases_refund", reply))
     made = reply.json() if reply.media_type == "application/json" and reply.content else {}
     if reply.status != 201 or str((made.get("purchase") or {}).get("api_id")) != purchase:
@@ -123,7 +122,7 @@ def refund_write(probe: Probe) -> None:
     probe.add("writes.purchases_refund", "PASS", source, f"POST {path} answered 201 with the request for it")
     _duplicate(probe, path, body)
     reject = contract.operations()["refunds_reject"].path.format(id=made["id"])
-    undone = probe.http.probe("POST", reject, json={"comment": "preo-nb check-contract"}, scheme=probe.scheme)
+    undone = probe.send("POST", reject, json={"comment": "preo-nb check-contract"})
     probe.seen.append(("refunds_reject", undone))
     probe.add(
         "writes.refunds_reject",
@@ -158,7 +157,7 @@ def _records(body: Any) -> list[dict[str, Any]]:
 
 def _duplicate(probe: Probe, path: str, body: dict[str, Any]) -> None:
     """A second request while the first is open: 409 with ``code: duplicate_open_request`` (README 4.1)."""
-    reply = probe.http.probe("POST", path, json=body, scheme=probe.scheme)
+    reply = probe.send("POST", path, json=body)
     found = _json(reply)
     name, source = "errors.duplicate_refund", contract.provenance("purchases_refund").operation
     if reply.status == 409 and isinstance(found, dict) and found.get("code") == "duplicate_open_request":

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from preo_nb import contract
-from preo_nb._answers import Reply
+from preo_nb._http import HTTP, JSON
+from preo_nb._transports import NoAnswer, Reply
 from preo_nb.errors import TransportError
-from preo_nb.probe.budget import Budget
-
-if TYPE_CHECKING:
-    from preo_nb._http import HTTP
+from preo_nb.probe.budget import Budget, Spending
 
 RESULTS = ("PASS", "FAIL", "UNKNOWN")
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -125,15 +124,55 @@ class Report:
 
 
 class Probe:
-    """The state one probe run shares between its checks."""
+    """The state one probe run shares between its checks.
+
+    It talks to the API through its own view (``http``: Bearer and no trailing slash until
+    the server shows otherwise) over the client's transport with the budget counted; what
+    it learns changes that view, never the client.
+    """
 
     def __init__(self, http: HTTP, *, writes: bool = False, budget: Budget | None = None) -> None:
-        self.http = http
         self.writes = writes
         self.budget = budget or Budget()
-        self.scheme = "Bearer"
+        settings = dataclasses.replace(http.settings, auth_scheme="Bearer", trailing_slash=False)
+        self.http = HTTP(settings, Spending(http.transport, self.budget), retry=http.retry)
         self.report = Report(http.settings.base_url)
         self.seen: list[tuple[str, Reply]] = []  # (operation_id, answer) of every answer read
+
+    @property
+    def scheme(self) -> str:
+        """The ``Authorization`` scheme the server accepts, as far as the probe knows."""
+        return self.http.settings.auth_scheme
+
+    def learn(self, **changes: Any) -> None:
+        """Probe on with what the server showed (``auth_scheme=...``, ``trailing_slash=True``)."""
+        self.http = self.http.replace(**changes)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        accept: str = JSON,
+        json: Any = None,
+        scheme: str | None = None,
+    ) -> Reply:
+        """Send once and return the answer as it came: no retry, no redirect followed, any status.
+
+        Args:
+            scheme: Send the token with this ``Authorization`` scheme (default: the probe's).
+
+        Raises:
+            TransportError: No whole answer arrived within the deadline (``AnswerTooLarge``:
+                the answer was larger than ``max_answer_bytes``).
+        """
+        http = self.http if scheme is None else self.http.replace(auth_scheme=scheme)
+        request = http.prepare(method, path, accept=accept, params=params, json=json)
+        try:
+            return http.transport.send(request)
+        except NoAnswer as exc:
+            raise TransportError(exc.why, method=request.method, url=request.url) from exc
 
     def add(self, name: str, result: str, source: str, detail: str, *, fix: str = "") -> None:
         """Record one finding (``fix``: for a FAIL, what to set or do; default from ``FIXES``)."""
@@ -160,7 +199,7 @@ class Probe:
         """
         path = path or contract.operations()[operation_id].path
         try:
-            reply = self.http.probe("GET", path, params=params, accept=accept, scheme=self.scheme)
+            reply = self.send("GET", path, params=params, accept=accept)
         except TransportError as exc:
             self.add_once(f"answers.{operation_id}", "FAIL", "docs", str(exc))
             return Reply(0, {}, b"", path)

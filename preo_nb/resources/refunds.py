@@ -71,9 +71,7 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
     check = f"GET /v1/refunds?purchase_id={purchase_id}"
 
     def find() -> dict[str, Any] | None:
-        found = [
-            r for page in _pages.iterate(resource._http, "/v1/refunds", {"purchase_id": purchase_id}) for r in page
-        ]
+        found, now = _pages.read_dated(resource._http, "/v1/refunds", {"purchase_id": purchase_id})
         strangers = [r for r in found if (r.get("purchase") or {}).get("api_id") != purchase_id]
         if strangers:
             raise Unprovable(
@@ -82,13 +80,13 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
         alike = [r for r in found if refund_rules.could_be(r, reason=body["reason"], scope=scope, amount=amount)]
         if not alike:
             return None  # nothing that could be it exists: it did not take effect
-        new = _provably_new(resource, found, alike, started)
+        new = _provably_new(found, alike, started, now)
         if len(alike) == 1 and len(new) == 1:
             return dict(new[0])
         raise Unprovable(
             f"{len(alike)} request(s) like it exist ({', '.join(str(r.get('id')) for r in alike)}; reason "
             f"{body['reason']}, scope {scope}" + (f", amount {amount}" if amount is not None else "") + f") and "
-            f"{len(new)} is provably made since the POST began; {_clock_note(resource, found)}",
+            f"{len(new)} is provably made since the POST began; {_clock_note(found, now)}",
             check=check,
         )
 
@@ -96,10 +94,10 @@ def open_request_like(resource: Resource, purchase_id: str, body: dict[str, Any]
 
 
 def _provably_new(
-    resource: Resource, found: list[dict[str, Any]], alike: list[dict[str, Any]], started: float
+    found: list[dict[str, Any]], alike: list[dict[str, Any]], started: float, now: datetime | None
 ) -> list[dict[str, Any]]:
-    """The requests of ``alike`` created after the POST began, by a ``Date`` that agrees with the stamps."""
-    now = resource._http.server_clock()
+    """The requests of ``alike`` created after the POST began, by the list's ``Date`` (``now``) if it agrees
+    with the stamps."""
     stamps = [_stamp(r) for r in found]
     if now is None or any(s is None or s > now + CLOCK_TOLERANCE for s in stamps):
         return []  # no Date, an unreadable stamp, or a Date behind the records: the clocks cannot be compared
@@ -107,9 +105,8 @@ def _provably_new(
     return [r for r in alike if (stamp := _stamp(r)) is not None and stamp >= since]
 
 
-def _clock_note(resource: Resource, found: list[dict[str, Any]]) -> str:
-    """Why newness could not be proven, in words: the server's ``Date`` against its newest stamp."""
-    now = resource._http.server_clock()
+def _clock_note(found: list[dict[str, Any]], now: datetime | None) -> str:
+    """Why newness could not be proven, in words: the server's ``Date`` (``now``) against its newest stamp."""
     stamps = [s for s in map(_stamp, found) if s is not None]
     newest = max(stamps).isoformat() if stamps else "unreadable"
     told = now.isoformat() if now is not None else "missing"

@@ -6,6 +6,9 @@ threaded Werkzeug server::
     with preo_nb.sandbox.running(seed=1) as sb:
         preo = preo_nb.connect(base_url=sb.url, token=sb.token)
 
+    with preo_nb.sandbox.running(seed=1, in_process=True) as sb:   # no server, no socket
+        preo = sb.connect()                                         # through sb.transport
+
 ``import preo_nb`` never imports this package, so Flask and Faker are only
 needed by those who run a sandbox; and this package imports Flask only when a
 server starts. Floors, each importing only those below it: ``core`` (state,

@@ -11,7 +11,7 @@ slashes, wants another auth scheme... Tests assert what the user then sees, and
         preo = preo_nb.connect(base_url=proxy.url, token=sb.token)
 
 It forwards with the standard library's ``http.client`` (the client's ``requests``
-stays in ``preo_nb._http``) and serves with Werkzeug, like the sandbox.
+stays in ``preo_nb._transports.default``) and serves with Werkzeug, like the sandbox.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Running a sandbox: in a background thread (``start``, ``running``) or in the foreground (``serve``).
+"""Running a sandbox: in a background thread (``start``, ``running``), in the foreground (``serve``),
+or in this process without a server (``running(in_process=True)``: its app answers through
+``preo_nb._transports.wsgi.WSGITransport``, no socket).
 
-Flask and Werkzeug are imported when a server is made, not when this module is,
+Flask and Werkzeug are imported when a sandbox is made, not when this module is,
 so the sandbox's core, rules and seeders import without a web framework.
 """
 
@@ -18,17 +20,24 @@ from preo_nb.sandbox.finders import SeededStore
 from preo_nb.sandbox.seed import build
 
 if TYPE_CHECKING:
+    from flask import Flask
     from werkzeug.serving import BaseWSGIServer
+
+    from preo_nb._transports.wsgi import WSGITransport
+    from preo_nb.client import Client
 
 ROLES = ("admin", "manager", "staff", "guest")
 HOST = "127.0.0.1"
+IN_PROCESS_URL = f"http://{HOST}:9"  # discard: a client sent there without the transport reaches nothing
 
 
 class Sandbox:
     """A running sandbox server.
 
     Attributes:
-        url: Base URL, e.g. ``http://127.0.0.1:54321``.
+        url: Base URL, e.g. ``http://127.0.0.1:54321`` (in process: a loopback address
+            nothing listens on; connect with ``transport`` or ``connect()``).
+        transport: Answers requests by calling the app in this process, no socket.
         token: The admin's bearer token (admin in both organizations).
         tokens: Bearer token per role: admin, manager, staff, guest.
         store: The live state; its lookup helpers (``store.first_edition()``,
@@ -41,19 +50,36 @@ class Sandbox:
         self,
         store: SeededStore,
         faults: Faults,
-        server: BaseWSGIServer,
+        app: Flask,
         tokens: dict[str, str],
         violations: list[str],
+        server: BaseWSGIServer | None = None,
     ) -> None:
+        from preo_nb._transports.wsgi import WSGITransport
+
         self.store = store
         self.faults = faults
         self.tokens = tokens
         self.token = tokens["admin"]
         self.violations = violations
-        self.url = f"http://{HOST}:{server.server_port}"
+        self.transport: WSGITransport = WSGITransport(app)
+        self.url = IN_PROCESS_URL if server is None else f"http://{HOST}:{server.server_port}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="preo-sandbox", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if server is not None:
+            self._thread = threading.Thread(target=server.serve_forever, name="preo-sandbox", daemon=True)
+            self._thread.start()
+
+    def connect(self, role: str = "admin", **options: Any) -> Client:
+        """A client as ``role`` (admin, manager, staff, guest); in process when there is no server.
+
+        Args:
+            options: More arguments of ``preo_nb.connect`` (``page_size=...``, ``retry=...``).
+        """
+        from preo_nb.client import connect
+
+        transport = self.transport if self._server is None else None
+        return connect(base_url=self.url, token=self.tokens[role], env_file=False, transport=transport, **options)
 
     def reset(self) -> None:
         """Return to the freshly seeded state, clock restarted and faults off."""
@@ -69,7 +95,9 @@ class Sandbox:
         return settle(cast("WebhooksStore", self.store), timeout)
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (nothing to do in process)."""
+        if self._server is None or self._thread is None:
+            return
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -93,8 +121,9 @@ def start(
     port: int = 0,
     check_contract: bool = False,
     store: SeededStore | None = None,
+    in_process: bool = False,
 ) -> Sandbox:
-    """Seed (unless ``store`` is given) and start a sandbox in a daemon thread.
+    """Seed (unless ``store`` is given) and start a sandbox in a daemon thread, or in process.
 
     Args:
         seed: Seed of the generated data.
@@ -103,6 +132,8 @@ def start(
         check_contract: Check every reply against the contract and collect
             violations in ``Sandbox.violations``.
         store: An already seeded store to serve instead.
+        in_process: Serve no socket: requests reach the app through ``Sandbox.transport``
+            (``Sandbox.connect()``), a subprocess or notebook kernel cannot reach it.
     """
     from preo_nb.sandbox.app import create_app
     from preo_nb.sandbox.web import serving
@@ -112,15 +143,18 @@ def start(
     faults = Faults()
     # Checking replies is for tests; it costs a schema validation per reply.
     checker = ContractChecker() if check_contract else None
-    server = serving.server(create_app(store, faults=faults, checker=checker), port)
+    app = create_app(store, faults=faults, checker=checker)
+    server = None if in_process else serving.server(app, port)
     violations = checker.violations if checker else []
-    return Sandbox(store, faults, server, issue_tokens(store), violations)
+    return Sandbox(store, faults, app, issue_tokens(store), violations, server)
 
 
 @contextmanager
-def running(*, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False) -> Iterator[Sandbox]:
-    """Run a sandbox for the duration of a ``with`` block."""
-    sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract)
+def running(
+    *, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False, in_process: bool = False
+) -> Iterator[Sandbox]:
+    """Run a sandbox for the duration of a ``with`` block (``in_process=True``: no server, see ``start``)."""
+    sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract, in_process=in_process)
     try:
         yield sandbox
     finally:

@@ -10,8 +10,6 @@ import logging
 
 import pytest
 
-from preo_nb._http import HTTP
-
 FAULTS = {  # name: keyword arguments of sandbox.faults.fail_next
     "latency": {"kind": "latency", "seconds": 0.2},
     "429": {"status": 429},  # with Retry-After: 1
@@ -44,25 +42,38 @@ WRITES = {
 
 
 @pytest.fixture
-def preo(sandbox, connect_to):
+def preo(sandbox, connect_to, request):
+    """A client in process (the sandbox's WSGI transport); over sockets where a test asks (``sockets``)."""
     sandbox.reset()
-    yield connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=200)
+    sockets = getattr(request, "param", "in process") == "sockets"
+    yield connect_to(sandbox.url, sandbox.token, sockets=sockets, backoff_factor=0.01, page_size=200)
     sandbox.faults.clear()
 
 
+class Counting:
+    """A transport around the client's that notes the URL of every POST it sends."""
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.posts = []
+
+    def send(self, request):
+        if request.method == "POST":
+            self.posts.append(request.url)
+        return self.transport.send(request)
+
+    def concurrent(self):
+        return self.transport.concurrent()
+
+    def close(self):
+        self.transport.close()
+
+
 @pytest.fixture
-def posts(monkeypatch):
+def posts(preo):
     """Count the POSTs that leave the client."""
-    sent = []
-    original = HTTP._send
-
-    def counting(self, method, url, *args):
-        if method == "POST":
-            sent.append(url)
-        return original(self, method, url, *args)
-
-    monkeypatch.setattr(HTTP, "_send", counting)
-    return sent
+    preo._http.transport = Counting(preo._http.transport)
+    return preo._http.transport.posts
 
 
 def inject(sandbox, method, path, fault):
@@ -95,6 +106,7 @@ def check_write(fault, posts, caplog):
         assert any(message in r.getMessage() for r in caplog.records), outcome
 
 
+@pytest.mark.parametrize("preo", ["in process", "sockets"], indirect=True)  # a lost answer means the same on both
 @pytest.mark.parametrize("fault", FAULTS)
 def test_purchase_refund(preo, sandbox, posts, caplog, fault):
     purchase = sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]

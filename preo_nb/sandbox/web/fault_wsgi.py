@@ -83,11 +83,16 @@ def _handle(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, Headers, bytes]
 
 
 def _hang_up(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """Close the connection without an answer: the client sees it drop."""
+    """Close the connection without an answer: the client sees it drop.
+
+    Called in process (no socket: ``preo_nb._transports.wsgi``), it raises ``ConnectionResetError``,
+    which that transport reads as the same lost answer.
+    """
     connection = environ.get("werkzeug.socket")
-    if connection is not None:
-        with contextlib.suppress(OSError):  # already closed by the client
-            connection.shutdown(socket.SHUT_RDWR)
+    if connection is None:
+        raise ConnectionResetError("the sandbox hung up (a reset or drop fault)")
+    with contextlib.suppress(OSError):  # already closed by the client
+        connection.shutdown(socket.SHUT_RDWR)
     # The server still writes what follows; the closed socket turns that into a
     # dropped connection, which it handles quietly.
     start_response("500 Internal Server Error", [("Content-Length", "0")])
