@@ -39,7 +39,9 @@ def load(package: Traversable | None = None) -> dict[str, Any]:
     if built.get("sha256") == _digest(text):
         found: dict[str, Any] = built["contract"]
         return found
-    log.warning("%s is missing or older than %s: parsing the YAML (rebuild: python -m preo_nb._prebuilt)", BUILT, SOURCE)
+    log.warning(
+        "%s is missing or older than %s: parsing the YAML (rebuild it: python -m preo_nb._prebuilt)", BUILT, SOURCE
+    )
     return parse(text)
 
 
