@@ -358,7 +358,7 @@ def limit_row(clients: dict[str, dict[str, Any]], rtt: float, workers: int) -> t
     why = (
         f"max({waves} waves x {rtt * 1000:.0f} ms = {latency_bound:.2f}, ({floor['cpu_seconds']:.2f} + "
         f"{floor['server_cpu']:.2f} CPU s) / {cores} cores = {cpu_bound:.2f}); preo_nb takes **{over_limit:.2f}x** "
-        f"the limit, its client CPU **{over_cpu:.2f}x** the floor's"
+        f"the limit (the floor {floor['seconds'] / limit:.2f}x), its client CPU **{over_cpu:.2f}x** the floor's"
     )
     line = f"|  | limit | {floor['rows']:,} | {limit:.2f} | {floor['rows'] / limit:,.0f} | | | - | {why} |"
     return line, over_limit, over_cpu

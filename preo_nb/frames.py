@@ -148,9 +148,11 @@ def collector_paused() -> Iterator[None]:
 class Builder:
     """One DataFrame from batches of records: typed chunks every few pages, concatenated once.
 
-    Raw values wait in lists until ``BUFFER_ROWS`` rows have come (the records
-    themselves are not kept), then become typed arrays: fewer, larger conversions
-    cost less than one per page, and the lists stay small.
+    A page shaped as declared is read by Arrow in one pass (``preo_nb._arrow``), any
+    other by ``_columnar``'s Python path. Either way its values wait (Arrow arrays, or
+    raw lists; the records themselves are not kept) until ``BUFFER_ROWS`` rows have
+    come, then become typed arrays: fewer, larger conversions cost less than one per
+    page, and what waits stays small.
 
     Attributes:
         rows: Records added so far.
@@ -172,6 +174,7 @@ class Builder:
         self._strings: dict[str, str] = {}
         self._arrow = _arrow.Reader(self.layout)
         self._arrow_waiting: dict[str, list[Any]] = {c.name: [] for c in columns}
+        self._arrow_rows = 0
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
         """Take a batch of records's values (the records are not kept)."""
@@ -201,8 +204,12 @@ class Builder:
             self._arrow_waiting[name].append(array)
         self._add_extra(Batch(rows))  # undeclared columns seen on earlier pages: missing on these rows
         self.rows += rows
+        self._arrow_rows += rows
+        if self._arrow_rows >= self.BUFFER_ROWS:  # typed every few pages: the pages' buffers are freed
+            self._convert_arrow()
 
     def _convert_arrow(self) -> None:
+        self._arrow_rows = 0
         for column in self.layout.columns:
             chunks = self._arrow_waiting[column.name]
             if chunks:
