@@ -11,10 +11,13 @@ Both give the same columns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
+
+import pandas as pd
 
 from preo_nb.contract import Column
 
@@ -96,6 +99,12 @@ def _read_level(tree: dict[str, Any], parents: Sequence[Any], batch: Batch, *, t
         batch.values[node.name] = values
         batch.types[node.name] = types
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def category_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    """One dtype object per set of categories: checking categories costs more than coding values."""
+    return pd.CategoricalDtype(list(categories))
 
 
 def flatten(record: dict[str, Any], prefix: str, whole: set[str], prefixes: set[str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -297,7 +298,10 @@ class _Unique:
         self.kept = 0
 
     def __call__(self, records: Records) -> Records:
-        keys = [key_of(record) if isinstance(record, dict) else None for record in records]
+        try:  # every record an object with an "id": one C-speed pass
+            keys = list(map(itemgetter("id"), records))
+        except (KeyError, TypeError):
+            keys = [key_of(record) if isinstance(record, dict) else None for record in records]
         fresh = set(keys)
         if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
             self.seen |= fresh  # the usual case: one set operation per page

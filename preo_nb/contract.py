@@ -3,7 +3,8 @@
 The contract is the single source for what the client checks before sending
 (enums, required filters), for the DataFrame column tables in ``frames.py``,
 for the sandbox's routes and for the conformance checks in the tests. It is
-parsed lazily on first use so ``import preo_nb`` stays fast.
+loaded on first use, from a prebuilt JSON form of the YAML (``preo_nb._prebuilt``),
+so neither ``import preo_nb`` nor a first list call pays for parsing YAML.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
+from preo_nb import _prebuilt
 
 Kind = Literal["string", "datetime", "float", "int", "bool", "category", "object"]
 
@@ -50,11 +50,8 @@ class Operation:
 
 @functools.cache
 def spec() -> dict[str, Any]:
-    """Return the parsed contract (cached)."""
-    text = resources.files("preo_nb").joinpath("data/openapi.yaml").read_text("utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    parsed: dict[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    return parsed
+    """Return the parsed contract (cached; from its prebuilt JSON form, see ``preo_nb._prebuilt``)."""
+    return _prebuilt.load()
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:

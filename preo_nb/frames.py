@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from preo_nb import contract
-from preo_nb._columnar import NONE, Batch, Layout, share_strings
+from preo_nb import _arrow, contract
+from preo_nb._columnar import NONE, Batch, Layout, category_dtype, share_strings
 from preo_nb.contract import Column
 from preo_nb.errors import ContractDriftWarning
 
@@ -148,9 +148,11 @@ def collector_paused() -> Iterator[None]:
 class Builder:
     """One DataFrame from batches of records: typed chunks every few pages, concatenated once.
 
-    Raw values wait in lists until ``BUFFER_ROWS`` rows have come (the records
-    themselves are not kept), then become typed arrays: fewer, larger conversions
-    cost less than one per page, and the lists stay small.
+    A page shaped as declared is read by Arrow in one pass (``preo_nb._arrow``), any
+    other by ``_columnar``'s Python path. Either way its values wait (Arrow arrays, or
+    raw lists; the records themselves are not kept) until ``BUFFER_ROWS`` rows have
+    come, then become typed arrays: fewer, larger conversions cost less than one per
+    page, and what waits stays small.
 
     Attributes:
         rows: Records added so far.
@@ -170,12 +172,20 @@ class Builder:
         self._extra: dict[str, list[Any]] = {}
         self._waiting = Batch(0, {c.name: [] for c in columns}, {c.name: set() for c in columns})
         self._strings: dict[str, str] = {}
+        self._arrow = _arrow.Reader(self.layout)
+        self._arrow_waiting: dict[str, list[Any]] = {c.name: [] for c in columns}
+        self._arrow_rows = 0
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
         """Take a batch of records's values (the records are not kept)."""
         if not records:
             return
         self._note_present(records)
+        arrays = self._arrow.read(records)
+        if arrays is not None:
+            self._add_arrow(arrays, len(records))
+            return
+        self._convert_arrow()  # pages keep their order: the Arrow ones before this one are typed first
         batch = self.layout.read(records)
         for name, values in batch.values.items():
             self._waiting.values[name] += values
@@ -185,6 +195,29 @@ class Builder:
         self.rows += batch.rows
         if self._waiting.rows >= self.BUFFER_ROWS:
             self._convert()
+
+    def _add_arrow(self, arrays: dict[str, Any], rows: int) -> None:
+        """Keep a page read by Arrow; its values stay in Arrow's compact form until the frame is built."""
+        if self._waiting.rows:
+            self._convert()
+        for name, array in arrays.items():
+            self._arrow_waiting[name].append(array)
+        self._add_extra(Batch(rows))  # undeclared columns seen on earlier pages: missing on these rows
+        self.rows += rows
+        self._arrow_rows += rows
+        if self._arrow_rows >= self.BUFFER_ROWS:  # typed every few pages: the pages' buffers are freed
+            self._convert_arrow()
+
+    def _convert_arrow(self) -> None:
+        self._arrow_rows = 0
+        for column in self.layout.columns:
+            chunks = self._arrow_waiting[column.name]
+            if chunks:
+                typed = _arrow.column(chunks, column)
+                if typed is None:  # values only pandas reads (e.g. date-times without an offset): as before
+                    typed = convert(_arrow.values(chunks), column)
+                self._chunks[column.name].append(typed)
+                self._arrow_waiting[column.name] = []
 
     def _convert(self) -> None:
         waiting = self._waiting
@@ -237,6 +270,7 @@ class Builder:
             )
         if self._waiting.rows:
             self._convert()
+        self._convert_arrow()
         data: dict[str, Any] = {}
         for column in self.layout.columns:
             data[column.name] = _concat(self._chunks.pop(column.name), column)
@@ -253,7 +287,7 @@ def _concat(chunks: list[Any], column: Column) -> Any:
         return chunks[0]
     if column.kind == "category":  # chunks share one dtype unless undocumented values came
         seen = set().union(*(c.categories for c in chunks)) - set(column.categories)
-        dtype = _category_dtype((*column.categories, *sorted(seen)))
+        dtype = category_dtype((*column.categories, *sorted(seen)))
         chunks = [c if c.dtype is dtype else c.set_categories(dtype.categories) for c in chunks]
     if column.kind in ("object", "float"):  # numpy-backed: pd.concat could turn None into NaN
         return np.concatenate([np.asarray(c, dtype=DTYPES[column.kind]) for c in chunks])
@@ -316,14 +350,8 @@ def _categorical(texts: list[str | None], documented: tuple[str, ...]) -> pd.Cat
     undocumented = sorted({t for t in set(texts) if t is not None} - set(documented))
     categories = (*documented, *undocumented)
     codes = _category_codes(categories)
-    dtype: Any = _category_dtype(categories)
+    dtype: Any = category_dtype(categories)
     return pd.Categorical.from_codes(np.array([codes.get(t, -1) for t in texts], dtype=np.int32), dtype=dtype)
-
-
-@functools.lru_cache(maxsize=256)
-def _category_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
-    """One dtype object per set of categories: checking categories costs more than coding values."""
-    return pd.CategoricalDtype(list(categories))
 
 
 @functools.lru_cache(maxsize=256)

@@ -84,3 +84,30 @@ def test_import_stages_everywhere_are_the_contracts():
     stages = contract.enum("DataImportStage")
     assert stages == models.IMPORT_STAGES
     assert set(models.FINAL_STAGES) | set(models.CANCELLABLE_STAGES) | set(data_imports.RUNNING_STAGES) <= set(stages)
+
+
+def test_the_prebuilt_contract_is_the_yaml_it_was_built_from():
+    """The JSON the client loads is the bundled YAML, node for node (rebuild: python -m preo_nb._prebuilt)."""
+    import json
+
+    import yaml
+
+    data = Path(contract.__file__).parent / "data"
+    built = json.loads((data / "openapi.json").read_text("utf-8"))
+    assert built["contract"] == yaml.safe_load((data / "openapi.yaml").read_text("utf-8"))
+    assert contract.spec() == built["contract"]
+
+
+def test_a_stale_prebuilt_contract_is_not_used(tmp_path, caplog):
+    """A contract edited without rebuilding is read from its YAML, never from the older JSON."""
+    from preo_nb import _prebuilt
+
+    shipped = (Path(contract.__file__).parent / "data" / "openapi.yaml").read_bytes()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "openapi.json").write_text(_prebuilt.build(shipped), "utf-8")
+    edited = shipped.replace(b"title:", b"title: Edited", 1)
+    (tmp_path / "data" / "openapi.yaml").write_bytes(edited)
+    assert _prebuilt.load(tmp_path) == _prebuilt.parse(edited) != _prebuilt.parse(shipped)
+    assert "older than" in caplog.text
+    (tmp_path / "data" / "openapi.json").write_text(_prebuilt.build(edited), "utf-8")
+    assert _prebuilt.load(tmp_path) == _prebuilt.parse(edited)

@@ -181,3 +181,55 @@ def test_equal_strings_inside_free_form_objects_are_kept_once():
     assert urls == ["https://media.example/p1.jpg?size=large"] * 3 and urls[0] is urls[1] is urls[2]
     types = df["metadata"].str.get("product_type").tolist()
     assert types == ["drink"] * 3 and types[0] is types[2]
+
+
+def python_path(monkeypatch):
+    """Builders made after this read every page with the Python path (``_columnar``), as without pyarrow."""
+    from preo_nb import _arrow
+
+    monkeypatch.setattr(_arrow, "available", lambda: False)
+
+
+IRREGULAR_BUT_DECLARED = [  # values Arrow reads as declared, in shapes a server may send
+    orders(2),
+    orders(1, 2, customer=None, amount=None, status="zeta"),
+    orders(1, 3, amount=7, created="2026-06-01T12:00:00.250+02:00", transaction_id=None),
+    [{k: v for k, v in o.items() if k not in ("currency", "type")} for o in orders(2, 4)],
+    orders(1, 6, customer={"api_id": "usr_9", "full_name": None}),
+]
+
+
+def test_pages_arrow_reads_make_the_frame_the_python_path_makes(monkeypatch):
+    from preo_nb import _arrow
+
+    columns = frames.operation_columns("orders_list")
+    read = _arrow.Reader.read
+    arrow_pages = []
+    monkeypatch.setattr(_arrow.Reader, "read", lambda self, rs: arrow_pages.append(read(self, rs)) or arrow_pages[-1])
+    fast = frames.build(IRREGULAR_BUT_DECLARED, columns)
+    assert len(arrow_pages) == 5 and None not in arrow_pages  # every page took the Arrow path
+    python_path(monkeypatch)
+    pd.testing.assert_frame_equal(fast, frames.build(IRREGULAR_BUT_DECLARED, columns))
+    assert fast["created"][3] == pd.Timestamp("2026-06-01T10:00:00.250Z") and fast["amount"][3] == 7.0
+    assert list(fast["status"].cat.categories)[-1] == "zeta" and pd.isna(fast["type"][5])
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        orders(2, 10, amount="12.50"),  # money as text: read by the Python path, as a number
+        orders(2, 10, id=12),  # an id as a number: shown as text
+        orders(2, 10, new_field="x"),  # a field the contract does not know: kept
+        orders(2, 10, customer={**ORDER["customer"], "vip": True}),  # the same, nested
+        orders(2, 10, created="2026-06-01T10:00:00"),  # no offset: pandas reads it as UTC
+        orders(2, 10, customer="walk-in"),  # a value where an object was declared
+    ],
+)
+def test_a_page_arrow_cannot_read_as_declared_reads_as_before_in_order(monkeypatch, page):
+    """Arrow refuses such a page (or column); it goes the Python way, between Arrow pages, rows in order."""
+    pages = [orders(3), page, orders(2, 20)]
+    columns = frames.operation_columns("orders_list")
+    fast = frames.build(pages, columns)
+    python_path(monkeypatch)
+    pd.testing.assert_frame_equal(fast, frames.build(pages, columns))
+    assert fast["order_number"].tolist() == ["A-0", "A-1", "A-2", "A-10", "A-11", "A-20", "A-21"]
