@@ -30,6 +30,10 @@ NOTEBOOK_ONLY = "notebook-only"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 _LOGGED_ERROR = re.compile(r"^\[\w+\] (ERROR|CRITICAL) \| (.*)$", re.MULTILINE)
+_SHUTDOWN_INTERRUPT = "KeyboardInterrupt caught in kernel"
+"""What ipykernel logs when jupyter_client's shutdown interrupts it (every shutdown sends SIGINT
+first) while it still handles a message: after the last cell, not an error of the runbook. A cell
+stopped by a timeout fails the run through papermill instead."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,8 @@ def _execute(
             kernel_manager_class=_kernel_manager_class(log, Path(sockets) / "kernel"),
         )
         log.seek(0)
-        return [message.strip() for _, message in _LOGGED_ERROR.findall(log.read())]
+        logged = [message.strip() for _, message in _LOGGED_ERROR.findall(log.read())]
+    return [message for message in logged if not message.startswith(_SHUTDOWN_INTERRUPT)]
 
 
 def _kernel_manager_class(log: Any, sockets: Path) -> type:
