@@ -1,0 +1,183 @@
+"""How many requests one client has in flight, and how fast: adaptive, shared, pinnable.
+
+One ``Limiter`` per client (``of(http)``), shared by everything that client runs at
+once (page reads, detail fan-out, bulk refunds), so two jobs in one notebook do not
+double the load. Work asks for a ``slot()`` before each request it sends.
+
+It adapts like TCP's AIMD: it starts at ``start`` requests in flight and adds about
+one per round trip while answers come back fast and without 429 or 503, up to
+``cap`` (twice the ``page_workers`` setting: 16 by default, the size of the session's
+connection pool). A 429 or 503 halves it, holds every new request back for
+the answer's ``Retry-After`` (the refused request itself is sent again by
+``preo_nb._http`` after the same wait), and caps the send rate just below the rate of
+good answers of the last second, which then grows by about 1% a second: a throttled
+client settles just under the server's limit instead of bouncing off it.
+
+Pinning: ``pin(concurrency=n)`` fixes the number in flight; ``pin(cap=n)`` bounds
+it; ``pin(rate=r)`` never sends more than ``r`` requests a second (for a contract
+that names a rate). Answers are watched through a ``requests`` response hook, so
+retries and reconciliations inside ``preo_nb._http`` are seen too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from preo_nb._retry import retry_after
+from preo_nb.errors import RateLimited
+
+if TYPE_CHECKING:
+    import requests
+
+    from preo_nb._http import HTTP
+
+T = TypeVar("T")
+PATIENCE = 600.0  # seconds a request keeps waiting out 429s before the refusal is raised
+DEFAULT_CAP = 16  # beyond it, threads only queue at the server
+SLOW = 2.0  # an answer this many times the fastest seen is a sign of a loaded server: no growth
+MAX_HOLD = 30.0  # the longest a Retry-After holds new requests back
+GROWTH = 0.01  # a learned rate ceiling grows by this share per good answer at that rate: ~1% a second
+CUT = 0.9  # a learned ceiling sits this far below the good answers of the last second
+
+
+class Limiter:
+    """Slots for requests, their number and pace adapted to the server's answers."""
+
+    def __init__(self, start: int = 4, cap: int = DEFAULT_CAP, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._cond = threading.Condition()
+        self.cap = cap
+        self.fixed: int | None = None
+        self.pinned_rate: float | None = None
+        self.limit = float(min(start, cap))
+        self.ceiling: float | None = None  # learned from 429s
+        self.in_flight = 0
+        self.held_until = 0.0
+        self.next_send = 0.0
+        self.fastest = float("inf")
+        self.last_cut = -1.0
+        self.good: deque[float] = deque()
+        self.throttled = 0  # 429 and 503 answers seen
+        self.waited = 0.0  # seconds requests were held back
+
+    def pin(self, *, concurrency: int | None = None, cap: int | None = None, rate: float | None = None) -> None:
+        """Fix the number in flight, bound it, or bound the requests per second (None: leave as is)."""
+        if concurrency is not None and concurrency < 1 or cap is not None and cap < 1 or rate is not None and rate <= 0:
+            raise ValueError("concurrency and cap must be >= 1, rate > 0")
+        with self._cond:
+            self.fixed = concurrency if concurrency is not None else self.fixed
+            self.cap = cap if cap is not None else self.cap
+            self.pinned_rate = rate if rate is not None else self.pinned_rate
+            self.limit = min(self.limit, self.cap)
+            self._cond.notify_all()
+
+    @property
+    def threads(self) -> int:
+        """Threads worth starting for concurrent work: the most that may be in flight."""
+        return self.fixed or self.cap
+
+    @property
+    def rate(self) -> float | None:
+        """The requests per second allowed now (pinned or learned), None when unbounded."""
+        rates = [r for r in (self.pinned_rate, self.ceiling) if r is not None]
+        return min(rates) if rates else None
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for one request: waits for room, the pace and any ``Retry-After``."""
+        self._acquire()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self._cond.notify()
+
+    def _acquire(self) -> None:
+        with self._cond:
+            while True:
+                now = self._clock()
+                wait = max(self.held_until, self.next_send) - now
+                if self.in_flight < int(self.fixed or self.limit) and wait <= 0:
+                    break
+                self.waited += max(wait, 0.0)
+                self._cond.wait(timeout=wait if wait > 0 else 0.5)
+            self.in_flight += 1
+            rate = self.rate
+            if rate:
+                self.next_send = max(self.next_send, now - 1 / rate) + 1 / rate
+
+    def observe(self, status: int, retry_after_header: str | None, seconds: float) -> None:
+        """Learn from one answer: its status, ``Retry-After`` and how long it took."""
+        with self._cond:
+            now = self._clock()
+            if status in (429, 503):
+                self._back_off(now, retry_after(retry_after_header, MAX_HOLD) or 1.0)
+            elif status < 500:
+                self._grow(now, seconds)
+            self._cond.notify_all()
+
+    def _back_off(self, now: float, hold: float) -> None:
+        self.throttled += 1
+        self.held_until = max(self.held_until, now + hold)
+        if now - self.last_cut < 1.0:
+            return  # one cut per second: the answers of one burst share one cause
+        self.last_cut = now
+        self.limit = max(1.0, self.limit / 2)
+        recent = self._recent(now)
+        if recent:
+            self.ceiling = max(1.0, CUT * min(recent, self.ceiling or recent))
+
+    def _grow(self, now: float, seconds: float) -> None:
+        self.good.append(now)
+        self.fastest = min(self.fastest, seconds)
+        if self.ceiling is not None:
+            self.ceiling += GROWTH
+        if seconds <= SLOW * self.fastest + 0.05 and self.limit < self.cap:
+            self.limit = min(float(self.cap), self.limit + 1 / self.limit)
+
+    def _recent(self, now: float) -> float:
+        """Good answers per second over the last second (or since the first of them, when sooner)."""
+        while self.good and self.good[0] < now - 1.0:
+            self.good.popleft()
+        return len(self.good) / max(now - self.good[0], 0.25) if self.good else 0.0
+
+    def run(self, call: Callable[[], T], patience: float = PATIENCE) -> T:
+        """Make ``call`` (one request) in a slot; a 429 that outlasts the HTTP layer's retries waits and tries again.
+
+        A 429 is a refusal before anything happened, so trying again is safe; after
+        ``patience`` seconds of refusals the last one is raised.
+        """
+        give_up = self._clock() + patience
+        while True:
+            try:
+                with self.slot():
+                    return call()
+            except RateLimited:
+                if self._clock() >= give_up:
+                    raise
+
+    def on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """A ``requests`` response hook: observe every answer of the session."""
+        self.observe(response.status_code, response.headers.get("Retry-After"), response.elapsed.total_seconds())
+
+
+_LIMITERS: weakref.WeakKeyDictionary[HTTP, Limiter] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def of(http: HTTP) -> Limiter:
+    """The limiter of a client's HTTP session (made and hooked to its answers on first use)."""
+    with _LOCK:
+        limiter = _LIMITERS.get(http)
+        if limiter is None:
+            workers = http.settings.page_workers  # the session's connection pool holds twice as many
+            limiter = _LIMITERS[http] = Limiter(start=min(4, workers), cap=2 * workers)
+            http.session.hooks["response"].append(limiter.on_response)
+        return limiter
