@@ -77,6 +77,19 @@ class Limiter:
             self.limit = min(self.limit, self.cap)
             self._cond.notify_all()
 
+    @contextmanager
+    def pinned(self, concurrency: int | None) -> Iterator[None]:
+        """Fix the number in flight for a ``with`` block (None: leave it adaptive)."""
+        before = self.fixed
+        if concurrency is not None:
+            self.pin(concurrency=max(1, concurrency))
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.fixed = before
+                self._cond.notify_all()
+
     @property
     def threads(self) -> int:
         """Threads worth starting for concurrent work: the most that may be in flight."""
@@ -111,7 +124,7 @@ class Limiter:
             self.in_flight += 1
             rate = self.rate
             if rate:
-                self.next_send = max(self.next_send, now - 1 / rate) + 1 / rate
+                self.next_send = max(self.next_send, now) + 1 / rate
 
     def observe(self, status: int, retry_after_header: str | None, seconds: float) -> None:
         """Learn from one answer: its status, ``Retry-After`` and how long it took."""

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from preo_nb import _progress, refund_rules, settlement
+from preo_nb import _limiter, _progress, refund_rules, settlement
 from preo_nb._values import decimal_of
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
@@ -81,7 +81,7 @@ def refund_purchases(
     comment: str = "",
     edition_id: str | None = None,
     organization_id: str | None = None,
-    workers: int = 4,
+    workers: int | None = None,
     progress: bool | None = None,
     settle: Mapping[str, str | None] | None = None,
 ) -> pd.DataFrame:
@@ -98,7 +98,8 @@ def refund_purchases(
             purchase list, and one run at a time may use it.
         edition_id, organization_id: Where the purchases belong, when known;
             recorded so the journal refuses to be reused for another.
-        workers: Requests in flight at once.
+        workers: Requests in flight at once; None adapts it to the server's answers
+            (the client's limiter, ``preo_nb._limiter``, shared with its other work).
         settle: Verdicts on ``sent`` rows whose outcome is unknown, recorded first:
             purchase id -> the refund request that is this job's, or None when none
             is (sent again). Each is checked with Preo (``preo_nb.settlement``) and
@@ -168,7 +169,7 @@ def _clock_offset(preo: Client) -> timedelta:
     return server - (asked + (answered - asked) / 2)
 
 
-def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> None:
+def _work(job: _Job, todo: list[Row], workers: int | None, progress: bool | None) -> None:
     """Work the rows on ``workers`` threads; after Ctrl-C or a bug, start no more (those in flight finish)."""
     stop = threading.Event()
 
@@ -181,8 +182,9 @@ def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> No
             stop.set()
             raise
 
+    limiter = _limiter.of(job.preo._http)
     bar = _progress.bar(len(todo), "refunds", progress)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with limiter.pinned(workers), ThreadPoolExecutor(max_workers=limiter.threads) as pool:
         try:
             for future in as_completed([pool.submit(one, row) for row in todo]):
                 future.result()
@@ -210,7 +212,8 @@ def _send(job: _Job, pid: str, before: list[str]) -> None:
     """Journal the snapshot ``before``, then POST the refund and journal what came of it."""
     job.book.mark(pid, "sent", before_ids=before, sent_at=job.server_now(), problem=None, error=None)
     try:
-        made = job.preo.purchases.refund(pid, **job.body)
+        with _limiter.of(job.preo._http).slot():  # not run(): a 429 leaves the row pending, as before
+            made = job.preo.purchases.refund(pid, **job.body)
     except PreoError as exc:
         state = _state_after(exc)
         cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}
