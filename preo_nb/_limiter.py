@@ -10,8 +10,10 @@ one per round trip while answers come back fast and without 429 or 503, up to
 connection pool). A 429 or 503 halves it, holds every new request back for
 the answer's ``Retry-After`` (the refused request itself is sent again by
 ``preo_nb._http`` after the same wait), and caps the send rate just below the rate of
-good answers of the last second, which then grows by about 1% a second: a throttled
-client settles just under the server's limit instead of bouncing off it.
+good answers of the last two seconds (which, while the server refuses the rest, is the
+rate it allows); the ceiling then grows by 5% a second back to that rate and by 0.5% a
+second past it: a throttled client settles just under the server's limit instead of
+bouncing off it.
 
 Pinning: ``pin(concurrency=n)`` fixes the number in flight; ``pin(cap=n)`` bounds
 it; ``pin(rate=r)`` never sends more than ``r`` requests a second (for a contract
@@ -42,8 +44,9 @@ PATIENCE = 600.0  # seconds a request keeps waiting out 429s before the refusal 
 DEFAULT_CAP = 16  # beyond it, threads only queue at the server
 SLOW = 2.0  # an answer this many times the fastest seen is a sign of a loaded server: no growth
 MAX_HOLD = 30.0  # the longest a Retry-After holds new requests back
-GROWTH = 0.01  # a learned rate ceiling grows by this share per good answer at that rate: ~1% a second
-CUT = 0.9  # a learned ceiling sits this far below the good answers of the last second
+GROWTH = 0.05  # a learned rate ceiling grows this much per good answer: 5% a second (0.5% past the knee)
+CUT = 0.9  # a learned ceiling starts this far below the rate of good answers when the server refused
+WINDOW = 2.0  # seconds of good answers that estimate the server's rate
 
 
 class Limiter:
@@ -57,6 +60,8 @@ class Limiter:
         self.pinned_rate: float | None = None
         self.limit = float(min(start, cap))
         self.ceiling: float | None = None  # learned from 429s
+        self.knee: float | None = None  # the rate of good answers when the server last refused
+        self.started = clock()
         self.in_flight = 0
         self.held_until = 0.0
         self.next_send = 0.0
@@ -64,7 +69,7 @@ class Limiter:
         self.last_cut = -1.0
         self.good: deque[float] = deque()
         self.throttled = 0  # 429 and 503 answers seen
-        self.waited = 0.0  # seconds requests were held back
+        self.waited = 0.0  # seconds requests waited for a slot, added up
 
     def pin(self, *, concurrency: int | None = None, cap: int | None = None, rate: float | None = None) -> None:
         """Fix the number in flight, bound it, or bound the requests per second (None: leave as is)."""
@@ -114,13 +119,12 @@ class Limiter:
 
     def _acquire(self) -> None:
         with self._cond:
-            while True:
-                now = self._clock()
+            asked = now = self._clock()
+            while self.in_flight >= int(self.fixed or self.limit) or max(self.held_until, self.next_send) > now:
                 wait = max(self.held_until, self.next_send) - now
-                if self.in_flight < int(self.fixed or self.limit) and wait <= 0:
-                    break
-                self.waited += max(wait, 0.0)
                 self._cond.wait(timeout=wait if wait > 0 else 0.5)
+                now = self._clock()
+            self.waited += now - asked
             self.in_flight += 1
             rate = self.rate
             if rate:
@@ -143,23 +147,26 @@ class Limiter:
             return  # one cut per second: the answers of one burst share one cause
         self.last_cut = now
         self.limit = max(1.0, self.limit / 2)
-        recent = self._recent(now)
-        if recent:
-            self.ceiling = max(1.0, CUT * min(recent, self.ceiling or recent))
+        allowed = self._recent(now)
+        if allowed:  # good answers went on at about the server's rate while it refused the rest
+            self.knee = allowed
+            self.ceiling = max(1.0, CUT * allowed)
 
     def _grow(self, now: float, seconds: float) -> None:
         self.good.append(now)
         self.fastest = min(self.fastest, seconds)
-        if self.ceiling is not None:
-            self.ceiling += GROWTH
+        if self.ceiling is not None:  # fast back to the rate last refused, then slowly past it
+            self.ceiling += GROWTH if self.ceiling < (self.knee or 0) else GROWTH / 10
         if seconds <= SLOW * self.fastest + 0.05 and self.limit < self.cap:
             self.limit = min(float(self.cap), self.limit + 1 / self.limit)
 
-    def _recent(self, now: float) -> float:
-        """Good answers per second over the last second (or since the first of them, when sooner)."""
-        while self.good and self.good[0] < now - 1.0:
+    def _recent(self, now: float) -> float | None:
+        """Good answers per second over the last ``WINDOW`` seconds; None before the work has run that long."""
+        while self.good and self.good[0] < now - WINDOW:
             self.good.popleft()
-        return len(self.good) / max(now - self.good[0], 0.25) if self.good else 0.0
+        if now - self.started < WINDOW:
+            return None
+        return len(self.good) / WINDOW
 
     def run(self, call: Callable[[], T], patience: float = PATIENCE) -> T:
         """Make ``call`` (one request) in a slot; a 429 that outlasts the HTTP layer's retries waits and tries again.

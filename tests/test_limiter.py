@@ -34,16 +34,21 @@ def test_fast_answers_grow_it_to_the_cap_and_slow_ones_do_not() -> None:
 def test_a_429_halves_it_holds_everyone_back_and_caps_the_rate_below_the_good_answers() -> None:
     clock = Clock()
     limiter = Limiter(start=8, cap=16, clock=clock)
-    for _ in range(50):  # 50 good answers in the last half second: 100 per second
+    limiter.observe(429, "1", 0.01)  # too early to know the server's rate: halve and hold only
+    assert (limiter.limit, limiter.ceiling, limiter.held_until) == (4, None, clock.now + 1)
+    for _ in range(300):  # 100 good answers a second for three seconds
         clock.now += 0.01
         limiter.observe(200, None, 0.05)
     limit = limiter.limit
     limiter.observe(429, "2", 0.01)
     assert limiter.limit == pytest.approx(limit / 2)
     assert limiter.held_until == pytest.approx(clock.now + 2)
-    assert limiter.ceiling == pytest.approx(90, rel=0.05)
+    assert limiter.ceiling == pytest.approx(90, rel=0.02)
     limiter.observe(429, "2", 0.01)  # the same burst: one cut
-    assert limiter.limit == pytest.approx(limit / 2) and limiter.throttled == 2
+    assert limiter.limit == pytest.approx(limit / 2) and limiter.throttled == 3
+    for _ in range(220):  # back to the rate last refused quickly (0.05 an answer), then slowly past it
+        limiter.observe(200, None, 0.05)
+    assert limiter.ceiling == pytest.approx(100 + 20 * 0.005, abs=0.06)
 
 
 def test_a_503_backs_off_too_and_a_500_does_not_grow_it() -> None:
