@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from preo_nb import _limiter, _progress, refund_rules, settlement
+from preo_nb._open_requests import EditionRequests
 from preo_nb._values import decimal_of
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
@@ -64,6 +65,7 @@ class _Job:
     body: dict[str, Any]
     scope: str  # the effective scope: the body's, else the reason's default
     offset: timedelta  # the server's clock minus ours
+    edition: EditionRequests | None = None  # which purchases of the edition have no request yet
 
     def server_now(self) -> datetime:
         """The time now on the server's clock (estimated)."""
@@ -135,7 +137,8 @@ def refund_purchases(
             book.add(valid, invalid)
             todo = book.todo()
             if todo:
-                _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
+                known = EditionRequests(preo, binding["edition_id"]) if binding["edition_id"] else None
+                _work(_Job(preo, book, body, effective, _clock_offset(preo), known), todo, workers, progress)
             return book.frame()
         finally:
             book.close()
@@ -198,6 +201,11 @@ def _work(job: _Job, todo: list[Row], workers: int | None, progress: bool | None
 
 def _refund_one(job: _Job, row: Row) -> None:
     pid = row.purchase_id
+    # Nothing sent yet and the edition's list shows no request for it: the snapshot is empty without a read.
+    before = job.edition.snapshot(pid) if job.edition is not None and row.state == "pending" else None
+    if before is not None:
+        _send(job, pid, before, edition_wide=True)
+        return
     try:
         listing = list(job.preo.refunds.iterate(purchase_id=pid))
     except PreoError as exc:  # nothing was sent: the row keeps its state (and snapshot) for the next run
@@ -208,9 +216,14 @@ def _refund_one(job: _Job, row: Row) -> None:
     _send(job, pid, [r["id"] for r in listing])
 
 
-def _send(job: _Job, pid: str, before: list[str]) -> None:
-    """Journal the snapshot ``before``, then POST the refund and journal what came of it."""
-    job.book.mark(pid, "sent", before_ids=before, sent_at=job.server_now(), problem=None, error=None)
+def _send(job: _Job, pid: str, before: list[str], *, edition_wide: bool = False) -> None:
+    """Journal the snapshot ``before``, then POST the refund and journal what came of it.
+
+    ``edition_wide``: the snapshot is from the edition's list, up to ``MAX_AGE`` old, so
+    a request the client found after a lost answer must also be newer than the send.
+    """
+    sent_at = job.server_now()
+    job.book.mark(pid, "sent", before_ids=before, sent_at=sent_at, problem=None, error=None)
     try:
         with _limiter.of(job.preo._http).slot():  # not run(): a 429 leaves the row pending, as before
             made = job.preo.purchases.refund(pid, **job.body)
@@ -219,7 +232,8 @@ def _send(job: _Job, pid: str, before: list[str]) -> None:
         cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}
         job.book.mark(pid, state, problem=problem_of(exc), error=str(exc), **cleared)
         return
-    if made["id"] in before or not _alike(job, pid, made):
+    older = edition_wide and not _provably_mine(Row(pid, "sent", before, sent_at), made)
+    if made["id"] in before or not _alike(job, pid, made) or older:
         # The answer was lost and the client found a request that is not this job's; the next run settles it.
         job.book.mark(
             pid,
