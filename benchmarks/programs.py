@@ -214,7 +214,7 @@ def throttled(job: str, url: str, token: str, spec: dict[str, Any]) -> dict[str,
 
 
 def serve(scale: str = "large") -> None:
-    """Seed a sandbox, print its URL, admin token, biggest edition and refundable purchases; serve until stdin closes."""
+    """Seed a sandbox; print its URL, admin token, biggest edition and refundable ones; serve until stdin closes."""
     from preo_nb.sandbox import start
 
     started = time.perf_counter()

@@ -71,7 +71,10 @@ class Server:
 
     def __init__(self, scale: str = "large") -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own argv
-            [PYTHON, str(HERE / "programs.py"), "serve", scale], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [PYTHON, str(HERE / "programs.py"), "serve", scale],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.process.stdout is not None
         self.info: dict[str, Any] = json.loads(self.process.stdout.readline())

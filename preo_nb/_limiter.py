@@ -8,7 +8,7 @@ It adapts like TCP's AIMD: it starts at ``start`` requests in flight and adds ab
 one per round trip while answers come back fast and without 429 or 503, up to
 ``cap`` (twice the ``page_workers`` setting: 16 by default, the size of the session's
 connection pool). A 429 or 503 halves it, holds every new request back for
-the answer's ``Retry-After`` (the refused request itself is sent again by
+the answer's ``Retry-After``, if it has one (the refused request itself is sent again by
 ``preo_nb._http`` after the same wait), and caps the send rate just below the rate of
 good answers of the last two seconds (which, while the server refuses the rest, is the
 rate it allows); the ceiling then grows by 5% a second back to that rate and by 0.5% a
@@ -35,8 +35,6 @@ from preo_nb._retry import retry_after
 from preo_nb.errors import RateLimited
 
 if TYPE_CHECKING:
-    import requests
-
     from preo_nb._http import HTTP
 
 T = TypeVar("T")
@@ -73,7 +71,7 @@ class Limiter:
 
     def pin(self, *, concurrency: int | None = None, cap: int | None = None, rate: float | None = None) -> None:
         """Fix the number in flight, bound it, or bound the requests per second (None: leave as is)."""
-        if concurrency is not None and concurrency < 1 or cap is not None and cap < 1 or rate is not None and rate <= 0:
+        if any(value is not None and value < 1 for value in (concurrency, cap)) or (rate is not None and rate <= 0):
             raise ValueError("concurrency and cap must be >= 1, rate > 0")
         with self._cond:
             self.fixed = concurrency if concurrency is not None else self.fixed
@@ -135,7 +133,7 @@ class Limiter:
         with self._cond:
             now = self._clock()
             if status in (429, 503):
-                self._back_off(now, retry_after(retry_after_header, MAX_HOLD) or 1.0)
+                self._back_off(now, retry_after(retry_after_header, MAX_HOLD) or 0.0)
             elif status < 500:
                 self._grow(now, seconds)
             self._cond.notify_all()
@@ -183,8 +181,8 @@ class Limiter:
                 if self._clock() >= give_up:
                     raise
 
-    def on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """A ``requests`` response hook: observe every answer of the session."""
+    def on_response(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A ``requests`` response hook (``response``: a ``requests.Response``): observe every answer."""
         self.observe(response.status_code, response.headers.get("Retry-After"), response.elapsed.total_seconds())
 
 

@@ -178,10 +178,11 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
     """GET several paths, concurrently unless a cassette is active; results in order."""
     bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
     results = []
-    count = workers(http)
+    count, limiter = workers(http), _limiter.of(http)
     try:
         for body in ordered_map(lambda p: get(http, p), paths, workers=count, window=4 * count):
             results.append(body)
+            _progress.waits(bar, limiter.throttled, limiter.waited)
             bar.update(1)
     finally:
         bar.close()
@@ -235,6 +236,7 @@ def _concurrently(
             if page is None:
                 return None
             records = reading.take(page)
+            _progress.waits(bar, _limiter.of(http).throttled, _limiter.of(http).waited)
             bar.update(len(page.records))
             yield records
             expected = number + 1 if number < plan[-1] else None

@@ -118,7 +118,7 @@ def refund_purchases(
             not hold; nothing was sent or recorded.
     """
     body = refund_body(reason, scope, amount, comment, None)
-    binding = {
+    binding: dict[str, Any] = {
         "api": preo.settings.base_url,
         "body": body,
         "edition_id": None if edition_id is None else check_id(edition_id, "edition_id"),
@@ -137,7 +137,7 @@ def refund_purchases(
             book.add(valid, invalid)
             todo = book.todo()
             if todo:
-                known = EditionRequests(preo, binding["edition_id"]) if binding["edition_id"] else None
+                known = EditionRequests(preo, binding["edition_id"]) if edition_id else None
                 _work(_Job(preo, book, body, effective, _clock_offset(preo), known), todo, workers, progress)
             return book.frame()
         finally:
@@ -191,6 +191,7 @@ def _work(job: _Job, todo: list[Row], workers: int | None, progress: bool | None
         try:
             for future in as_completed([pool.submit(one, row) for row in todo]):
                 future.result()
+                _progress.waits(bar, limiter.throttled, limiter.waited)
                 bar.update(1)
         except BaseException:
             stop.set()

@@ -1,4 +1,4 @@
-"""Bulk refunds with an edition: one read of its refund requests replaces most per-purchase checks, never exactly-once."""
+"""Bulk refunds with an edition: one read of its refund requests spares most per-purchase checks, exactly once still."""
 
 import pytest
 

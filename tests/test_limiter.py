@@ -115,3 +115,5 @@ def test_a_429_outlasting_the_retries_is_waited_out_then_raised_after_patience()
 def test_bad_pins_are_refused() -> None:
     with pytest.raises(ValueError, match="rate"):
         Limiter().pin(rate=0)
+    with pytest.raises(ValueError, match="concurrency"):
+        Limiter().pin(concurrency=0)

@@ -127,7 +127,6 @@ def test_campaign_send_now(preo, sandbox, posts, caplog, fault):
     check_write(fault, posts, caplog)
 
 
-
 def test_throttled_reads_and_bulk_refunds_finish_whole_and_exactly_once(sandbox, connect_to, tmp_path):
     """A server throttling like DRF (429 + Retry-After): reads come back whole, refunds are filed once each."""
     from preo_nb import _limiter, bulk

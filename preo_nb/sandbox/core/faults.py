@@ -258,7 +258,8 @@ class Faults:
     def apply(self, spec: dict[str, Any]) -> None:
         """Apply a control-endpoint body.
 
-        ``{"clear": true, "latency": 0.2, "throttle": {"rate", "burst"?}, "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
+        ``{"clear": true, "latency": 0.2, "throttle": {"rate", "burst"?},
+        "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
         "fail_job": [{"kind": "segment"|"campaign", "id"}],
         "fail_next": [{"method", "path_prefix", "status"?, "kind"?, "times"?, "headers"?, "body"?, "seconds"?}],
         "chaos": {"rate", "seed"?, "method"?, "path_prefix"?}}``;
