@@ -45,6 +45,7 @@ MAX_HOLD = 30.0  # the longest a Retry-After holds new requests back
 GROWTH = 0.05  # a learned rate ceiling grows this much per good answer: 5% a second (0.5% past the knee)
 CUT = 0.9  # a learned ceiling starts this far below the rate of good answers when the server refused
 WINDOW = 2.0  # seconds of good answers that estimate the server's rate
+REFUSED = 0.1  # the share of answers refused (in the window) that says the server is throttling
 
 
 class Limiter:
@@ -66,6 +67,7 @@ class Limiter:
         self.fastest = float("inf")
         self.last_cut = -1.0
         self.good: deque[float] = deque()
+        self.refused: deque[float] = deque()
         self.throttled = 0  # 429 and 503 answers seen
         self.waited = 0.0  # seconds requests waited for a slot, added up
 
@@ -140,13 +142,19 @@ class Limiter:
 
     def _back_off(self, now: float, hold: float) -> None:
         self.throttled += 1
+        self.refused.append(now)
         self.held_until = max(self.held_until, now + hold)
         if now - self.last_cut < 1.0:
             return  # one cut per second: the answers of one burst share one cause
         self.last_cut = now
         self.limit = max(1.0, self.limit / 2)
         allowed = self._recent(now)
-        if allowed:  # good answers went on at about the server's rate while it refused the rest
+        # While a throttling server refuses a good share of what it gets, the good answers go on at
+        # the rate it allows. An odd refusal among many good answers says nothing of a rate, and a
+        # client sending below its own ceiling would only talk the ceiling down and down.
+        refused = len(self.refused)
+        throttling = refused >= 3 and refused >= REFUSED * (refused + len(self.good))
+        if allowed and throttling and (self.ceiling is None or allowed >= CUT * self.ceiling):
             self.knee = allowed
             self.ceiling = max(1.0, CUT * allowed)
 
@@ -160,8 +168,9 @@ class Limiter:
 
     def _recent(self, now: float) -> float | None:
         """Good answers per second over the last ``WINDOW`` seconds; None before the work has run that long."""
-        while self.good and self.good[0] < now - WINDOW:
-            self.good.popleft()
+        for times in (self.good, self.refused):
+            while times and times[0] < now - WINDOW:
+                times.popleft()
         if now - self.started < WINDOW:
             return None
         return len(self.good) / WINDOW

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from preo_nb._limiter import Limiter
+from preo_nb._limiter import CUT, Limiter
 from preo_nb.errors import RateLimited
 
 
@@ -39,16 +39,25 @@ def test_a_429_halves_it_holds_everyone_back_and_caps_the_rate_below_the_good_an
     for _ in range(300):  # 100 good answers a second for three seconds
         clock.now += 0.01
         limiter.observe(200, None, 0.05)
-    limit = limiter.limit
-    limiter.observe(429, "2", 0.01)
-    assert limiter.limit == pytest.approx(limit / 2)
-    assert limiter.held_until == pytest.approx(clock.now + 2)
-    assert limiter.ceiling == pytest.approx(90, rel=0.02)
-    limiter.observe(429, "2", 0.01)  # the same burst: one cut
-    assert limiter.limit == pytest.approx(limit / 2) and limiter.throttled == 3
-    for _ in range(220):  # back to the rate last refused quickly (0.05 an answer), then slowly past it
+    limiter.observe(429, "2", 0.01)  # an odd refusal among 200 good answers: no rate learned
+    assert limiter.ceiling is None and limiter.held_until == pytest.approx(clock.now + 2)
+    for _ in range(60):  # then the server refuses every other request for 1.2 s: 50 good answers a second
+        clock.now += 0.01
         limiter.observe(200, None, 0.05)
-    assert limiter.ceiling == pytest.approx(100 + 20 * 0.005, abs=0.06)
+        clock.now += 0.01
+        limiter.observe(429, "1", 0.01)
+    assert limiter.throttled == 62
+    # cut once a second: at 1 s, the last 2 s held about 100 good answers at 100/s and 50 at 50/s
+    assert CUT * 70 < limiter.ceiling < CUT * 80
+    start, knee = limiter.ceiling, limiter.knee
+    for _ in range(10):  # back to the rate last refused quickly (0.05 an answer)...
+        limiter.observe(200, None, 0.05)
+    assert limiter.ceiling == pytest.approx(start + 0.5)
+    while limiter.ceiling < knee:
+        limiter.observe(200, None, 0.05)
+    for _ in range(10):  # ...then slowly past it
+        limiter.observe(200, None, 0.05)
+    assert knee < limiter.ceiling <= knee + 0.05 + 10 * 0.005 + 1e-9
 
 
 def test_a_503_backs_off_too_and_a_500_does_not_grow_it() -> None:
