@@ -7,10 +7,12 @@ double the load. Work asks for a ``slot()`` before each request it sends.
 It adapts like TCP's AIMD: it starts at ``start`` requests in flight and adds about
 one per round trip while answers come back fast and without 429 or 503, up to
 ``cap`` (twice the ``page_workers`` setting: 16 by default, the size of the session's
-connection pool). A 429 or 503 halves it, holds every new request back for
-the answer's ``Retry-After``, if it has one (the refused request itself is sent again by
-``preo_nb._http`` after the same wait), and caps the send rate just below the rate of
-good answers of the last two seconds (which, while the server refuses the rest, is the
+connection pool). A 429 or 503 halves it (once a second at most). The refused request
+itself is sent again by ``preo_nb._http`` after the answer's ``Retry-After``; when the
+server refuses a good share of the last two seconds' requests (it is throttling this
+token, not failing the odd request), every new request is held back for that
+``Retry-After`` too, and the send rate is capped just below the rate of good answers of
+the last two seconds (which, while the server refuses the rest, is the
 rate it allows); the ceiling then grows by 5% a second back to that rate and by 0.5% a
 second past it: a throttled client settles just under the server's limit instead of
 bouncing off it.
@@ -143,17 +145,19 @@ class Limiter:
     def _back_off(self, now: float, hold: float) -> None:
         self.throttled += 1
         self.refused.append(now)
-        self.held_until = max(self.held_until, now + hold)
+        allowed = self._recent(now)
+        # While a throttling server refuses a good share of what it gets, the good answers go on at
+        # the rate it allows, and its Retry-After is for the whole token: hold every new request.
+        # An odd refusal among many good answers says neither (the refused request still waits).
+        refused = len(self.refused)
+        throttling = refused >= 3 and refused >= REFUSED * (refused + len(self.good))
+        if throttling:
+            self.held_until = max(self.held_until, now + hold)
         if now - self.last_cut < 1.0:
             return  # one cut per second: the answers of one burst share one cause
         self.last_cut = now
         self.limit = max(1.0, self.limit / 2)
-        allowed = self._recent(now)
-        # While a throttling server refuses a good share of what it gets, the good answers go on at
-        # the rate it allows. An odd refusal among many good answers says nothing of a rate, and a
-        # client sending below its own ceiling would only talk the ceiling down and down.
-        refused = len(self.refused)
-        throttling = refused >= 3 and refused >= REFUSED * (refused + len(self.good))
+        # A client sending below its own ceiling would only talk the ceiling down and down.
         if allowed and throttling and (self.ceiling is None or allowed >= CUT * self.ceiling):
             self.knee = allowed
             self.ceiling = max(1.0, CUT * allowed)
