@@ -132,10 +132,10 @@ def test_throttled_reads_and_bulk_refunds_finish_whole_and_exactly_once(sandbox,
     from preo_nb import _limiter, bulk
 
     sandbox.reset()
-    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=10)
+    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=40)
     edition = sandbox.store.busiest_edition()["id"]
     expected = preo.orders.list(edition_id=edition)
-    ids = [p["api_id"] for p in sandbox.store.purchases(org=1, status="paid", refundable=True)[:12]]
+    ids = [p["api_id"] for p in sandbox.store.purchases(org=1, status="paid", refundable=True)[:8]]
     sandbox.faults.throttle(40, burst=4)
     try:
         got = preo.orders.list(edition_id=edition)
