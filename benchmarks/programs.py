@@ -184,22 +184,55 @@ def client(name: str, url: str, token: str, edition: str, workers: int) -> dict[
     return measure(reads[name])
 
 
-def serve() -> None:
-    """Seed the large sandbox, print its URL, admin token and biggest edition, serve until stdin closes."""
+def throttled(job: str, url: str, token: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """One job against a throttling sandbox: purchase-level reads, or bulk refunds (then counted per purchase)."""
+    import tempfile
+
+    import preo_nb
+    from preo_nb import _limiter, bulk
+
+    preo = preo_nb.connect(base_url=url, token=token, env_file=False)
+    started = time.perf_counter()
+    failed = 0
+    if job == "purchases":
+        rows = len(preo.orders.purchases(edition_id=spec["edition"], progress=False))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            journal = bulk.refund_purchases(
+                preo,
+                spec["purchases"],
+                reason="event_cancelled",
+                journal=f"{folder}/j.sqlite",
+                edition_id=spec["edition"],
+                progress=False,
+            )
+        rows = int((journal["state"] == "done").sum())
+        failed = len(journal) - rows
+    seconds = time.perf_counter() - started
+    limiter = _limiter.of(preo._http)
+    return {"seconds": seconds, "rows": rows, "failed": failed, "client_429": limiter.throttled}
+
+
+def serve(scale: str = "large") -> None:
+    """Seed a sandbox; print its URL, admin token, biggest edition and refundable ones; serve until stdin closes."""
     from preo_nb.sandbox import start
 
     started = time.perf_counter()
-    sb = start(seed=1, scale="large")
+    sb = start(seed=1, scale=scale)
     edition = sb.store.busiest_edition()["id"]
     seeded = time.perf_counter() - started
-    print(json.dumps({"url": sb.url, "token": sb.token, "edition": edition, "seed_seconds": seeded}), flush=True)
+    refundable = [p["api_id"] for p in sb.store.purchases(edition_id=edition, status="paid", refundable=True)[:400]]
+    info = {"url": sb.url, "token": sb.token, "edition": edition, "seed_seconds": seeded, "refundable": refundable}
+    print(json.dumps(info), flush=True)
     sys.stdin.read()
     sb.stop()
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve()
+        serve(*sys.argv[2:3])
+    elif sys.argv[1] == "throttled":
+        print(json.dumps(throttled(*sys.argv[2:5], json.loads(sys.argv[5]))), flush=True)
     else:
         name, url, token, edition, workers = sys.argv[1:6]
         print(json.dumps(client(name, url, token, edition, int(workers))), flush=True)

@@ -71,22 +71,27 @@ def machine() -> dict[str, str]:
 class Server:
     """The large sandbox in its own process; stops when the benchmark ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, scale: str = "large") -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own argv
-            [PYTHON, str(HERE / "programs.py"), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [PYTHON, str(HERE / "programs.py"), "serve", scale],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.process.stdout is not None
         self.info: dict[str, Any] = json.loads(self.process.stdout.readline())
         self.url, self.token, self.edition = self.info["url"], self.info["token"], self.info["edition"]
 
-    def control(self, spec: dict[str, Any]) -> None:
-        """Change the fault switch (latency)."""
+    def control(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Change the fault switch (latency, throttle); return its state."""
         import requests
 
         reply = requests.post(
             f"{self.url}/_sandbox/faults", json=spec, timeout=30, headers={"Authorization": f"Bearer {self.token}"}
         )
         reply.raise_for_status()
+        state: dict[str, Any] = reply.json()
+        return state
 
     def warm(self) -> None:
         """Read the first page once so no measured run pays for the list's first filter and sort."""
@@ -196,14 +201,94 @@ def row(scenario: str, client: str, line: dict[str, Any], ratio: str) -> str:
     )
 
 
+def throttled(latency: float) -> list[str]:
+    """Scenario t: the medium sandbox throttling each token DRF-style, ``latency`` added; markdown rows.
+
+    t1 reads every purchase of the busiest edition (one page per 1,000 orders, one detail per
+    order) at 200 requests/s; t2 files 300 bulk refunds at 25 requests/s; t3 files 40 at a
+    strict 5 requests/s. "allowed" is the time the throttle allows for the requests the job
+    needs (t1: its pages and details, less the bucket's burst; t2, t3: one POST per purchase).
+    """
+    server = Server("medium")
+    lines = []
+    try:
+        server.warm()
+        refundable = server.info["refundable"]
+        jobs = [
+            ("t1 purchases of the 8k-order edition", "purchases", 200, {"edition": server.edition}),
+            ("t2 300 bulk refunds", "refunds", 25, {"purchases": refundable[:300], "edition": server.edition}),
+            ("t3 40 bulk refunds, strict", "refunds", 5, {"purchases": refundable[300:340], "edition": server.edition}),
+        ]
+        for name, job, rate, spec in jobs:
+            print(f"(t) {name} at {rate} requests/s", file=sys.stderr)
+            lines.append(_throttled_job(server, name, job, rate, spec, latency))
+    finally:
+        server.stop()
+    return lines
+
+
+def _throttled_job(server: Server, name: str, job: str, rate: int, spec: dict[str, Any], latency: float) -> str:
+    import requests
+
+    earlier = _requests_of(server, spec.get("purchases", []))
+    server.control({"clear": True, "latency": latency, "throttle": {"rate": rate}})
+    out = subprocess.run(  # noqa: S603 - our own argv
+        [PYTHON, str(HERE / "programs.py"), "throttled", job, server.url, server.token, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    refused = server.control({})["throttle"]["refused"]
+    server.control({"clear": True})
+    if job == "purchases":
+        orders = requests.get(
+            f"{server.url}/v1/orders",
+            params={"edition_id": spec["edition"], "page_size": 1},
+            headers={"Authorization": f"Bearer {server.token}"},
+            timeout=60,
+        ).json()["count"]
+        needed = orders + -(-orders // 1000)
+        allowed = (needed - rate) / rate  # the bucket starts full: its burst is free
+        duplicates = 0
+    else:
+        needed = len(spec["purchases"])
+        allowed = needed / rate
+        filed = _requests_of(server, spec["purchases"])
+        duplicates = sum(max(0, filed[pid] - earlier[pid] - 1) for pid in spec["purchases"])
+    return (
+        f"| {name} | {rate}/s | {needed} | {found['seconds']:.1f} s | {allowed:.1f} s | "
+        f"{found['seconds'] / allowed:.2f}x | {found['failed']} | {duplicates} | {refused} |"
+    )
+
+
+def _requests_of(server: Server, purchases: list[str]) -> dict[str, int]:
+    """How many refund requests each purchase has (read with the throttle off): a job's duplicates, by difference."""
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {server.token}"
+    return {
+        pid: session.get(f"{server.url}/v1/refunds", params={"purchase_id": pid}, timeout=60).json()["count"]
+        for pid in purchases
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="abcde", help="which of a, b, c, d, e to run (default: all)")
+    parser.add_argument("--scenarios", default="abcde", help="which of a, b, c, d, e, t to run (default: a-e)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each client; the best counts (default 3)")
     parser.add_argument("--workers", type=int, default=8, help="page_workers of preo_nb and of the raw floor")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to each request in (a)")
     args = parser.parse_args()
     info = machine()
+    if args.scenarios == "t":  # the throttling scenarios report on their own
+        print("| job | throttle | requests needed | took | allowed | ratio | failed | duplicates | 429s |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        print("\n".join(throttled(args.latency)))
+        print(f"\nload before {info['load before']}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return 0
     results: dict[str, Any] = {}
     if "d" in args.scenarios:
         results["d"] = import_times(max(5, args.repeat))

@@ -28,7 +28,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from preo_nb import _progress
+from preo_nb import _limiter, _progress
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
@@ -129,7 +129,7 @@ class Reading:
 def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     """Yield each page's new records, reading the next page only when asked; checked at the end."""
     query = {**params, "page_size": http.settings.page_size}
-    page = parse(http.request("GET", path, params=query), path)
+    page = parse(get(http, path, query), path)
     reading = Reading(path, page, http.settings.max_pages)
     yield reading.take(page)
     yield from _follow(http, reading, page.next, None)
@@ -173,7 +173,7 @@ def read(
             (default: the settings').
     """
     query = {**params, "page_size": page_size or http.settings.page_size}
-    page = parse(http.request("GET", path, params=query), path)
+    page = parse(get(http, path, query), path)
     if first is not None:
         first.update(page.extra)
     reading = Reading(path, page, max_pages or http.settings.max_pages)
@@ -196,20 +196,26 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
     """GET several paths, concurrently unless a cassette is active; results in order."""
     bar = _progress.bar(len(paths), "details", progress) if len(paths) > 1 else _progress.bar(0, "", False)
     results = []
-    count = workers(http)
+    count, limiter = workers(http), _limiter.of(http)
     try:
-        for body in ordered_map(lambda p: http.request("GET", p), paths, workers=count, window=4 * count):
+        for body in ordered_map(lambda p: get(http, p), paths, workers=count, window=4 * count):
             results.append(body)
+            _progress.waits(bar, limiter.throttled, limiter.waited)
             bar.update(1)
     finally:
         bar.close()
     return results
 
 
+def get(http: HTTP, path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET in one of the client's limiter slots (``preo_nb._limiter``), waiting out throttling."""
+    return _limiter.of(http).run(lambda: http.request("GET", path, params=params))
+
+
 def workers(http: HTTP) -> int:
-    """Threads for concurrent reads: ``settings.page_workers``, one where the transport wants one
-    (requests while a vcrpy cassette is open)."""
-    return http.settings.page_workers if http.transport.concurrent() else 1
+    """Threads for concurrent reads: as many as the client's limiter may let run; one where the
+    transport wants one (requests while a vcrpy cassette is open)."""
+    return _limiter.of(http).threads if http.transport.concurrent() else 1
 
 
 def read_whole(read_list: Callable[[], T], path: str) -> T:
@@ -238,7 +244,7 @@ def _concurrently(
 
     def fetch(number: int) -> Page | None:
         try:
-            return parse(http.request("GET", path, params={**query, "page": number}), path)
+            return parse(get(http, path, {**query, "page": number}), path)
         except NotFound:  # the list shrank while it was read: the check at the end says so
             return None
 
@@ -249,6 +255,7 @@ def _concurrently(
             if page is None:
                 return None
             records = reading.take(page)
+            _progress.waits(bar, _limiter.of(http).throttled, _limiter.of(http).waited)
             bar.update(len(page.records))
             yield records
             expected = number + 1 if number < plan[-1] else None
@@ -264,7 +271,7 @@ def _follow(http: HTTP, reading: Reading, link: str | None, bar: _progress.Bar |
     base = http.url(reading.path)
     while link:
         base = http.same_origin(link, base)
-        page = parse(http.request("GET", base), reading.path)
+        page = parse(get(http, base), reading.path)
         records = reading.take(page)
         if bar is not None:
             bar.update(len(page.records))

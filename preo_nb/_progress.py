@@ -1,5 +1,6 @@
 """Progress bars for long reads: a widget in a live kernel, text when headless.
 
+Bars show the rate and the time left (tqdm's estimate); ``waits`` adds the throttling met.
 ``PREO_NB_PROGRESS`` = ``widget`` | ``text`` | ``off`` overrides the choice;
 ``preo-nb run`` and ``preo-nb demo`` set ``off`` for the kernels papermill runs:
 no one watches them live (widget bars never update there), and text bars would be
@@ -52,6 +53,13 @@ def note(message: str, progress: bool | None = None) -> None:
     """Show a one-line progress note (stderr), unless progress is off."""
     if mode(progress) != "off":
         print(message, file=sys.stderr, flush=True)
+
+
+def waits(shown: Bar, throttled: int, waited: float) -> None:
+    """Add the throttling met so far to a bar (tqdm shows rate and time left itself)."""
+    postfix = getattr(shown, "set_postfix_str", None)
+    if throttled and postfix is not None:
+        postfix(f"throttled {throttled}x, {waited:.0f} s waited", refresh=False)
 
 
 def bar(total: int, desc: str, progress: bool | None) -> Bar:

@@ -22,6 +22,12 @@ row stays ``sent`` with "outcome unknown" and the place to look; only when
 nothing resembles it is it sent again. Inside one run, a lost answer is
 reconciled by the client itself (``preo_nb._http``).
 
+The snapshot is one ``GET /v1/refunds?purchase_id=...`` per purchase, except that with
+``edition_id`` a purchase the edition's refund requests (read once, again every 10 s:
+``preo_nb._open_requests``) show none for gets an empty snapshot without that read; then
+a request the client finds after a lost answer must also be created after the send.
+Rows already sent, and purchases with any request, are checked one by one as before.
+
 ``preo-nb bulk-refund`` runs this from the command line.
 """
 
@@ -38,7 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from preo_nb import _progress, refund_rules, settlement
+from preo_nb import _limiter, _progress, refund_rules, settlement
+from preo_nb._open_requests import EditionRequests
 from preo_nb._values import decimal_of
 from preo_nb.checks import check_id
 from preo_nb.errors import APIError, PreoError, PreoValidationError, TransportError, UnknownOutcome
@@ -64,6 +71,7 @@ class _Job:
     body: dict[str, Any]
     scope: str  # the effective scope: the body's, else the reason's default
     offset: timedelta  # the server's clock minus ours
+    edition: EditionRequests | None = None  # which purchases of the edition have no request yet
 
     def server_now(self) -> datetime:
         """The time now on the server's clock (estimated)."""
@@ -81,7 +89,7 @@ def refund_purchases(
     comment: str = "",
     edition_id: str | None = None,
     organization_id: str | None = None,
-    workers: int = 4,
+    workers: int | None = None,
     progress: bool | None = None,
     settle: Mapping[str, str | None] | None = None,
 ) -> pd.DataFrame:
@@ -97,8 +105,11 @@ def refund_purchases(
             It is bound to this API (base URL), edition/organization, refund and
             purchase list, and one run at a time may use it.
         edition_id, organization_id: Where the purchases belong, when known;
-            recorded so the journal refuses to be reused for another.
-        workers: Requests in flight at once.
+            recorded so the journal refuses to be reused for another. With
+            ``edition_id``, one read of the edition's refund requests spares the
+            per-purchase check of the purchases it shows none for (about half the requests).
+        workers: Requests in flight at once; None adapts it to the server's answers
+            (the client's limiter, ``preo_nb._limiter``, shared with its other work).
         settle: Verdicts on ``sent`` rows whose outcome is unknown, recorded first:
             purchase id -> the refund request that is this job's, or None when none
             is (sent again). Each is checked with Preo (``preo_nb.settlement``) and
@@ -116,7 +127,7 @@ def refund_purchases(
             not hold; nothing was sent or recorded.
     """
     body = refund_body(reason, scope, amount, comment, None)
-    binding = {
+    binding: dict[str, Any] = {
         "api": preo.settings.base_url,
         "body": body,
         "edition_id": None if edition_id is None else check_id(edition_id, "edition_id"),
@@ -141,7 +152,8 @@ def refund_purchases(
                     len(left),
                 )
             if todo:
-                _work(_Job(preo, book, body, effective, _clock_offset(preo)), todo, workers, progress)
+                known = EditionRequests(preo, binding["edition_id"]) if edition_id else None
+                _work(_Job(preo, book, body, effective, _clock_offset(preo), known), todo, workers, progress)
             return book.frame()
         finally:
             book.close()
@@ -174,7 +186,7 @@ def _clock_offset(preo: Client) -> timedelta:
     return server - (asked + (answered - asked) / 2)
 
 
-def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> None:
+def _work(job: _Job, todo: list[Row], workers: int | None, progress: bool | None) -> None:
     """Work the rows on ``workers`` threads; after Ctrl-C or a bug, start no more (those in flight finish)."""
     stop = threading.Event()
 
@@ -187,11 +199,13 @@ def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> No
             stop.set()
             raise
 
+    limiter = _limiter.of(job.preo._http)
     bar = _progress.bar(len(todo), "refunds", progress)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with limiter.pinned(workers), ThreadPoolExecutor(max_workers=limiter.threads) as pool:
         try:
             for future in as_completed([pool.submit(one, row) for row in todo]):
                 future.result()
+                _progress.waits(bar, limiter.throttled, limiter.waited)
                 bar.update(1)
         except BaseException:
             stop.set()
@@ -202,6 +216,11 @@ def _work(job: _Job, todo: list[Row], workers: int, progress: bool | None) -> No
 
 def _refund_one(job: _Job, row: Row) -> None:
     pid = row.purchase_id
+    # Nothing sent yet and the edition's list shows no request for it: the snapshot is empty without a read.
+    before = job.edition.snapshot(pid) if job.edition is not None and row.state == "pending" else None
+    if before is not None:
+        _send(job, pid, before, edition_wide=True)
+        return
     try:
         listing = list(job.preo.refunds.iterate(purchase_id=pid))
     except PreoError as exc:  # nothing was sent: the row keeps its state (and snapshot) for the next run
@@ -212,17 +231,24 @@ def _refund_one(job: _Job, row: Row) -> None:
     _send(job, pid, [r["id"] for r in listing])
 
 
-def _send(job: _Job, pid: str, before: list[str]) -> None:
-    """Journal the snapshot ``before``, then POST the refund and journal what came of it."""
-    job.book.mark(pid, "sent", before_ids=before, sent_at=job.server_now(), problem=None, error=None)
+def _send(job: _Job, pid: str, before: list[str], *, edition_wide: bool = False) -> None:
+    """Journal the snapshot ``before``, then POST the refund and journal what came of it.
+
+    ``edition_wide``: the snapshot is from the edition's list, up to ``MAX_AGE`` old, so
+    a request the client found after a lost answer must also be newer than the send.
+    """
+    sent_at = job.server_now()
+    job.book.mark(pid, "sent", before_ids=before, sent_at=sent_at, problem=None, error=None)
     try:
-        made = job.preo.purchases.refund(pid, **job.body)
+        with _limiter.of(job.preo._http).slot():  # not run(): a 429 leaves the row pending, as before
+            made = job.preo.purchases.refund(pid, **job.body)
     except PreoError as exc:
         state = _state_after(exc)
         cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}
         job.book.mark(pid, state, problem=problem_of(exc), error=str(exc), **cleared)
         return
-    if made["id"] in before or not _alike(job, pid, made):
+    older = edition_wide and not _provably_mine(Row(pid, "sent", before, sent_at), made)
+    if made["id"] in before or not _alike(job, pid, made) or older:
         # The answer was lost and the client found a request that is not this job's; the next run settles it.
         job.book.mark(
             pid,

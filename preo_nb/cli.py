@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         help="settle an 'outcome unknown' row by hand first: the refund request that is this job's, "
         "or 'none' to send it again",
     )
-    bulk.add_argument("--workers", type=int, default=4)
+    bulk.add_argument("--workers", type=int, default=None, help="requests in flight (default: adapts to the server)")
     bulk.set_defaults(handler=_bulk_refund)
     return parser
 

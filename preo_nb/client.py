@@ -7,8 +7,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from preo_nb import _excel_hint
+from preo_nb import _excel_hint, _limiter
 from preo_nb._http import HTTP
+from preo_nb._limiter import Limiter
 from preo_nb._retry import Policy
 from preo_nb._transports import Transport
 from preo_nb.config import MAX_ANSWER_BYTES, MAX_PAGES, Settings, Source, load_settings
@@ -71,6 +72,11 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<preo_nb.Client base_url={self.settings.base_url!r} token='***'>"
+
+    @property
+    def limiter(self) -> Limiter:
+        """How many requests this client has in flight, and how fast (``limiter.pin(rate=10)`` to fix it)."""
+        return _limiter.of(self._http)
 
     def close(self) -> None:
         """Close the HTTP connections."""

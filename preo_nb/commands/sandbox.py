@@ -12,6 +12,9 @@ def add_parser(commands: Any) -> None:
     """Add ``sandbox`` to the ``preo-nb`` subcommands."""
     parser = commands.add_parser("sandbox", help="serve the local Preo API simulator on 127.0.0.1")
     sandbox_options(parser, port=8765)
+    parser.add_argument(
+        "--throttle", type=float, default=0, metavar="RATE", help="allow each token RATE requests/s (429 beyond)"
+    )
     parser.set_defaults(handler=serve, extras=lambda args: ("sandbox",))
 
 
@@ -19,5 +22,5 @@ def serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; prints the base URL and a token per role."""
     from preo_nb import sandbox
 
-    sandbox.serve(port=args.port, seed=args.seed, scale=args.scale)
+    sandbox.serve(port=args.port, seed=args.seed, scale=args.scale, throttle=args.throttle)
     return 0

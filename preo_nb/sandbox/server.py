@@ -122,6 +122,7 @@ def start(
     check_contract: bool = False,
     store: SeededStore | None = None,
     in_process: bool = False,
+    throttle: float = 0,
 ) -> Sandbox:
     """Seed (unless ``store`` is given) and start a sandbox in a daemon thread, or in process.
 
@@ -134,6 +135,8 @@ def start(
         store: An already seeded store to serve instead.
         in_process: Serve no socket: requests reach the app through ``Sandbox.transport``
             (``Sandbox.connect()``), a subprocess or notebook kernel cannot reach it.
+        throttle: Requests per second allowed to each API token, DRF-style
+            (``Faults.throttle``); 0 does not throttle.
     """
     from preo_nb.sandbox.app import create_app
     from preo_nb.sandbox.web import serving
@@ -141,6 +144,7 @@ def start(
 
     store = store or build(seed, scale)
     faults = Faults()
+    faults.throttle(throttle)
     # Checking replies is for tests; it costs a schema validation per reply.
     checker = ContractChecker() if check_contract else None
     app = create_app(store, faults=faults, checker=checker)
@@ -151,10 +155,18 @@ def start(
 
 @contextmanager
 def running(
-    *, seed: int = 1, scale: str = "small", port: int = 0, check_contract: bool = False, in_process: bool = False
+    *,
+    seed: int = 1,
+    scale: str = "small",
+    port: int = 0,
+    check_contract: bool = False,
+    in_process: bool = False,
+    throttle: float = 0,
 ) -> Iterator[Sandbox]:
-    """Run a sandbox for the duration of a ``with`` block (``in_process=True``: no server, see ``start``)."""
-    sandbox = start(seed=seed, scale=scale, port=port, check_contract=check_contract, in_process=in_process)
+    """Run a sandbox for the duration of a ``with`` block (arguments as for ``start``)."""
+    sandbox = start(
+        seed=seed, scale=scale, port=port, check_contract=check_contract, in_process=in_process, throttle=throttle
+    )
     try:
         yield sandbox
     finally:
@@ -167,20 +179,24 @@ def serve(
     seed: int = 1,
     scale: str = "small",
     announce: Callable[[str], Any] = print,
+    throttle: float = 0,
 ) -> None:
     """Serve a sandbox in the foreground until interrupted (``preo-nb sandbox``).
 
     Announces the base URL, one token per role and the two ``.env`` lines that
-    connect a notebook as the admin, before serving.
+    connect a notebook as the admin, before serving. ``throttle`` as for ``start``.
     """
     from preo_nb.sandbox.app import create_app
     from preo_nb.sandbox.web import serving
 
     store = build(seed, scale)
     tokens = issue_tokens(store)
-    server = serving.server(create_app(store, faults=Faults()), port, quiet=False)
+    faults = Faults()
+    faults.throttle(throttle)
+    server = serving.server(create_app(store, faults=faults), port, quiet=False)
     url = f"http://{HOST}:{server.server_port}"
-    announce(f"Preo sandbox (seed {seed}, scale {scale}) on {url}")
+    limit = f", {throttle:g} requests/s per token" if throttle else ""
+    announce(f"Preo sandbox (seed {seed}, scale {scale}{limit}) on {url}")
     for role, token in tokens.items():
         announce(f"  {role} token: {token}")
     announce("Connect from a notebook with these two lines in a .env file next to it:")

@@ -137,3 +137,24 @@ def test_campaign_send_now(preo, sandbox, posts, caplog, fault):
         sending = preo.campaigns.send_now(campaign)
     assert sending["status"] in ("calculating", "sending")
     check_write(fault, posts, caplog)
+
+
+def test_throttled_reads_and_bulk_refunds_finish_whole_and_exactly_once(sandbox, connect_to, tmp_path):
+    """A server throttling like DRF (429 + Retry-After): reads come back whole, refunds are filed once each."""
+    from preo_nb import _limiter, bulk
+
+    sandbox.reset()
+    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01, page_size=40)
+    edition = sandbox.store.busiest_edition()["id"]
+    expected = preo.orders.list(edition_id=edition)
+    ids = [p["api_id"] for p in sandbox.store.purchases(org=1, status="paid", refundable=True)[:8]]
+    sandbox.faults.throttle(40, burst=4)
+    try:
+        got = preo.orders.list(edition_id=edition)
+        journal = bulk.refund_purchases(preo, ids, reason="event_cancelled", journal=tmp_path / "j.sqlite")
+    finally:
+        sandbox.faults.clear()
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert journal["state"].tolist() == ["done"] * len(ids)
+    assert [len(preo.refunds.list(purchase_id=pid)) for pid in ids] == [1] * len(ids)
+    assert _limiter.of(preo._http).throttled > 0  # the throttle was met, and waited out

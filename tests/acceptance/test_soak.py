@@ -90,3 +90,24 @@ def test_a_killed_run_started_again_finishes_without_duplicates(
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"done: {PURCHASES}" in again.stdout
     assert_each_refunded_once(bulk.Journal(journal).frame(), new_requests(sandbox, connect_to, before), ids)
+
+
+def test_bulk_refund_of_an_edition_through_chaos_refunds_each_purchase_once(sandbox, connect_to, tmp_path):
+    """With edition_id, the edition's refund requests stand in for most per-purchase checks: still exactly once."""
+    sandbox.reset()
+    edition = sandbox.store.busiest_edition()["id"]
+    ids = [p["api_id"] for p in sandbox.store.purchases(edition_id=edition, status="paid", refundable=True)[:300]]
+    assert len(ids) == 300
+    before = set(connect_to(sandbox.url, sandbox.token).refunds.list()["id"])
+    sandbox.faults.chaos(0.10, seed=12)
+    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01)
+    try:
+        journal = bulk.refund_purchases(
+            preo, ids, reason="event_cancelled", journal=tmp_path / "soak.sqlite", edition_id=edition, progress=False
+        )
+    finally:
+        sandbox.faults.clear()
+    made = new_requests(sandbox, connect_to, before)
+    assert len(made) == len(ids) and made["purchase.api_id"].is_unique and set(made["purchase.api_id"]) == set(ids)
+    assert (journal["state"] == "done").all(), journal["state"].value_counts().to_dict()
+    assert set(journal["refund_id"]) == set(made["id"])

@@ -111,3 +111,23 @@ def test_pending_counts_the_tries_left(sb: Sandbox, admin: Api) -> None:
     assert sb.faults.pending("GET", "/v1/refunds") == 0
     admin.post("/v1/refunds", {})
     assert sb.faults.pending("POST", "/v1/refunds") == 1
+
+
+def test_throttle_allows_each_token_its_rate_then_answers_like_drf(sb: Sandbox, as_role: RoleApi) -> None:
+    sb.faults.throttle(2)
+    admin, manager = as_role("admin"), as_role("manager")
+    replies = [admin.get("/v1/auth/me") for _ in range(3)]
+    assert [r.status_code for r in replies] == [200, 200, 429]
+    assert replies[2].headers["Retry-After"] == "1"
+    assert replies[2].json() == {"detail": "Request was throttled. Expected available in 1 second."}
+    assert manager.get("/v1/auth/me").status_code == 200  # another token, another bucket
+    time.sleep(0.55)
+    assert admin.get("/v1/auth/me").status_code == 200  # refilled at 2 per second
+    assert sb.faults.state()["throttle"] == {"rate": 2.0, "burst": 2.0, "refused": 1}
+
+
+def test_throttle_through_the_control_endpoint(sb: Sandbox, admin: Api) -> None:
+    sb.faults.apply({"throttle": {"rate": 1, "burst": 1}})
+    assert [admin.get("/v1/auth/me").status_code for _ in range(2)] == [200, 429]
+    sb.faults.apply({"throttle": None})
+    assert [admin.get("/v1/auth/me").status_code for _ in range(3)] == [200, 200, 200]

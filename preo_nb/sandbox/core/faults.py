@@ -13,6 +13,10 @@ slow      handled and committed; the body trickles out over ``seconds``
 latency   handled after a delay of ``seconds``
 ========  ===================================================================
 
+``throttle(rate)`` limits each API token to ``rate`` requests per second
+(``preo_nb.sandbox.core.throttle``): requests beyond it get DRF's 429 with
+``Retry-After``, before any other fault.
+
 ``fail_next`` queues faults for the next matching requests; ``chaos`` gives
 every matching request a seeded chance of a random fault (the soak tests).
 ``preo_nb.sandbox.web.fault_wsgi`` applies them around the app.
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from preo_nb.sandbox.core.jobs import KINDS as JOB_KINDS
+from preo_nb.sandbox.core.throttle import Throttle
 
 DEFAULT_DETAILS = {
     429: "Request was throttled. Expected available in 1 second.",
@@ -89,6 +94,11 @@ class Faults:
         self.faulted: list[tuple[str, str, str]] = []
         self._failing: set[tuple[str, str]] = set()
         self.delay = 0.0
+        self.throttling: Throttle | None = None
+
+    def throttle(self, rate: float, burst: float | None = None) -> None:
+        """Allow each API token ``rate`` requests per second, bursts of ``burst`` (0 turns it off)."""
+        self.throttling = Throttle(rate, burst) if rate else None
 
     def fail_next(
         self,
@@ -196,6 +206,7 @@ class Faults:
             self._chaos = None
             self.faulted.clear()
             self.delay = 0.0
+            self.throttling = None
 
     def take(self, method: str, path: str) -> FailRule | None:
         """Return (and use up one try of) the fault this request meets, if any."""
@@ -241,12 +252,14 @@ class Faults:
                 "fail_job": [{"kind": k, "id": i} for k, i in sorted(self._failing) if k in CALCULATIONS],
                 "chaos": None if self._chaos is None else {"rate": self._chaos[0], "path_prefix": self._chaos[3]},
                 "faulted": len(self.faulted),
+                "throttle": None if self.throttling is None else self.throttling.state(),
             }
 
     def apply(self, spec: dict[str, Any]) -> None:
         """Apply a control-endpoint body.
 
-        ``{"clear": true, "latency": 0.2, "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
+        ``{"clear": true, "latency": 0.2, "throttle": {"rate", "burst"?},
+        "fail_payout": ["rfr_..."], "fail_import": ["dim_..."],
         "fail_job": [{"kind": "segment"|"campaign", "id"}],
         "fail_next": [{"method", "path_prefix", "status"?, "kind"?, "times"?, "headers"?, "body"?, "seconds"?}],
         "chaos": {"rate", "seed"?, "method"?, "path_prefix"?}}``;
@@ -256,6 +269,9 @@ class Faults:
             self.clear()
         if "latency" in spec:
             self.latency(float(spec["latency"]))
+        if "throttle" in spec:
+            throttle = dict(spec["throttle"] or {"rate": 0})
+            self.throttle(float(throttle["rate"]), throttle.get("burst"))
         for refund_id in spec.get("fail_payout", []):
             self.fail_payout(str(refund_id))
         for import_id in spec.get("fail_import", []):

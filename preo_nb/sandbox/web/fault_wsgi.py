@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 
 from preo_nb.sandbox.core.faults import FailRule, Faults
+from preo_nb.sandbox.core.throttle import detail, retry_after
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Headers = list[tuple[str, str]]
@@ -36,6 +37,10 @@ class FaultMiddleware:
             return self.app(environ, start_response)
         if self.faults.delay:
             time.sleep(self.faults.delay)
+        throttling = self.faults.throttling
+        wait = throttling.wait(environ.get("HTTP_AUTHORIZATION", "")) if throttling else 0.0
+        if wait:
+            return _answer(_throttled(wait), start_response)
         rule = self.faults.take(environ["REQUEST_METHOD"], path)
         if rule is None:
             return self.app(environ, start_response)
@@ -62,6 +67,10 @@ def _answer(rule: FailRule, start_response: Callable[..., Any]) -> list[bytes]:
     headers = [("Content-Type", "application/json"), ("X-Request-ID", uuid.uuid4().hex), *rule.headers.items()]
     start_response(f"{rule.status} {HTTPStatus(rule.status).phrase}", _with_length(headers, len(body)))
     return [body]
+
+
+def _throttled(wait: float) -> FailRule:
+    return FailRule("*", "", 429, headers={"Retry-After": retry_after(wait)}, body={"detail": detail(wait)})
 
 
 def _handle(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, Headers, bytes]:

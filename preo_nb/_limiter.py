@@ -1,0 +1,238 @@
+"""How many requests one client has in flight, and how fast: adaptive, shared, pinnable.
+
+One ``Limiter`` per client (``of(http)``), shared by everything that client runs at
+once (page reads, detail fan-out, bulk refunds), so two jobs in one notebook do not
+double the load. Work asks for a ``slot()`` before each request it sends.
+
+It adapts like TCP's AIMD: it starts at ``start`` requests in flight and adds about
+one per round trip while answers come back fast and without 429 or 503, up to
+``cap`` (twice the ``page_workers`` setting: 16 by default, the size of the session's
+connection pool). A 429 or 503 halves it (once a second at most). The refused request
+itself is sent again by ``preo_nb._http`` after the answer's ``Retry-After``; when the
+server refuses a good share of the last two seconds' requests (it is throttling this
+token, not failing the odd request), every new request is held back for that
+``Retry-After`` too, and the send rate is capped just below the rate of good answers of
+the last two seconds (which, while the server refuses the rest, is the
+rate it allows); the ceiling then grows by 5% a second back to that rate and by 0.5% a
+second past it: a throttled client settles just under the server's limit instead of
+bouncing off it.
+
+Pinning: ``pin(concurrency=n)`` fixes the number in flight; ``pin(cap=n)`` bounds
+it; ``pin(rate=r)`` never sends more than ``r`` requests a second (for a contract
+that names a rate). Answers are watched by a layer over the client's transport
+(``_Watched``), so retries and reconciliations inside ``preo_nb._http`` are seen too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from preo_nb._retry import retry_after
+from preo_nb.errors import RateLimited
+
+if TYPE_CHECKING:
+    from preo_nb._http import HTTP
+    from preo_nb._transports import Reply, Request, Transport
+
+T = TypeVar("T")
+PATIENCE = 600.0  # seconds a request keeps waiting out 429s before the refusal is raised
+DEFAULT_CAP = 16  # beyond it, threads only queue at the server
+SLOW = 2.0  # an answer this many times the fastest seen is a sign of a loaded server: no growth
+MAX_HOLD = 30.0  # the longest a Retry-After holds new requests back
+GROWTH = 0.05  # a learned rate ceiling grows this much per good answer: 5% a second (0.5% past the knee)
+CUT = 0.9  # a learned ceiling starts this far below the rate of good answers when the server refused
+WINDOW = 2.0  # seconds of good answers that estimate the server's rate
+REFUSED = 0.1  # the share of answers refused (in the window) that says the server is throttling
+
+
+class Limiter:
+    """Slots for requests, their number and pace adapted to the server's answers."""
+
+    def __init__(self, start: int = 4, cap: int = DEFAULT_CAP, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._cond = threading.Condition()
+        self.cap = cap
+        self.fixed: int | None = None
+        self.pinned_rate: float | None = None
+        self.limit = float(min(start, cap))
+        self.ceiling: float | None = None  # learned from 429s
+        self.knee: float | None = None  # the rate of good answers when the server last refused
+        self.started = clock()
+        self.in_flight = 0
+        self.held_until = 0.0
+        self.next_send = 0.0
+        self.fastest = float("inf")
+        self.last_cut = -1.0
+        self.good: deque[float] = deque()
+        self.refused: deque[float] = deque()
+        self.throttled = 0  # 429 and 503 answers seen
+        self.waited = 0.0  # seconds requests waited for a slot, added up
+
+    def pin(self, *, concurrency: int | None = None, cap: int | None = None, rate: float | None = None) -> None:
+        """Fix the number in flight, bound it, or bound the requests per second (None: leave as is)."""
+        if any(value is not None and value < 1 for value in (concurrency, cap)) or (rate is not None and rate <= 0):
+            raise ValueError("concurrency and cap must be >= 1, rate > 0")
+        with self._cond:
+            self.fixed = concurrency if concurrency is not None else self.fixed
+            self.cap = cap if cap is not None else self.cap
+            self.pinned_rate = rate if rate is not None else self.pinned_rate
+            self.limit = min(self.limit, self.cap)
+            self._cond.notify_all()
+
+    @contextmanager
+    def pinned(self, concurrency: int | None) -> Iterator[None]:
+        """Fix the number in flight for a ``with`` block (None: leave it adaptive)."""
+        before = self.fixed
+        if concurrency is not None:
+            self.pin(concurrency=max(1, concurrency))
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.fixed = before
+                self._cond.notify_all()
+
+    @property
+    def threads(self) -> int:
+        """Threads worth starting for concurrent work: the most that may be in flight."""
+        return self.fixed or self.cap
+
+    @property
+    def rate(self) -> float | None:
+        """The requests per second allowed now (pinned or learned), None when unbounded."""
+        rates = [r for r in (self.pinned_rate, self.ceiling) if r is not None]
+        return min(rates) if rates else None
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for one request: waits for room, the pace and any ``Retry-After``."""
+        self._acquire()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self._cond.notify()
+
+    def _acquire(self) -> None:
+        with self._cond:
+            asked = now = self._clock()
+            while self.in_flight >= int(self.fixed or self.limit) or max(self.held_until, self.next_send) > now:
+                wait = max(self.held_until, self.next_send) - now
+                self._cond.wait(timeout=wait if wait > 0 else 0.5)
+                now = self._clock()
+            self.waited += now - asked
+            self.in_flight += 1
+            rate = self.rate
+            if rate:
+                self.next_send = max(self.next_send, now) + 1 / rate
+
+    def observe(self, status: int, retry_after_header: str | None, seconds: float) -> None:
+        """Learn from one answer: its status, ``Retry-After`` and how long it took."""
+        with self._cond:
+            now = self._clock()
+            if status in (429, 503):
+                self._back_off(now, retry_after(retry_after_header, MAX_HOLD) or 0.0)
+            elif status < 500:
+                self._grow(now, seconds)
+            self._cond.notify_all()
+
+    def _back_off(self, now: float, hold: float) -> None:
+        self.throttled += 1
+        self.refused.append(now)
+        allowed = self._recent(now)
+        # While a throttling server refuses a good share of what it gets, the good answers go on at
+        # the rate it allows, and its Retry-After is for the whole token: hold every new request.
+        # An odd refusal among many good answers says neither (the refused request still waits).
+        refused = len(self.refused)
+        throttling = refused >= 3 and refused >= REFUSED * (refused + len(self.good))
+        if throttling:
+            self.held_until = max(self.held_until, now + hold)
+        if now - self.last_cut < 1.0:
+            return  # one cut per second: the answers of one burst share one cause
+        self.last_cut = now
+        self.limit = max(1.0, self.limit / 2)
+        # A client sending below its own ceiling would only talk the ceiling down and down.
+        if allowed and throttling and (self.ceiling is None or allowed >= CUT * self.ceiling):
+            self.knee = allowed
+            self.ceiling = max(1.0, CUT * allowed)
+
+    def _grow(self, now: float, seconds: float) -> None:
+        self.good.append(now)
+        self.fastest = min(self.fastest, seconds)
+        if self.ceiling is not None:  # fast back to the rate last refused, then slowly past it
+            self.ceiling += GROWTH if self.ceiling < (self.knee or 0) else GROWTH / 10
+        if seconds <= SLOW * self.fastest + 0.05 and self.limit < self.cap:
+            self.limit = min(float(self.cap), self.limit + 1 / self.limit)
+
+    def _recent(self, now: float) -> float | None:
+        """Good answers per second over the last ``WINDOW`` seconds; None before the work has run that long."""
+        for times in (self.good, self.refused):
+            while times and times[0] < now - WINDOW:
+                times.popleft()
+        if now - self.started < WINDOW:
+            return None
+        return len(self.good) / WINDOW
+
+    def run(self, call: Callable[[], T], patience: float = PATIENCE) -> T:
+        """Make ``call`` (one request) in a slot; a 429 that outlasts the HTTP layer's retries waits and tries again.
+
+        A 429 is a refusal before anything happened, so trying again is safe; after
+        ``patience`` seconds of refusals the last one is raised.
+        """
+        give_up = self._clock() + patience
+        while True:
+            try:
+                with self.slot():
+                    return call()
+            except RateLimited:
+                if self._clock() >= give_up:
+                    raise
+
+
+_LIMITERS: weakref.WeakKeyDictionary[HTTP, Limiter] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def of(http: HTTP) -> Limiter:
+    """The limiter of a client's HTTP session (made and hooked to its answers on first use)."""
+    with _LOCK:
+        limiter = _LIMITERS.get(http)
+        if limiter is None:
+            workers = http.settings.page_workers  # the session's connection pool holds twice as many
+            limiter = _LIMITERS[http] = Limiter(start=min(4, workers), cap=2 * workers)
+            http.transport = _Watched(http.transport, limiter)
+        return limiter
+
+
+class _Watched:
+    """A layer over a client's transport that tells its limiter of every answer.
+
+    Every try passes here, so retries and reconciliations inside ``preo_nb._http`` are
+    seen too.
+    """
+
+    def __init__(self, transport: Transport, limiter: Limiter) -> None:
+        self.transport = transport
+        self.limiter = limiter
+
+    def send(self, request: Request) -> Reply:
+        """Send through the transport below and report the answer's status, Retry-After and time."""
+        started = time.monotonic()
+        reply = self.transport.send(request)
+        self.limiter.observe(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
+        return reply
+
+    def concurrent(self) -> bool:
+        """As the transport below."""
+        return self.transport.concurrent()
+
+    def close(self) -> None:
+        """Close the transport below."""
+        self.transport.close()
