@@ -3,7 +3,6 @@
 import pytest
 
 from preo_nb import bulk
-from preo_nb._http import HTTP
 
 
 @pytest.fixture
@@ -14,16 +13,17 @@ def fresh(sandbox, connect_to):
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """The (method, path and query) of every request that leaves the client."""
+def sent(fresh, monkeypatch):
+    """The (method, URL and query) of every try that leaves the client, at its transport."""
     seen = []
-    original = HTTP._send
+    transport = fresh[1]._http.transport
+    original = transport.send
 
-    def counting(self, method, url, params, *args):
-        seen.append((method, url, dict(params or {})))
-        return original(self, method, url, params, *args)
+    def counting(request):
+        seen.append((request.method, request.url, dict(request.params or {})))
+        return original(request)
 
-    monkeypatch.setattr(HTTP, "_send", counting)
+    monkeypatch.setattr(transport, "send", counting)
     return seen
 
 
