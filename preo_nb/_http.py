@@ -40,6 +40,7 @@ from preo_nb.errors import AnswerTooLarge, PreoError, TransportError, UnknownOut
 
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]
+Watch = Callable[[int, "str | None", float], None]
 
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
@@ -58,6 +59,7 @@ class HTTP:
             transport = RequestsTransport(pool_size=max(10, 2 * settings.page_workers))
         self.transport = transport
         self.retry = retry or Policy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
+        self.watch: Watch | None = None  # told of every answer (status, Retry-After, seconds): the limiter's
 
     def __repr__(self) -> str:
         return f"HTTP(base_url={self.settings.base_url!r}, token='***', transport={self.transport!r})"
@@ -130,8 +132,11 @@ class HTTP:
         for attempt in range(self.retry.max_retries + 1):
             sent = dataclasses.replace(first, deadline=time.monotonic() + self.settings.timeout) if attempt else first
             error: PreoError | None
+            started = time.monotonic()
             try:
                 reply = self._follow(self.transport.send(sent), sent)
+                if self.watch is not None:
+                    self.watch(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
                 body = _decode(reply, raw)
             except NoAnswer as lost:
                 outcome, body, error = Outcome(lost.kind), None, TransportError(lost.why, method=method, url=url)

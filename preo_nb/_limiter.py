@@ -19,8 +19,8 @@ bouncing off it.
 
 Pinning: ``pin(concurrency=n)`` fixes the number in flight; ``pin(cap=n)`` bounds
 it; ``pin(rate=r)`` never sends more than ``r`` requests a second (for a contract
-that names a rate). Answers are watched by a layer over the client's transport
-(``_Watched``), so retries and reconciliations inside ``preo_nb._http`` are seen too.
+that names a rate). Every answer is reported to it by ``HTTP.request`` (``HTTP.watch``), so
+retries and reconciliations inside ``preo_nb._http`` are seen too.
 """
 
 from __future__ import annotations
@@ -31,16 +31,13 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from preo_nb._retry import retry_after
-from preo_nb.errors import RateLimited
 
 if TYPE_CHECKING:
     from preo_nb._http import HTTP
-    from preo_nb._transports import Reply, Request, Transport
 
-T = TypeVar("T")
 PATIENCE = 600.0  # seconds a request keeps waiting out 429s before the refusal is raised
 DEFAULT_CAP = 16  # beyond it, threads only queue at the server
 SLOW = 2.0  # an answer this many times the fastest seen is a sign of a loaded server: no growth
@@ -180,20 +177,9 @@ class Limiter:
             return None
         return len(self.good) / WINDOW
 
-    def run(self, call: Callable[[], T], patience: float = PATIENCE) -> T:
-        """Make ``call`` (one request) in a slot; a 429 that outlasts the HTTP layer's retries waits and tries again.
-
-        A 429 is a refusal before anything happened, so trying again is safe; after
-        ``patience`` seconds of refusals the last one is raised.
-        """
-        give_up = self._clock() + patience
-        while True:
-            try:
-                with self.slot():
-                    return call()
-            except RateLimited:
-                if self._clock() >= give_up:
-                    raise
+    def clock(self) -> float:
+        """The limiter's clock (``time.monotonic`` unless a test gives another)."""
+        return self._clock()
 
 
 _LIMITERS: weakref.WeakKeyDictionary[HTTP, Limiter] = weakref.WeakKeyDictionary()
@@ -207,32 +193,5 @@ def of(http: HTTP) -> Limiter:
         if limiter is None:
             workers = http.settings.page_workers  # the session's connection pool holds twice as many
             limiter = _LIMITERS[http] = Limiter(start=min(4, workers), cap=2 * workers)
-            http.transport = _Watched(http.transport, limiter)
+            http.watch = limiter.observe
         return limiter
-
-
-class _Watched:
-    """A layer over a client's transport that tells its limiter of every answer.
-
-    Every try passes here, so retries and reconciliations inside ``preo_nb._http`` are
-    seen too.
-    """
-
-    def __init__(self, transport: Transport, limiter: Limiter) -> None:
-        self.transport = transport
-        self.limiter = limiter
-
-    def send(self, request: Request) -> Reply:
-        """Send through the transport below and report the answer's status, Retry-After and time."""
-        started = time.monotonic()
-        reply = self.transport.send(request)
-        self.limiter.observe(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
-        return reply
-
-    def concurrent(self) -> bool:
-        """As the transport below."""
-        return self.transport.concurrent()
-
-    def close(self) -> None:
-        """Close the transport below."""
-        self.transport.close()

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _limiter, _progress
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
-from preo_nb.errors import IncompleteList, NotFound
+from preo_nb.errors import IncompleteList, NotFound, RateLimited
 
 if TYPE_CHECKING:
     from preo_nb._http import HTTP
@@ -208,8 +208,21 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
 
 
 def get(http: HTTP, path: str, params: dict[str, Any] | None = None) -> Any:
-    """GET in one of the client's limiter slots (``preo_nb._limiter``), waiting out throttling."""
-    return _limiter.of(http).run(lambda: http.request("GET", path, params=params))
+    """GET in one of the client's limiter slots (``preo_nb._limiter``), waiting out throttling.
+
+    A 429 that outlasts the HTTP layer's retries is a refusal before anything happened, so
+    the GET waits for a slot and tries again, for ``_limiter.PATIENCE`` seconds at most.
+    (Written out here, not as a callback, to keep tracebacks short: ``tests/test_tracebacks.py``.)
+    """
+    limiter = _limiter.of(http)
+    give_up = limiter.clock() + _limiter.PATIENCE
+    while True:
+        try:
+            with limiter.slot():
+                return http.request("GET", path, params=params)
+        except RateLimited:
+            if limiter.clock() >= give_up:
+                raise
 
 
 def workers(http: HTTP) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from preo_nb import _limiter, _pages
 from preo_nb._limiter import CUT, Limiter
 from preo_nb.errors import RateLimited
 
@@ -108,19 +110,26 @@ def test_a_pinned_rate_spaces_the_requests() -> None:
     assert clock() - started >= 0.24  # 6 requests at 20 a second: 5 gaps of 50 ms
 
 
-def test_a_429_outlasting_the_retries_is_waited_out_then_raised_after_patience() -> None:
-    limiter = Limiter()
-    answers = iter([RateLimited(429, method="GET", url="u"), "page"])
+class _Refusing:
+    """An HTTP stand-in whose GETs answer with ``answers`` in turn (an exception is raised)."""
 
-    def call() -> str:
-        answer = next(answers)
+    def __init__(self, *answers: object) -> None:
+        self.settings = SimpleNamespace(page_workers=8)
+        self.answers = iter(answers)
+
+    def request(self, method: str, path: str, params: object = None) -> object:
+        answer = next(self.answers)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    assert limiter.run(call) == "page"
+
+def test_a_429_outlasting_the_retries_is_waited_out_then_raised_after_patience(monkeypatch) -> None:
+    refused = RateLimited(429, method="GET", url="u")
+    assert _pages.get(_Refusing(refused, refused, "page"), "/v1/orders") == "page"  # type: ignore[arg-type]
+    monkeypatch.setattr(_limiter, "PATIENCE", 0)
     with pytest.raises(RateLimited):
-        limiter.run(lambda: (_ for _ in ()).throw(RateLimited(429, method="GET", url="u")), patience=0)
+        _pages.get(_Refusing(refused, "page"), "/v1/orders")  # type: ignore[arg-type]
 
 
 def test_bad_pins_are_refused() -> None:
