@@ -30,17 +30,6 @@ def edition_of(preo):
     return next(preo.editions.iterate(ordering="created"))["id"]
 
 
-def carrying(monkeypatch, purchase=render.purchase):
-    """Make the sandbox's orders list carry each order's purchases, rendered by ``purchase``."""
-    plain = render.order
-
-    def with_purchases(store, record):
-        carried = [purchase(store, store.data.purchases[p]) for p in record.purchase_ids]
-        return plain(store, record) | {"purchases": carried}
-
-    monkeypatch.setattr(render, "order", with_purchases)
-
-
 def test_without_purchases_in_the_list_each_order_costs_a_detail_read(reads):
     preo, seen = reads
     edition = edition_of(preo)
@@ -51,11 +40,11 @@ def test_without_purchases_in_the_list_each_order_costs_a_detail_read(reads):
     assert set(purchases["order_id"]) <= set(orders["id"]) and len(purchases) >= len(orders)
 
 
-def test_purchases_the_list_carries_cost_no_detail_read_and_are_the_same(reads, monkeypatch):
+def test_purchases_the_list_carries_cost_no_detail_read_and_are_the_same(reads, lists_carry_purchases):
     preo, seen = reads
     edition = edition_of(preo)
     from_details = preo.orders.purchases(edition_id=edition, progress=False)
-    carrying(monkeypatch)
+    lists_carry_purchases()
     seen.clear()
     from_list = preo.orders.purchases(edition_id=edition, progress=False)
     assert details(seen) == [] and len(seen) >= 2  # several pages, no detail
@@ -66,10 +55,10 @@ def test_purchases_the_list_carries_cost_no_detail_read_and_are_the_same(reads, 
     assert rows(from_list).equals(rows(from_details))
 
 
-def test_a_list_carrying_incomplete_purchases_falls_back_to_the_details(reads, monkeypatch):
+def test_a_list_carrying_incomplete_purchases_falls_back_to_the_details(reads, lists_carry_purchases):
     preo, seen = reads
     edition = edition_of(preo)
-    carrying(monkeypatch, render.purchase_summary)  # no price, deposit, fee: not a full Purchase
+    lists_carry_purchases(render.purchase_summary)  # no price, deposit, fee: not a full Purchase
     orders = preo.orders.list(edition_id=edition)
     seen.clear()
     purchases = preo.orders.purchases(edition_id=edition, progress=False)
