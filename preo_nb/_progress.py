@@ -1,7 +1,10 @@
-"""Progress bars for long reads: a widget in a live kernel, text when headless.
+"""Progress for long reads and bulk jobs: a tqdm bar in a live kernel, plain lines when headless.
 
-Bars show the rate and the time left (tqdm's estimate); ``waits`` adds the throttling met.
-``PREO_NB_PROGRESS`` = ``widget`` | ``text`` | ``off`` overrides the choice;
+Both show the rate, the time left and (``waits``) the throttling met. Headless, a
+redrawn bar becomes noise in a log (CI, cron, ``nohup``), so ``Lines`` prints a whole
+line at most every ``EVERY`` seconds and one at the end.
+``PREO_NB_PROGRESS`` = ``widget`` | ``text`` | ``off`` overrides the choice in a kernel
+(headless, anything but ``off`` gives plain lines);
 ``preo-nb run`` and ``preo-nb demo`` set ``off`` for the kernels papermill runs:
 no one watches them live (widget bars never update there), and text bars would be
 kept in the executed notebook as stderr boxes in the middle of the report.
@@ -12,7 +15,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import Any, Protocol
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TextIO
+
+#: Seconds between two headless progress lines.
+EVERY = 10.0
 
 
 class Bar(Protocol):
@@ -29,6 +37,58 @@ class _NoBar:
 
     def close(self) -> None:
         """Do nothing."""
+
+
+class Lines:
+    """Headless progress: plain lines with done/total, rate, throttling and time left, at most every ``every`` s."""
+
+    def __init__(
+        self,
+        total: int,
+        desc: str,
+        *,
+        every: float = EVERY,
+        clock: Callable[[], float] = time.monotonic,
+        out: TextIO | None = None,
+    ) -> None:
+        self.total, self.desc, self.every, self.clock = total, desc, every, clock
+        self.out = out or sys.stderr
+        self.done, self.done_shown, self.throttling = 0, 0, ""
+        self.started = self.shown = clock()
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` more records; print a line when ``every`` seconds passed since the last."""
+        self.done += n
+        if self.clock() - self.shown >= self.every:
+            self._show()
+
+    def set_postfix_str(self, text: str, refresh: bool = False) -> None:
+        """Keep the throttling note for the next line (tqdm's name, so ``waits`` serves both)."""
+        self.throttling = text
+
+    def close(self) -> None:
+        """Print the last line, unless nothing was counted since the last one."""
+        if self.done != self.done_shown:
+            self._show()
+
+    def _show(self) -> None:
+        now = self.shown = self.clock()
+        self.done_shown = self.done
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        parts = [f"{self.desc}: {self.done:,}/{self.total:,} rec", f"{rate:,.1f} rec/s"]
+        if self.throttling:
+            parts.append(self.throttling)
+        if self.done < self.total:
+            parts.append(f"about {_duration((self.total - self.done) / rate) if rate else 'unknown'} left")
+        else:
+            parts.append(f"done in {_duration(elapsed)}")
+        print(", ".join(parts), file=self.out, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def mode(progress: bool | None) -> str:
@@ -56,17 +116,19 @@ def note(message: str, progress: bool | None = None) -> None:
 
 
 def waits(shown: Bar, throttled: int, waited: float) -> None:
-    """Add the throttling met so far to a bar (tqdm shows rate and time left itself)."""
+    """Add the throttling met so far to a bar (tqdm and ``Lines`` show rate and time left themselves)."""
     postfix = getattr(shown, "set_postfix_str", None)
     if throttled and postfix is not None:
         postfix(f"throttled {throttled}x, {waited:.0f} s waited", refresh=False)
 
 
 def bar(total: int, desc: str, progress: bool | None) -> Bar:
-    """Open a bar over ``total`` records, or a silent stand-in."""
+    """Open a bar over ``total`` records: tqdm in a kernel, ``Lines`` headless, or a silent stand-in."""
     chosen = mode(progress)
     if chosen == "off":
         return _NoBar()
+    if not _in_kernel():
+        return Lines(total, desc)
     if chosen == "widget" and importlib.util.find_spec("ipywidgets") is not None:  # else text: no widgets extra
         from tqdm.auto import tqdm as widget_bar
 

@@ -143,3 +143,21 @@ def bulk_refund_command() -> Callable[..., tuple[list[str], dict[str, str]]]:
         return command, env
 
     return make
+
+
+@pytest.fixture
+def lists_carry_purchases(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``carry(purchase=render.purchase)``: make the sandbox's orders list items carry each order's purchases,
+    rendered by ``purchase`` (a server that sends more than the contract's list declares)."""
+    from preo_nb.sandbox.commerce import render
+
+    plain = render.order
+
+    def carry(purchase: Callable[..., dict] = render.purchase) -> None:
+        def with_purchases(store: object, record: object) -> dict:
+            carried = [purchase(store, store.data.purchases[p]) for p in record.purchase_ids]  # type: ignore[attr-defined]
+            return plain(store, record) | {"purchases": carried}
+
+        monkeypatch.setattr(render, "order", with_purchases)
+
+    return carry

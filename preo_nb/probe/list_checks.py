@@ -7,7 +7,7 @@ import math
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from preo_nb import _pages, contract
+from preo_nb import _embedded, _pages, contract
 from preo_nb.config import MAX_PAGE_SIZE
 from preo_nb.errors import PreoError
 from preo_nb.probe import filter_checks
@@ -38,6 +38,7 @@ def run(probe: Probe) -> None:
     )
     _next_links(probe, longest)
     _page_size(probe, longest)
+    _carried_purchases(probe, next((x for x in lists if x.operation_id == "orders_list"), None))
     for listed in lists:
         _style(probe, listed)
         path = listed.base.get("_path") or contract.operations()[listed.operation_id].path
@@ -205,6 +206,29 @@ def _page_size(probe: Probe, listed: Listed | None) -> None:
             source,
             f"{name}: page_size 2 and {MAX_PAGE_SIZE} honoured, but no list is longer than "
             f"{MAX_PAGE_SIZE} here, so the maximum cannot be measured",
+        )
+
+
+def _carried_purchases(probe: Probe, orders: Listed | None) -> None:
+    """Say whether orders list items carry their complete purchases (then ``orders.purchases`` skips details)."""
+    name, source = "lists.orders_carry_purchases", contract.schema("OrderDetail").get("x-source", "inferred")
+    if orders is None or not orders.rows:
+        probe.add(name, "UNKNOWN", source, "no orders to look at: cannot tell whether list items carry purchases")
+    elif _embedded.purchases_in(orders.rows) is not None:
+        probe.add(
+            name,
+            "PASS",
+            source,
+            f"all {len(orders.rows)} orders listed carry complete purchases: "
+            "orders.purchases reads them from the list, no detail per order",
+        )
+    else:
+        probe.add(
+            name,
+            "PASS",
+            source,
+            "orders list items do not all carry complete purchases (the contract "
+            "declares none): orders.purchases reads one order detail per order",
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from preo_nb import _pages, _values, _verify, contract, frames
+from preo_nb import _embedded, _pages, _values, _verify, contract, frames
 from preo_nb._http import HTTP
 from preo_nb.checks import check_query
 from preo_nb.errors import PreoValidationError
@@ -110,19 +110,25 @@ class Orders(Resource):
         the DataFrame and a few pages, not every order. Columns follow the contract's
         ``Purchase`` schema (``api_id``, ``order_id``, ``product.name``, ``price``,
         ``deposit``, ``fee``...); ``metadata`` stays a dict per row. The progress bar
-        counts orders.
+        counts orders. Where every order on a page already carries its complete
+        purchases, that page costs no detail reads (``check-contract`` says whether
+        the server's list does this).
         """
         filters = _scoped(filters_of(locals()))
         query = check_query("orders_list", filters)
         pages = _pages.read(self._http, self.PATHS["list"], query, progress=progress)
-        batches = (
-            _purchases_of(self._http, [self._path("retrieve", _values.key_of(o), trusted=True) for o in page])
-            for page in _verify.Verifier("orders_list", query).pages(pages)
-        )
+        batches = (self._purchases_of(page) for page in _verify.Verifier("orders_list", query).pages(pages))
         return self._frames(batches, frames.schema_columns("Purchase"))
 
+    def _purchases_of(self, orders: _embedded.Page) -> _embedded.Records:
+        """A page's purchases, each with its order id: from the page when it carries them, else the details."""
+        carried = _embedded.purchases_in(orders)
+        if carried is not None:
+            return carried
+        return _details(self._http, [self._path("retrieve", _values.key_of(o), trusted=True) for o in orders])
 
-def _purchases_of(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
+
+def _details(http: HTTP, paths: list[str]) -> list[dict[str, Any]]:
     """Read the details of a page of orders; return their purchases, each with its order id."""
     details = _pages.get_many(http, paths, progress=False)
     return [{"order_id": _values.key_of(d), **p} for d in details for p in d.get("purchases", [])]

@@ -65,6 +65,8 @@ def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys, monkey
         "bodies.refunds_list",
     ):
         assert names[name]["result"] == "PASS", names[name]
+    carried = names["lists.orders_carry_purchases"]  # the sandbox's list items carry no purchases
+    assert carried["source"] == "inferred" and "reads one order detail per order" in carried["detail"]
     assert names["auth.scheme"]["source"] == "inferred" and names["writes.purchases_refund"]["source"] == "seed"
     assert found["summary"]["PASS"] >= 60 and "against " + sb.url in printed
     assert sb.token not in printed and sb.token not in report.read_text()
@@ -101,6 +103,13 @@ def test_a_server_that_insists_on_accept_is_noted_but_the_client_complies(sb):
         report = probe.run(preo_nb.connect(base_url=proxy.url, token=sb.token, env_file=False))
     media = next(f for f in report.findings if f.name == "media.segments_export_csv")
     assert media.result == "PASS" and "406" in media.detail
+
+
+def test_a_server_whose_orders_list_carries_the_purchases_is_told_so(sb, lists_carry_purchases):
+    lists_carry_purchases()
+    report = probe.run(preo_nb.connect(base_url=sb.url, token=sb.token, env_file=False))
+    carried = next(f for f in report.findings if f.name == "lists.orders_carry_purchases")
+    assert carried.result == "PASS" and "reads them from the list" in carried.detail
 
 
 def test_writes_are_refused_off_this_machine():
