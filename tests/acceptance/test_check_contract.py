@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -70,6 +71,10 @@ def test_the_sandbox_passes_every_check_it_can_make(sb, tmp_path, capsys, monkey
     assert names["auth.scheme"]["source"] == "inferred" and names["writes.purchases_refund"]["source"] == "seed"
     assert found["summary"]["PASS"] >= 60 and "against " + sb.url in printed
     assert sb.token not in printed and sb.token not in report.read_text()
+    counts = found["summary"]
+    said = f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['UNKNOWN']} unknown"
+    readme = " ".join((pathlib.Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    assert f"`{said} against" in readme, f"README quotes another summary for a fresh sandbox than {said!r}"
     for name in ("errors.not_found", "errors.bad_filter", "errors.duplicate_refund"):
         assert names[name]["result"] == "PASS", names[name]
     lists = [op for op in contract.operations().values() if op.is_paginated and op.method == "GET"]
