@@ -86,3 +86,22 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Keep the cassette switch away from whatever runs after a notebook."""
     if item.__class__.__name__ == "IPyNbCell":
         os.environ.pop(testing.CASSETTE_ENV, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each operation of a schemathesis test its own node id.
+
+    schemathesis collects one item per operation under the test's one node id; pytest-xdist
+    schedules by node id, so it would run one operation of 81 and report the rest as never
+    there. ``tests/test_tree.py`` fails when two collected tests share an id.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):
+            unique = f"{item.nodeid}[{label}]"
+            if "_id" in getattr(type(item), "__slots__", ()) or hasattr(item, "_id"):  # pytest 9
+                from _pytest.nodeid import coerce_node_id
+
+                item._id = coerce_node_id(unique)
+            else:  # pytest 8
+                item._nodeid = unique

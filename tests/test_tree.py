@@ -52,3 +52,9 @@ def test_notebooks_holds_the_tours_and_the_suite_runs_them():
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     assert "notebooks" in config["tool:pytest"]["testpaths"].split()
+
+
+def test_no_two_collected_tests_share_a_node_id(request):
+    """pytest-xdist runs tests by node id: two items with one id would run once and pass twice."""
+    ids = [item.nodeid for item in request.session.items]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
