@@ -1,6 +1,6 @@
 """The programs ``run.py`` measures, each run in a fresh process; and the sandbox server.
 
-    python benchmarks/programs.py serve                 # prints one JSON line, serves until stdin closes
+    python benchmarks/programs.py serve SCALE PROCESSES  # prints one JSON line, serves until stdin closes
     python benchmarks/programs.py CLIENT URL TOKEN EDITION WORKERS
 
 A client prints one JSON line: seconds, rows, peak RSS growth (bytes over the RSS
@@ -213,24 +213,94 @@ def throttled(job: str, url: str, token: str, spec: dict[str, Any]) -> dict[str,
     return {"seconds": seconds, "rows": rows, "failed": failed, "client_429": limiter.throttled}
 
 
-def serve(scale: str = "large") -> None:
-    """Seed a sandbox; print its URL, admin token, biggest edition and refundable ones; serve until stdin closes."""
+def serve(scale: str = "large", processes: int = 1) -> None:
+    """Seed a sandbox and serve it from ``processes`` forked copies accepting on one socket.
+
+    Prints one JSON line: URL, admin token, biggest edition, refundable purchases and the
+    serving copies' pids. Then reads fault settings from stdin, a JSON object a line, has
+    every copy apply them (its own ``POST /_sandbox/faults``) and prints their answers as a
+    JSON list, a line; when stdin closes, the copies stop.
+
+    One Python process renders on one core at a time (the GIL), so a server meant to use a
+    machine's cores, as a production one does, runs a copy per core. The orders list of the
+    busiest edition is filtered and sorted once before forking, so every copy starts warm.
+    """
+    import gc
+    import os
+    import signal
+    import socket
+
+    from werkzeug.test import Client
+
     from preo_nb.sandbox import start
+    from preo_nb.sandbox.web import serving
 
     started = time.perf_counter()
-    sb = start(seed=1, scale=scale)
+    sb = start(seed=1, scale=scale, in_process=True)
+    app = sb.transport.app
+    admin = {"Authorization": f"Bearer {sb.token}"}
     edition = sb.store.busiest_edition()["id"]
-    seeded = time.perf_counter() - started
+    warm = Client(app).get("/v1/orders", query_string={"edition_id": edition, "page_size": PAGE_SIZE}, headers=admin)
+    assert warm.status_code == 200, warm.status_code
     refundable = [p["api_id"] for p in sb.store.purchases(edition_id=edition, status="paid", refundable=True)[:400]]
-    info = {"url": sb.url, "token": sb.token, "edition": edition, "seed_seconds": seeded, "refundable": refundable}
+    listening = socket.create_server((serving.HOST, 0), backlog=128)
+    gc.freeze()  # the seeded heap stays shared with the copies instead of being copied by the collector
+    copies = [_serve_copy(app, listening.fileno(), admin) for _ in range(processes)]
+    seeded = time.perf_counter() - started
+    info = {
+        "url": f"http://{serving.HOST}:{listening.getsockname()[1]}",
+        "token": sb.token,
+        "edition": edition,
+        "seed_seconds": seeded,
+        "refundable": refundable,
+        "pids": [pid for pid, _, _ in copies],
+    }
     print(json.dumps(info), flush=True)
-    sys.stdin.read()
-    sb.stop()
+    for line in sys.stdin:
+        for _, orders, _ in copies:
+            orders.write(line)
+            orders.flush()
+        print(json.dumps([json.loads(answers.readline()) for _, _, answers in copies]), flush=True)
+    for pid, _, _ in copies:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+def _serve_copy(app: Any, fd: int, admin: dict[str, str]) -> tuple[int, Any, Any]:
+    """Fork a copy serving ``app`` on the socket ``fd``; return its pid and its fault-setting pipes."""
+    import os
+    import threading
+
+    from werkzeug.test import Client
+
+    from preo_nb.sandbox.web import serving
+
+    to_copy, from_copy = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(to_copy[0])
+        os.close(from_copy[1])
+        return pid, os.fdopen(to_copy[1], "w"), os.fdopen(from_copy[0])
+    os.close(to_copy[1])
+    os.close(from_copy[0])
+    orders, answers = os.fdopen(to_copy[0]), os.fdopen(from_copy[1], "w")
+
+    def obey() -> None:
+        for line in orders:
+            reply = Client(app).post("/_sandbox/faults", data=line, content_type="application/json", headers=admin)
+            answers.write(json.dumps(reply.get_json()) + "\n")
+            answers.flush()
+
+    threading.Thread(target=obey, daemon=True).start()
+    try:
+        serving.server(app, 0, fd=fd).serve_forever()
+    finally:
+        os._exit(0)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(*sys.argv[2:3])
+        serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "throttled":
         print(json.dumps(throttled(*sys.argv[2:5], json.loads(sys.argv[5]))), flush=True)
     else:

@@ -4,8 +4,11 @@ One ``Limiter`` per client (``of(http)``), shared by everything that client runs
 once (page reads, detail fan-out, bulk refunds), so two jobs in one notebook do not
 double the load. Work asks for a ``slot()`` before each request it sends.
 
-It adapts like TCP's AIMD: it starts at ``start`` requests in flight and adds about
-one per round trip while answers come back fast and without 429 or 503, up to
+It adapts like TCP's AIMD: it starts at ``start`` requests in flight (the ``page_workers``
+setting: what the user asked for holds from the first request) and, like TCP's
+slow start, adds one per fast answer (doubling each round trip) until the first answer
+that is slow, 429 or 503; from then on about one per round trip while answers come back
+fast and without 429 or 503, up to
 ``cap`` (twice the ``page_workers`` setting: 16 by default, the size of the session's
 connection pool). A 429 or 503 halves it (once a second at most). The refused request
 itself is sent again by ``preo_nb._http`` after the answer's ``Retry-After``; when the
@@ -66,6 +69,7 @@ class Limiter:
         self.next_send = 0.0
         self.fastest = float("inf")
         self.last_cut = -1.0
+        self.slow_start = True  # one more per fast answer until an answer is slow or refused
         self.good: deque[float] = deque()
         self.refused: deque[float] = deque()
         self.throttled = 0  # 429 and 503 answers seen
@@ -154,6 +158,7 @@ class Limiter:
         if now - self.last_cut < 1.0:
             return  # one cut per second: the answers of one burst share one cause
         self.last_cut = now
+        self.slow_start = False
         self.limit = max(1.0, self.limit / 2)
         # A client sending below its own ceiling would only talk the ceiling down and down.
         if allowed and throttling and (self.ceiling is None or allowed >= CUT * self.ceiling):
@@ -165,8 +170,10 @@ class Limiter:
         self.fastest = min(self.fastest, seconds)
         if self.ceiling is not None:  # fast back to the rate last refused, then slowly past it
             self.ceiling += GROWTH if self.ceiling < (self.knee or 0) else GROWTH / 10
-        if seconds <= SLOW * self.fastest + 0.05 and self.limit < self.cap:
-            self.limit = min(float(self.cap), self.limit + 1 / self.limit)
+        if seconds > SLOW * self.fastest + 0.05:
+            self.slow_start = False  # the server is loaded: neither grow now nor double later
+        elif self.limit < self.cap:
+            self.limit = min(float(self.cap), self.limit + (1.0 if self.slow_start else 1 / self.limit))
 
     def _recent(self, now: float) -> float | None:
         """Good answers per second over the last ``WINDOW`` seconds; None before the work has run that long."""
@@ -192,6 +199,6 @@ def of(http: HTTP) -> Limiter:
         limiter = _LIMITERS.get(http)
         if limiter is None:
             workers = http.settings.page_workers  # the session's connection pool holds twice as many
-            limiter = _LIMITERS[http] = Limiter(start=min(4, workers), cap=2 * workers)
+            limiter = _LIMITERS[http] = Limiter(start=workers, cap=2 * workers)
             http.watch = limiter.observe
         return limiter

@@ -22,15 +22,30 @@ class Clock:
 
 
 def test_fast_answers_grow_it_to_the_cap_and_slow_ones_do_not() -> None:
-    limiter = Limiter(start=4, cap=10, clock=Clock())
-    for _ in range(4):
+    limiter = Limiter(start=4, cap=40, clock=Clock())
+    for _ in range(4):  # slow start: one more per fast answer, so a round trip of 4 answers doubles it
         limiter.observe(200, None, 0.05)
-    assert limiter.limit == pytest.approx(5.0, abs=0.1)  # about one more per round trip
-    limiter.observe(200, None, 5.0)
-    assert limiter.limit == pytest.approx(5.0, abs=0.1)
-    for _ in range(200):
+    assert limiter.limit == 8
+    limiter.observe(200, None, 5.0)  # a slow answer: no growth, and slow start is over
+    assert limiter.limit == 8
+    for _ in range(8):
         limiter.observe(200, None, 0.05)
-    assert limiter.limit == 10
+    assert limiter.limit == pytest.approx(9.0, abs=0.1)  # about one more per round trip
+    for _ in range(1000):
+        limiter.observe(200, None, 0.05)
+    assert limiter.limit == 40
+
+
+def test_slow_start_ends_at_the_first_refusal() -> None:
+    limiter = Limiter(start=4, cap=64, clock=Clock())
+    for _ in range(12):
+        limiter.observe(200, None, 0.05)
+    assert limiter.limit == 16
+    limiter.observe(429, "1", 0.01)
+    assert limiter.limit == 8
+    for _ in range(8):
+        limiter.observe(200, None, 0.05)
+    assert limiter.limit == pytest.approx(9.0, abs=0.1)
 
 
 def test_a_429_halves_it_holds_everyone_back_and_caps_the_rate_below_the_good_answers() -> None:

@@ -68,3 +68,30 @@ def test_serve_prints_the_two_env_lines_to_connect(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_copies_of_one_sandbox_serve_one_listening_socket() -> None:
+    """``serving.server(fd=...)``: servers sharing a socket (the benchmark forks one per core) answer on its port."""
+    import socket
+
+    from preo_nb.sandbox import start
+    from preo_nb.sandbox.web import serving
+
+    sandbox = start(seed=1, scale="tiny", in_process=True)
+    listening = socket.create_server((serving.HOST, 0))
+    port = listening.getsockname()[1]
+    copies = [serving.server(sandbox.transport.app, 0, fd=listening.fileno()) for _ in range(2)]
+    threads = [threading.Thread(target=copy.serve_forever, daemon=True) for copy in copies]
+    for thread in threads:
+        thread.start()
+    try:
+        assert [copy.socket.getsockname()[1] for copy in copies] == [port, port]
+        reply = requests.get(
+            f"http://{serving.HOST}:{port}/v1/auth/me", headers={"Authorization": f"Bearer {sandbox.token}"}, timeout=10
+        )
+        assert reply.status_code == 200 and reply.json()["email"]
+    finally:
+        for copy in copies:
+            copy.shutdown()
+            copy.server_close()
+        listening.close()

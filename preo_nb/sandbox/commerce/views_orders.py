@@ -8,6 +8,7 @@ bought from; ``auth/me`` says who the caller is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -52,7 +53,7 @@ def orders_list() -> Json:
         return listing.ordered("orders_list", found, ORDERS_ORDERING)
 
     ordered = listing.remembered("orders_list", caller(), matching)
-    return listing.paginate(ordered, lambda order: render.order(store(), order))
+    return listing.paginate(ordered, partial(render.order, store()))  # the store looked up once a page, not per row
 
 
 Sold = tuple[Order, Customer]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -61,7 +62,7 @@ def campaigns_list() -> Json:
     orgs = listing.scoped_orgs(caller(), values)
     found = listing.select(store().data.campaigns.values(), values, orgs, EQUAL_FILTERS)
     ordered = listing.ordered("campaigns_list", found, ORDERING)
-    return listing.paginate(ordered, lambda c: render_marketing.campaign_summary(store(), c))
+    return listing.paginate(ordered, partial(render_marketing.campaign_summary, store()))
 
 
 @group.view

@@ -33,10 +33,15 @@ class _QuietHandler(_ClockHandler):
         """Skip the access log line."""
 
 
-def server(app: WSGIApplication, port: int, *, quiet: bool = True) -> BaseWSGIServer:
+def server(app: WSGIApplication, port: int, *, quiet: bool = True, fd: int | None = None) -> BaseWSGIServer:
     """Return a threaded server of ``app`` on ``HOST:port`` (0: a free port), not yet serving.
 
     The app is ``preo_nb.sandbox.app.create_app(...)``: built on the floor above, handed down.
+    ``fd``: serve on this listening socket instead of binding one (forked copies of one
+    sandbox, each accepting from the same socket: ``benchmarks/programs.py serve``).
     """
     handler = _QuietHandler if quiet else _ClockHandler
-    return make_server(HOST, port, app, threaded=True, request_handler=handler)
+    made = make_server(HOST, port, app, threaded=True, request_handler=handler, fd=fd)
+    if fd is not None:
+        made.socket.setblocking(False)  # copies race to accept: the losers must not wait in accept()
+    return made
