@@ -194,11 +194,12 @@ _LOCK = threading.Lock()
 
 
 def of(http: HTTP) -> Limiter:
-    """The limiter of a client's HTTP session (made and hooked to its answers on first use)."""
+    """The limiter of a client's HTTP session (made on first use, ``Client`` makes it at once), hooked into
+    ``HTTP.request``: each try sent in a slot, each answer observed, throttled reads given ``PATIENCE``."""
     with _LOCK:
         limiter = _LIMITERS.get(http)
         if limiter is None:
             workers = http.settings.page_workers  # the session's connection pool holds twice as many
             limiter = _LIMITERS[http] = Limiter(start=workers, cap=2 * workers)
-            http.watch = limiter.observe
+            http.watch, http.gate, http.patience = limiter.observe, limiter.slot, PATIENCE
         return limiter
