@@ -8,7 +8,11 @@ Policy (DESIGN.md, "HTTP policy"):
   unread (the transport enforces both; docs/limits.md);
 * the retry layer (``request``): what follows a failed try is decided by the table in
   ``preo_nb._retry``, one loop here, one log wording: "trying again in N s". The policy is a
-  value (``connect(retry=RetryPolicy(...))``), read nowhere else;
+  value (``connect(retry=RetryPolicy(...))``), read nowhere else. Each try is sent in one
+  of the client's limiter slots (``gate``, from ``preo_nb._limiter``), held for that try only:
+  never over a retry's sleep nor a reconcile's own requests (nested slots would deadlock at a
+  limit of 1). A read still refused with 429 after the policy's tries is tried again until the
+  limiter's ``patience`` runs out;
 * the redirect layer (``_follow``): redirects are never followed for writes (a 301 would
   turn a PATCH or POST into something else, or carry a refund's body to another host): they
   raise ``UnexpectedRedirect`` naming the target. Reads follow a redirect on the same origin;
@@ -23,11 +27,14 @@ sockets by default, or a WSGI app in process. Reading lists lives in ``preo_nb._
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -41,6 +48,7 @@ from preo_nb.errors import AnswerTooLarge, PreoError, TransportError, UnknownOut
 log = logging.getLogger("preo_nb.http")
 Reconcile = Callable[[], Any]
 Watch = Callable[[int, "str | None", float], None]
+Gate = Callable[[], AbstractContextManager[None]]
 
 JSON = "application/json"
 USER_AGENT = "preo_nb/0.1"
@@ -59,7 +67,10 @@ class HTTP:
             transport = RequestsTransport(pool_size=max(10, 2 * settings.page_workers))
         self.transport = transport
         self.retry = retry or Policy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
-        self.watch: Watch | None = None  # told of every answer (status, Retry-After, seconds): the limiter's
+        # The client's limiter (preo_nb._limiter.of) sets these three; an HTTP without one sends at once.
+        self.watch: Watch | None = None  # told of every answer (status, Retry-After, seconds)
+        self.gate: Gate = contextlib.nullcontext  # held around each try's send
+        self.patience = 0.0  # seconds a read keeps trying again while refused with 429
 
     def __repr__(self) -> str:
         return f"HTTP(base_url={self.settings.base_url!r}, token='***', transport={self.transport!r})"
@@ -120,7 +131,8 @@ class HTTP:
             accept: The media type the operation answers with.
 
         Raises:
-            APIError: (a subclass per status) when the server answers 4xx/5xx.
+            APIError: (a subclass per status) when the server answers 4xx/5xx; ``RateLimited``
+                (429) for a read only once ``patience`` has run out.
             UnexpectedRedirect: a write was redirected, or a read sent to another origin.
             TransportError: when no answer arrived and the request never got through.
             UnknownOutcome: a POST may or may not have taken effect and nothing could tell.
@@ -128,15 +140,16 @@ class HTTP:
         key = {"Idempotency-Key": uuid.uuid4().hex} if method.upper() == "POST" and not safe else {}  # kept on resends
         first = self.prepare(method, path, accept=accept, headers=key, params=params, json=json, files=files, data=data)
         method, url = first.method, first.url
-        reached = False
-        for attempt in range(self.retry.max_retries + 1):
-            sent = dataclasses.replace(first, deadline=time.monotonic() + self.settings.timeout) if attempt else first
+        reached, give_up = False, time.monotonic() + self.patience
+        for attempt in itertools.count():
             error: PreoError | None
-            started = time.monotonic()
             try:
-                reply = self._follow(self.transport.send(sent), sent)
-                if self.watch is not None:
-                    self.watch(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
+                with self.gate():  # the deadline starts once the slot is held; the limiter hears before others send
+                    started = time.monotonic()
+                    sent = dataclasses.replace(first, deadline=started + self.settings.timeout)
+                    reply = self._follow(self.transport.send(sent), sent)
+                    if self.watch is not None:
+                        self.watch(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
                 body = _decode(reply, raw)
             except NoAnswer as lost:
                 outcome, body, error = Outcome(lost.kind), None, TransportError(lost.why, method=method, url=url)
@@ -151,7 +164,10 @@ class HTTP:
                     if reply.status >= 400
                     else None
                 )
-            decision = _retry.decide(method, outcome, attempt, self.retry, safe=safe, reached_before=reached)
+            patient = time.monotonic() < give_up
+            decision = _retry.decide(
+                method, outcome, attempt, self.retry, safe=safe, reached_before=reached, patient=patient
+            )
             reached = reached or outcome.kind != "not_sent"
             if decision.action == "return":
                 return body
@@ -167,7 +183,7 @@ class HTTP:
             found = self._settle(method, url, reconcile, error)
             if found is not None:
                 return found
-            if attempt == self.retry.max_retries:
+            if attempt >= self.retry.max_retries:
                 raise error
             log.warning("Preo API: %s %s did not take effect; sending it again", method, _path(url))
         raise AssertionError("unreachable")  # pragma: no cover

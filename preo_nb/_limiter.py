@@ -1,8 +1,13 @@
 """How many requests one client has in flight, and how fast: adaptive, shared, pinnable.
 
-One ``Limiter`` per client (``of(http)``), shared by everything that client runs at
-once (page reads, detail fan-out, bulk refunds), so two jobs in one notebook do not
-double the load. Work asks for a ``slot()`` before each request it sends.
+One ``Limiter`` per client (``of(http)``, made when the client is), shared by everything that
+client runs at once (page reads, detail fan-out, retrieves, bulk refunds), so two jobs in one
+notebook do not double the load. ``HTTP.request`` holds a ``slot()`` for each try it sends
+(``HTTP.gate``), one try at a time: never over a retry's sleep, nor over the requests that
+reconcile a lost POST (which take slots of their own; nested slots would deadlock at a limit
+of 1). A GET still refused with 429 after the retry policy's tries is tried again there, held
+back by the limiter, until ``PATIENCE`` seconds have passed since it began (``HTTP.patience``);
+a refused POST is reported at once (nothing happened: a bulk row stays pending).
 
 It adapts like TCP's AIMD: it starts at ``start`` requests in flight (the ``page_workers``
 setting: what the user asked for holds from the first request) and, like TCP's
@@ -194,11 +199,12 @@ _LOCK = threading.Lock()
 
 
 def of(http: HTTP) -> Limiter:
-    """The limiter of a client's HTTP session (made and hooked to its answers on first use)."""
+    """The limiter of a client's HTTP session (made on first use, ``Client`` makes it at once), hooked into
+    ``HTTP.request``: each try sent in a slot, each answer observed, throttled reads given ``PATIENCE``."""
     with _LOCK:
         limiter = _LIMITERS.get(http)
         if limiter is None:
             workers = http.settings.page_workers  # the session's connection pool holds twice as many
             limiter = _LIMITERS[http] = Limiter(start=workers, cap=2 * workers)
-            http.watch = limiter.observe
+            http.watch, http.gate, http.patience = limiter.observe, limiter.slot, PATIENCE
         return limiter

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from preo_nb import _limiter, _progress
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
-from preo_nb.errors import IncompleteList, NotFound, RateLimited
+from preo_nb.errors import IncompleteList, NotFound
 
 if TYPE_CHECKING:
     from preo_nb._http import HTTP
@@ -129,7 +129,7 @@ class Reading:
 def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     """Yield each page's new records, reading the next page only when asked; checked at the end."""
     query = {**params, "page_size": http.settings.page_size}
-    page = parse(get(http, path, query), path)
+    page = parse(http.request("GET", path, params=query), path)
     reading = Reading(path, page, http.settings.max_pages)
     yield reading.take(page)
     yield from _follow(http, reading, page.next, None)
@@ -173,7 +173,7 @@ def read(
             (default: the settings').
     """
     query = {**params, "page_size": page_size or http.settings.page_size}
-    page = parse(get(http, path, query), path)
+    page = parse(http.request("GET", path, params=query), path)
     if first is not None:
         first.update(page.extra)
     reading = Reading(path, page, max_pages or http.settings.max_pages)
@@ -198,31 +198,13 @@ def get_many(http: HTTP, paths: list[str], *, progress: bool | None = None) -> l
     results = []
     count, limiter = workers(http), _limiter.of(http)
     try:
-        for body in ordered_map(lambda p: get(http, p), paths, workers=count, window=4 * count):
+        for body in ordered_map(lambda p: http.request("GET", p), paths, workers=count, window=4 * count):
             results.append(body)
             _progress.waits(bar, limiter.throttled, limiter.waited)
             bar.update(1)
     finally:
         bar.close()
     return results
-
-
-def get(http: HTTP, path: str, params: dict[str, Any] | None = None) -> Any:
-    """GET in one of the client's limiter slots (``preo_nb._limiter``), waiting out throttling.
-
-    A 429 that outlasts the HTTP layer's retries is a refusal before anything happened, so
-    the GET waits for a slot and tries again, for ``_limiter.PATIENCE`` seconds at most.
-    (Written out here, not as a callback, to keep tracebacks short: ``tests/test_tracebacks.py``.)
-    """
-    limiter = _limiter.of(http)
-    give_up = limiter.clock() + _limiter.PATIENCE
-    while True:
-        try:
-            with limiter.slot():
-                return http.request("GET", path, params=params)
-        except RateLimited:
-            if limiter.clock() >= give_up:
-                raise
 
 
 def workers(http: HTTP) -> int:
@@ -257,7 +239,7 @@ def _concurrently(
 
     def fetch(number: int) -> Page | None:
         try:
-            return parse(get(http, path, {**query, "page": number}), path)
+            return parse(http.request("GET", path, params={**query, "page": number}), path)
         except NotFound:  # the list shrank while it was read: the check at the end says so
             return None
 
@@ -284,7 +266,7 @@ def _follow(http: HTTP, reading: Reading, link: str | None, bar: _progress.Bar |
     base = http.url(reading.path)
     while link:
         base = http.same_origin(link, base)
-        page = parse(get(http, base), reading.path)
+        page = parse(http.request("GET", base), reading.path)
         records = reading.take(page)
         if bar is not None:
             bar.update(len(page.records))

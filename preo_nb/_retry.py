@@ -9,6 +9,9 @@ what happened                       GET HEAD PUT PATCH DELETE    POST
 an answer below 400                 return it                    return it
 429                                 wait Retry-After, resend     wait Retry-After, resend
                                                                  (refused: nothing happened)
+429 after the last retry            GET HEAD: wait Retry-After,  raise
+                                    resend while ``patient``;
+                                    others: raise
 502 503 504                         back off, resend             reconcile
 500                                 raise                        reconcile
 404 to a resent DELETE              done (the first one landed)  -
@@ -21,8 +24,9 @@ timeout) or a cut-off body
 "reconcile" means: look for the POST's effect, return it if found, send again only if it
 is provably absent (``preo_nb._http``). PATCH sets absolute values, so sending it twice
 leaves the same state as once. When the retries run out the last error is raised; a POST
-is still reconciled first. ``Retry-After`` may be seconds or an HTTP date; anything
-unreadable, negative or not finite falls back to the backoff.
+is still reconciled first, and a read refused with 429 goes on while ``patient`` (the client's
+limiter's ``PATIENCE`` has not run out: a refusal is no failure). ``Retry-After`` may be
+seconds or an HTTP date; anything unreadable, negative or not finite falls back to the backoff.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ Kind = Literal["answered", "not_sent", "lost", "cut_off"]
 Action = Literal["return", "raise", "wait", "reconcile", "done"]
 
 REPEATABLE = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+PATIENT = frozenset({"GET", "HEAD"})  # reads wait out a 429 beyond the retries; a refused write is reported
 GATEWAY = frozenset({502, 503, 504})
 
 
@@ -86,6 +91,7 @@ def decide(
     *,
     safe: bool = False,
     reached_before: bool = False,
+    patient: bool = False,
     jitter: float | None = None,
 ) -> Decision:
     """Decide what follows ``outcome`` of attempt number ``attempt`` (0 for the first send).
@@ -93,11 +99,16 @@ def decide(
     Args:
         safe: The POST changes nothing (a preview, a validation): treated like a GET.
         reached_before: An earlier attempt of this request may have reached the server.
+        patient: Time is left to wait out a 429 past the last retry (for GET and HEAD).
         jitter: A number in [0, 1) spreading the backoff (random when None).
     """
     repeatable = safe or method.upper() in REPEATABLE
     last = attempt >= policy.max_retries
     pause = backoff(attempt, policy, random.random() if jitter is None else jitter)  # noqa: S311 - jitter
+    if outcome.kind == "answered" and outcome.status == 429:  # refused: nothing happened
+        patient = patient and method.upper() in PATIENT
+        wait = retry_after(outcome.retry_after, policy.max_wait)
+        return Decision("raise") if last and not patient else Decision("wait", pause if wait is None else wait)
     if outcome.kind == "answered":
         return _after_answer(method.upper(), outcome, policy, repeatable, last, pause, reached_before)
     if outcome.kind == "not_sent" or repeatable:
@@ -113,9 +124,6 @@ def _after_answer(
         return Decision("return")
     if status == 404 and method == "DELETE" and reached_before:
         return Decision("done")
-    if status == 429:
-        wait = retry_after(outcome.retry_after, policy.max_wait)
-        return Decision("raise") if last else Decision("wait", pause if wait is None else wait)
     if repeatable:
         return Decision("wait", pause) if status in GATEWAY and not last else Decision("raise")
     if status in GATEWAY or status == 500:

@@ -240,8 +240,7 @@ def _send(job: _Job, pid: str, before: list[str], *, edition_wide: bool = False)
     sent_at = job.server_now()
     job.book.mark(pid, "sent", before_ids=before, sent_at=sent_at, problem=None, error=None)
     try:
-        with _limiter.of(job.preo._http).slot():  # not run(): a 429 leaves the row pending, as before
-            made = job.preo.purchases.refund(pid, **job.body)
+        made = job.preo.purchases.refund(pid, **job.body)  # in a limiter slot; a 429 leaves the row pending
     except PreoError as exc:
         state = _state_after(exc)
         cleared = {"before_ids": None, "sent_at": None} if state != "sent" else {}

@@ -67,6 +67,7 @@ class Client:
 
             transport = RequestsTransport(session, pool_size=max(10, 2 * settings.page_workers))
         self._http = HTTP(settings, transport, retry=retry)
+        _limiter.of(self._http)  # from the first request, every one (a list's, a retrieve's, a refund's) is gated
         for name, group in groups().items():
             setattr(self, name, group(self._http))
 

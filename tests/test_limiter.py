@@ -1,15 +1,20 @@
-"""The adaptive limiter: grows on fast answers, backs off on 429/503, pins, waits out throttling."""
+"""The adaptive limiter: grows on fast answers, backs off on 429/503, pins; HTTP.request sends each try in a
+slot and waits out throttled reads."""
 
 from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
+from collections.abc import Callable
 
 import pytest
 
-from preo_nb import _limiter, _pages
+from preo_nb import _limiter, bulk
+from preo_nb._http import HTTP
 from preo_nb._limiter import CUT, Limiter
+from preo_nb._retry import Policy
+from preo_nb._transports import Reply, Request
+from preo_nb.config import Settings
 from preo_nb.errors import RateLimited
 
 
@@ -125,26 +130,104 @@ def test_a_pinned_rate_spaces_the_requests() -> None:
     assert clock() - started >= 0.24  # 6 requests at 20 a second: 5 gaps of 50 ms
 
 
-class _Refusing:
-    """An HTTP stand-in whose GETs answer with ``answers`` in turn (an exception is raised)."""
+class Refusing:
+    """A transport answering 429 (``Retry-After: 0``) ``refusals`` times, then 200; it notes each try's slots."""
 
-    def __init__(self, *answers: object) -> None:
-        self.settings = SimpleNamespace(page_workers=8)
-        self.answers = iter(answers)
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.limiter: Limiter | None = None
+        self.in_flight: list[int] = []  # the limiter's requests in flight as each try is sent
 
-    def request(self, method: str, path: str, params: object = None) -> object:
-        answer = next(self.answers)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+    def send(self, request: Request) -> Reply:
+        assert self.limiter is not None
+        self.in_flight.append(self.limiter.in_flight)
+        if len(self.in_flight) <= self.refusals:
+            return Reply(429, {"retry-after": "0", "content-type": "application/json"}, b"{}", request.url)
+        return Reply(200, {"content-type": "application/json"}, b'{"results": []}', request.url)
+
+    def concurrent(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
 
 
-def test_a_429_outlasting_the_retries_is_waited_out_then_raised_after_patience(monkeypatch) -> None:
-    refused = RateLimited(429, method="GET", url="u")
-    assert _pages.get(_Refusing(refused, refused, "page"), "/v1/orders") == "page"  # type: ignore[arg-type]
-    monkeypatch.setattr(_limiter, "PATIENCE", 0)
+def refusing(monkeypatch, refusals: int, patience: float) -> tuple[HTTP, Refusing]:
+    """An HTTP with one retry (two tries) and its limiter, over a transport refusing ``refusals`` times."""
+    monkeypatch.setattr(_limiter, "PATIENCE", patience)
+    transport = Refusing(refusals)
+    http = HTTP(Settings(base_url="https://api.preo.dev", token="t0k3n-value"), transport, retry=Policy(1, 0.0, 0.0))
+    transport.limiter = _limiter.of(http)
+    return http, transport
+
+
+def test_a_read_refused_beyond_the_retries_is_tried_again_in_a_slot_each_time(monkeypatch) -> None:
+    http, transport = refusing(monkeypatch, refusals=5, patience=60)
+    assert http.request("GET", "/v1/orders") == {"results": []}
+    assert transport.in_flight == [1] * 6  # each try held one slot: the 429s did not leave one taken
+    assert transport.limiter is not None and transport.limiter.in_flight == 0
+    assert transport.limiter.throttled == 5
+
+
+def test_a_read_still_refused_when_patience_runs_out_raises(monkeypatch) -> None:
+    http, transport = refusing(monkeypatch, refusals=5, patience=0)
     with pytest.raises(RateLimited):
-        _pages.get(_Refusing(refused, "page"), "/v1/orders")  # type: ignore[arg-type]
+        http.request("GET", "/v1/orders")
+    assert len(transport.in_flight) == 2  # the retry policy's tries, no more
+
+
+def test_a_refused_post_is_not_waited_out(monkeypatch) -> None:
+    http, transport = refusing(monkeypatch, refusals=5, patience=60)
+    with pytest.raises(RateLimited):
+        http.request("POST", "/v1/purchases/p1/refund", json={"reason": "sold_out"})
+    assert len(transport.in_flight) == 2  # refused means nothing happened: reported (a bulk row stays pending)
+
+
+def test_an_http_no_limiter_was_made_for_neither_waits_nor_is_patient() -> None:
+    transport = Refusing(refusals=5)
+    transport.limiter = Limiter()  # not this HTTP's: its counts stay at zero
+    http = HTTP(Settings(base_url="https://api.preo.dev", token="t0k3n-value"), transport, retry=Policy(1, 0.0, 0.0))
+    with pytest.raises(RateLimited):
+        http.request("GET", "/v1/orders")
+    assert transport.in_flight == [0, 0]
+
+
+def unless_deadlocked(call: Callable[[], str], limiter: Limiter, seconds: float = 20) -> str:
+    """``call()`` in a thread; if it has not ended in ``seconds``, unpin the limiter (so a deadlock ends) and fail."""
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(call()))
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        limiter.pin(concurrency=4)
+        thread.join(seconds)
+        pytest.fail(f"no answer in {seconds} s at a limit of one: a request waited for the slot its own call held")
+    return result[0]
+
+
+@pytest.mark.timeout(90)  # the backstop, should unpinning not end the wait
+@pytest.mark.parametrize("via", ["purchases.refund", "bulk.refund_purchases"])
+def test_a_lost_refund_answer_is_reconciled_at_a_limit_of_one(sandbox, connect_to, tmp_path, via) -> None:
+    sandbox.reset()
+    preo = connect_to(sandbox.url, sandbox.token, backoff_factor=0.01)
+    preo.limiter.pin(concurrency=1)
+    purchase = sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
+
+    def refund() -> str:
+        if via == "purchases.refund":
+            return str(preo.purchases.refund(purchase, reason="event_cancelled")["id"])
+        journal = bulk.refund_purchases(
+            preo, [purchase], reason="event_cancelled", journal=tmp_path / "j.sqlite", workers=1, progress=False
+        )
+        assert journal["state"].tolist() == ["done"], journal["problem"].tolist()
+        return str(journal["refund_id"].iloc[0])
+
+    sandbox.faults.fail_next("POST", f"/v1/purchases/{purchase}/refund", kind="drop")  # filed, the answer lost
+    try:
+        made = unless_deadlocked(refund, preo.limiter)
+    finally:
+        sandbox.faults.clear()
+    assert preo.refunds.list(purchase_id=purchase)["id"].tolist() == [made]  # found by the check, filed once
 
 
 def test_bad_pins_are_refused() -> None:

@@ -22,6 +22,12 @@ POLICY = Policy(max_retries=3, backoff_factor=0.5, max_wait=30.0)
         ("GET", Outcome("answered", 404), 0, {}, "raise", 0),
         ("GET", Outcome("answered", 429, "7"), 0, {}, "wait", 7.0),
         ("GET", Outcome("answered", 429, "nan"), 1, {}, "wait", 1.0),  # unreadable: the backoff
+        ("GET", Outcome("answered", 429, "2"), 3, {}, "raise", 0),  # retries used up, no patience left
+        ("GET", Outcome("answered", 429, "2"), 3, {"patient": True}, "wait", 2.0),  # a read waits out throttling
+        ("HEAD", Outcome("answered", 429), 6, {"patient": True}, "wait", 30.0),  # past the policy: capped backoff
+        ("GET", Outcome("answered", 503), 3, {"patient": True}, "raise", 0),  # patience is for refusals only
+        ("POST", Outcome("answered", 429, "2"), 3, {"patient": True}, "raise", 0),  # a refused write is reported
+        ("PATCH", Outcome("answered", 429, "2"), 3, {"patient": True}, "raise", 0),
         ("GET", Outcome("answered", 429, "soon"), 0, {}, "wait", 0.5),
         ("GET", Outcome("answered", 429, "600"), 0, {}, "wait", 30.0),  # capped
         ("GET", Outcome("lost"), 0, {}, "wait", 0.5),
