@@ -9,9 +9,9 @@ what happened                       GET HEAD PUT PATCH DELETE    POST
 an answer below 400                 return it                    return it
 429                                 wait Retry-After, resend     wait Retry-After, resend
                                                                  (refused: nothing happened)
-429 after the last retry            GET HEAD: wait Retry-After,  raise
-                                    resend while ``patient``;
-                                    others: raise
+429 after the last retry            GET HEAD: wait Retry-After   raise
+                                    (1 s at least), resend while
+                                    ``patient``; others: raise
 502 503 504                         back off, resend             reconcile
 500                                 raise                        reconcile
 404 to a resent DELETE              done (the first one landed)  -
@@ -43,6 +43,7 @@ Action = Literal["return", "raise", "wait", "reconcile", "done"]
 
 REPEATABLE = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PATIENT = frozenset({"GET", "HEAD"})  # reads wait out a 429 beyond the retries; a refused write is reported
+PATIENT_PAUSE = 1.0  # seconds at least between those tries: "Retry-After: 0" must not make a busy loop
 GATEWAY = frozenset({502, 503, 504})
 
 
@@ -107,8 +108,10 @@ def decide(
     pause = backoff(attempt, policy, random.random() if jitter is None else jitter)  # noqa: S311 - jitter
     if outcome.kind == "answered" and outcome.status == 429:  # refused: nothing happened
         patient = patient and method.upper() in PATIENT
-        wait = retry_after(outcome.retry_after, policy.max_wait)
-        return Decision("raise") if last and not patient else Decision("wait", pause if wait is None else wait)
+        wait = pause if (found := retry_after(outcome.retry_after, policy.max_wait)) is None else found
+        if last:  # past the policy only patience goes on, and never faster than a try a second
+            return Decision("wait", max(PATIENT_PAUSE, wait)) if patient else Decision("raise")
+        return Decision("wait", wait)
     if outcome.kind == "answered":
         return _after_answer(method.upper(), outcome, policy, repeatable, last, pause, reached_before)
     if outcome.kind == "not_sent" or repeatable:

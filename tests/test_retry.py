@@ -25,6 +25,8 @@ POLICY = Policy(max_retries=3, backoff_factor=0.5, max_wait=30.0)
         ("GET", Outcome("answered", 429, "2"), 3, {}, "raise", 0),  # retries used up, no patience left
         ("GET", Outcome("answered", 429, "2"), 3, {"patient": True}, "wait", 2.0),  # a read waits out throttling
         ("HEAD", Outcome("answered", 429), 6, {"patient": True}, "wait", 30.0),  # past the policy: capped backoff
+        ("GET", Outcome("answered", 429, "0"), 3, {"patient": True}, "wait", 1.0),  # never a busy loop
+        ("GET", Outcome("answered", 429, "0"), 1, {"patient": True}, "wait", 0.0),  # within the policy: as told
         ("GET", Outcome("answered", 503), 3, {"patient": True}, "raise", 0),  # patience is for refusals only
         ("POST", Outcome("answered", 429, "2"), 3, {"patient": True}, "raise", 0),  # a refused write is reported
         ("PATCH", Outcome("answered", 429, "2"), 3, {"patient": True}, "raise", 0),
