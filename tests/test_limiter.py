@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from preo_nb import _limiter, bulk
+from preo_nb import _limiter, _retry, bulk
 from preo_nb._http import HTTP
 from preo_nb._limiter import CUT, Limiter
 from preo_nb._retry import Policy
@@ -162,6 +162,7 @@ def refusing(monkeypatch, refusals: int, patience: float) -> tuple[HTTP, Refusin
 
 
 def test_a_read_refused_beyond_the_retries_is_tried_again_in_a_slot_each_time(monkeypatch) -> None:
+    monkeypatch.setattr(_retry, "PATIENT_PAUSE", 0.01)  # a second between patient tries, in use; not here
     http, transport = refusing(monkeypatch, refusals=5, patience=60)
     assert http.request("GET", "/v1/orders") == {"results": []}
     assert transport.in_flight == [1] * 6  # each try held one slot: the 429s did not leave one taken
