@@ -61,10 +61,13 @@ class HTTP:
 
     def __init__(self, settings: Settings, transport: Transport | None = None, *, retry: Policy | None = None) -> None:
         self.settings = settings
+        self.connections: int | None = None  # a transport given is its own business
         if transport is None:
             from preo_nb._transports.default import RequestsTransport
 
-            transport = RequestsTransport(pool_size=max(10, 2 * settings.page_workers))
+            # Requests at once its connections carry: beyond, urllib3 opens and drops extra ones, warning each time.
+            self.connections = max(10, 2 * settings.page_workers)
+            transport = RequestsTransport(pool_size=self.connections)
         self.transport = transport
         self.retry = retry or Policy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
         # The client's limiter (preo_nb._limiter.of) sets these three; an HTTP without one sends at once.

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from preo_nb._retry import retry_after
+from preo_nb.errors import PreoValidationError
 
 if TYPE_CHECKING:
     from preo_nb._http import HTTP
@@ -59,8 +60,15 @@ REFUSED = 0.1  # the share of answers refused (in the window) that says the serv
 class Limiter:
     """Slots for requests, their number and pace adapted to the server's answers."""
 
-    def __init__(self, start: int = 4, cap: int = DEFAULT_CAP, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        start: int = 4,
+        cap: int = DEFAULT_CAP,
+        clock: Callable[[], float] = time.monotonic,
+        most: int | None = None,
+    ) -> None:
         self._clock = clock
+        self.most = most  # the most a pin may ask for: the client's connections (None: no bound)
         self._cond = threading.Condition()
         self.cap = cap
         self.fixed: int | None = None
@@ -81,15 +89,37 @@ class Limiter:
         self.waited = 0.0  # seconds requests waited for a slot, added up
 
     def pin(self, *, concurrency: int | None = None, cap: int | None = None, rate: float | None = None) -> None:
-        """Fix the number in flight, bound it, or bound the requests per second (None: leave as is)."""
-        if any(value is not None and value < 1 for value in (concurrency, cap)) or (rate is not None and rate <= 0):
-            raise ValueError("concurrency and cap must be >= 1, rate > 0")
+        """Fix the number in flight, bound it, or bound the requests per second (None: leave as is).
+
+        Raises:
+            PreoValidationError: As ``check``; nothing changed.
+        """
+        self.check(concurrency=concurrency, cap=cap)
+        if rate is not None and rate <= 0:
+            raise PreoValidationError("rate", f"must be > 0, not {rate}")
         with self._cond:
             self.fixed = concurrency if concurrency is not None else self.fixed
             self.cap = cap if cap is not None else self.cap
             self.pinned_rate = rate if rate is not None else self.pinned_rate
             self.limit = min(self.limit, self.cap)
             self._cond.notify_all()
+
+    def check(self, *, concurrency: int | None = None, cap: int | None = None) -> None:
+        """Refuse a number in flight below 1, or above what the client's connections carry (``most``:
+        twice ``page_workers``, 10 at least; beyond it urllib3 opens and drops connections, warning each time).
+
+        Raises:
+            PreoValidationError: Naming the argument and the ``page_workers`` that would carry it.
+        """
+        for name, value in (("concurrency", concurrency), ("cap", cap)):
+            if value is not None and value < 1:
+                raise PreoValidationError(name, f"must be >= 1, not {value}")
+            if value is not None and self.most is not None and value > self.most:
+                raise PreoValidationError(
+                    name,
+                    f"{value} requests at once is more than this client's {self.most} connections carry; "
+                    f"connect(page_workers={-(-value // 2)}) holds {2 * -(-value // 2)}",
+                )
 
     @contextmanager
     def pinned(self, concurrency: int | None) -> Iterator[None]:
@@ -205,6 +235,6 @@ def of(http: HTTP) -> Limiter:
         limiter = _LIMITERS.get(http)
         if limiter is None:
             workers = http.settings.page_workers  # the session's connection pool holds twice as many
-            limiter = _LIMITERS[http] = Limiter(start=workers, cap=2 * workers)
+            limiter = _LIMITERS[http] = Limiter(start=workers, cap=2 * workers, most=http.connections)
             http.watch, http.gate, http.patience = limiter.observe, limiter.slot, PATIENCE
         return limiter

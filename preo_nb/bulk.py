@@ -127,6 +127,8 @@ def refund_purchases(
             not hold; nothing was sent or recorded.
     """
     body = refund_body(reason, scope, amount, comment, None)
+    if workers is not None:
+        _limiter.of(preo._http).check(concurrency=max(1, workers))
     binding: dict[str, Any] = {
         "api": preo.settings.base_url,
         "body": body,

@@ -15,7 +15,7 @@ from preo_nb._limiter import CUT, Limiter
 from preo_nb._retry import Policy
 from preo_nb._transports import Reply, Request
 from preo_nb.config import Settings
-from preo_nb.errors import RateLimited
+from preo_nb.errors import PreoValidationError, RateLimited
 
 
 class Clock:
@@ -236,3 +236,15 @@ def test_bad_pins_are_refused() -> None:
         Limiter().pin(rate=0)
     with pytest.raises(ValueError, match="concurrency"):
         Limiter().pin(concurrency=0)
+
+
+def test_more_at_once_than_the_connections_carry_is_refused_naming_the_setting(sandbox, connect_to, tmp_path) -> None:
+    preo = connect_to(sandbox.url, sandbox.token, page_workers=8, sockets=True)  # 16 connections
+    preo.limiter.pin(cap=16)
+    with pytest.raises(PreoValidationError, match=r"cap: 32 requests at once .* 16 connections .*page_workers=16"):
+        preo.limiter.pin(cap=32)
+    assert preo.limiter.cap == 16  # nothing changed
+    purchase = sandbox.store.find_purchase(org=1, status="paid", refundable=True)["api_id"]
+    with pytest.raises(PreoValidationError, match="concurrency: 20 requests at once"):
+        bulk.refund_purchases(preo, [purchase], reason="event_cancelled", journal=tmp_path / "j.sqlite", workers=20)
+    assert not (tmp_path / "j.sqlite").exists()  # refused before the journal: nothing recorded, nothing sent
