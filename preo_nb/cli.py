@@ -13,6 +13,7 @@ from typing import Any
 import preo_nb
 from preo_nb.commands import demo, run, runbooks, sandbox
 from preo_nb.commands._options import parse_value
+from preo_nb.config import MAX_PAGE_WORKERS
 from preo_nb.errors import ConfigurationError, MissingExtra, PreoError, UsageError
 from preo_nb.probe import command as check_command
 
@@ -87,9 +88,21 @@ def _parser() -> argparse.ArgumentParser:
         help="settle an 'outcome unknown' row by hand first: the refund request that is this job's, "
         "or 'none' to send it again",
     )
-    bulk.add_argument("--workers", type=int, default=None, help="requests in flight (default: adapts to the server)")
+    bulk.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help=f"requests in flight, 1 to {2 * MAX_PAGE_WORKERS} (default: adapts to the server)",
+    )
     bulk.set_defaults(handler=_bulk_refund)
     return parser
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a whole number the client's connections can carry (twice the most page_workers)."""
+    if not text.isdigit() or not 1 <= int(text) <= 2 * MAX_PAGE_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {2 * MAX_PAGE_WORKERS}, not {text!r}")
+    return int(text)
 
 
 def require(*extras: str) -> None:

@@ -464,3 +464,19 @@ def test_bulk_refund_exits_3_when_preo_refused_some(sandbox, tmp_path, in_proces
     assert done.returncode == 3, done.stdout + done.stderr
     assert "failed (409 nothing_to_refund; Preo refused these refunds" in done.stdout
     assert "Not refunded: 2 of 2 purchases" in done.stdout
+
+
+def test_bulk_refund_workers_beyond_the_default_connections_get_them_and_nonsense_is_refused(
+    sandbox, tmp_path, in_process, capsys
+):
+    sandbox.reset()
+    ids = [p["api_id"] for p in sandbox.store.purchases(status="paid", refundable=True)[:3]]
+    (tmp_path / "ids.txt").write_text("\n".join(ids))
+    done = bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt", "--workers", "24")
+    assert done.returncode == 0, done.stdout + done.stderr  # 24 in flight: the client is sized for it (12 workers)
+    assert "done: 3" in done.stdout
+    for nonsense in ("0", "-3", "65", "many"):
+        with pytest.raises(SystemExit) as exited:  # argparse's usage error, before anything is read or sent
+            bulk_refund(in_process, sandbox, tmp_path, "--purchases", "ids.txt", "--workers", nonsense)
+        assert exited.value.code == 2
+        assert f"--workers: must be a whole number from 1 to 64, not '{nonsense}'" in capsys.readouterr().err
