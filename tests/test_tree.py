@@ -58,3 +58,15 @@ def test_no_two_collected_tests_share_a_node_id(request):
     """pytest-xdist runs tests by node id: two items with one id would run once and pass twice."""
     ids = [item.nodeid for item in request.session.items]
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
+def test_the_longest_first_files_exist() -> None:
+    """The root conftest orders these files first for the 2 workers; a renamed one would silently go last."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [name for name in module.LONGEST_FIRST if not (ROOT / name).is_file()]
+    assert not missing, f"conftest.LONGEST_FIRST names files that are not there: {missing}"
