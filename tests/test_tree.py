@@ -61,7 +61,7 @@ def test_no_two_collected_tests_share_a_node_id(request):
 
 
 def test_the_longest_first_files_exist() -> None:
-    """The root conftest orders these files first for the 2 workers; a renamed one would silently go last."""
+    """The root conftest orders these files first for the workers; a renamed one would silently go last."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
