@@ -118,7 +118,7 @@ class Limiter:
                 raise PreoValidationError(
                     name,
                     f"{value} requests at once is more than this client's {self.most} connections carry; "
-                    f"connect(page_workers={-(-value // 2)}) holds {2 * -(-value // 2)}",
+                    f"connect(page_workers={page_workers_for(value)}) holds {2 * page_workers_for(value)}",
                 )
 
     @contextmanager
@@ -222,6 +222,11 @@ class Limiter:
     def clock(self) -> float:
         """The limiter's clock (``time.monotonic`` unless a test gives another)."""
         return self._clock()
+
+
+def page_workers_for(in_flight: int) -> int:
+    """The ``page_workers`` whose connections carry ``in_flight`` requests at once (``HTTP`` holds two a worker)."""
+    return -(-in_flight // 2)
 
 
 _LIMITERS: weakref.WeakKeyDictionary[HTTP, Limiter] = weakref.WeakKeyDictionary()

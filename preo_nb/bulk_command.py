@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 import preo_nb
+from preo_nb._limiter import page_workers_for
 from preo_nb.config import DEFAULT_PAGE_WORKERS
 from preo_nb.errors import UsageError
 
@@ -20,8 +21,8 @@ def bulk_refund(args: argparse.Namespace) -> int:
 
     ids = read_ids(args.purchases)
     # Connections enough for the requests in flight asked for (the client holds twice page_workers).
-    sized = {} if not args.workers else {"page_workers": max(DEFAULT_PAGE_WORKERS, -(-args.workers // 2))}
-    preo = preo_nb.connect(**sized)
+    workers = None if not args.workers else max(DEFAULT_PAGE_WORKERS, page_workers_for(args.workers))
+    preo = preo_nb.connect(page_workers=workers)
     print(f"Refunding {len(ids)} purchases ({args.reason}) on {preo.settings.base_url}; journal {args.journal}")
     journal = bulk.refund_purchases(
         preo,
