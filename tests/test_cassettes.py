@@ -5,21 +5,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from cassette_files import CASSETTES, FILES, interactions
 
 from preo_nb import contract, testing
 from preo_nb.client import Client, groups
 from preo_nb.config import Settings
 
-CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 TESTS = Path(__file__).resolve().parent / "resources"
-FILES = sorted(CASSETTES.rglob("*.yaml"))
 CLIENT = Client(Settings(base_url="http://127.0.0.1:9", token="not-used"))
 GROUPS = sorted(groups())
-
-
-def interactions(path):
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]
 
 
 def test_there_are_cassettes():

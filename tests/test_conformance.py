@@ -27,6 +27,7 @@ def test_it_checks_replies_with_flask_and_werkzeug_blocked() -> None:
         sys.modules["flask"] = sys.modules["werkzeug"] = None
         from preo_nb.conformance import check_request, check_response
         assert check_response("auth_me", 401, "application/json", b'{"detail": "No."}') == []
+        assert "jsonschema" not in sys.modules  # 1.5 s with jupyterlab's format packages: only for a bad body
         assert check_response("auth_me", 401, "application/json", {"code": 1}) != []
         assert check_request("editions_create", {"name": "2027"}) != []
         print("ok")
@@ -76,3 +77,74 @@ def test_request_problems_name_the_field() -> None:
 def test_an_operation_without_a_body_takes_none() -> None:
     assert check_request("auth_me", None) == []
     assert check_request("auth_me", {"x": 1}) == ["auth_me: the operation takes no JSON body"]
+
+
+def test_the_quick_verdict_agrees_with_jsonschema_on_recorded_replies_and_broken_copies() -> None:
+    """jsonschema-rs only says "conforms" sooner: it must say so exactly when jsonschema finds nothing."""
+    import json
+    import random
+    from urllib.parse import urlsplit
+
+    from cassette_files import FILES, interactions
+
+    from preo_nb import conformance, contract
+
+    assert conformance._quick("/components/schemas/RefundRequest", False) is not None, "the fast extra is not installed"
+    rng = random.Random(18)
+    seen = broken = 0
+    kept: dict[tuple[str, int], int] = {}
+    for path in FILES:
+        for item in interactions(path):
+            request, response = item["request"], item["response"]
+            operation = contract.find_operation(request["method"], urlsplit(request["uri"]).path)
+            found = conformance.response_object(operation, response["status"]["code"])
+            key = (operation, response["status"]["code"])
+            if found is None or "application/json" not in found[1].get("content", {}) or kept.get(key, 0) >= 3:
+                continue
+            kept[key] = kept.get(key, 0) + 1  # three replies of each kind keep this test quick
+            where = found[0] + conformance.pointer("content", "application/json", "schema")
+            body = _short(json.loads(response["body"]["string"] or "null"))
+            for copy in [body, *(_broken(body, rng) for _ in range(6))]:
+                for lenient in (False, True):
+                    slow = not list(conformance.validator(where, lenient_datetimes=lenient).iter_errors(copy))
+                    quick = conformance._conforms(conformance._quick(where, lenient), copy)
+                    seen, broken = seen + 1, broken + (not slow)
+                    assert slow == quick, (path.name, operation, copy)
+    assert seen > 2000 and broken > seen / 4, (seen, broken)  # enough replies, and enough of them wrong
+
+
+def _short(body):
+    """``body`` with every list cut to its first three items (a page's records are alike)."""
+    if isinstance(body, dict):
+        return {key: _short(value) for key, value in body.items()}
+    return [_short(value) for value in body[:3]] if isinstance(body, list) else body
+
+
+def _broken(body, rng):
+    """A copy of ``body`` with one value swapped for a wrong one (a type, an enum, a date, a missing field)."""
+    import copy as copying
+
+    found = copying.deepcopy(body)
+    places = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            places.extend((node, key) for key in node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            places.extend((node, i) for i in range(len(node)))
+            for value in node:
+                walk(value)
+
+    walk(found)
+    if not places:
+        return 5
+    node, key = rng.choice(places)
+    value = node[key]
+    wrong = [None, "5", 5, 5.5, True, [], {}, "yesterday", "2026-12-07T10:00:00", "no-at-sign", "not a uri", "x" * 3]
+    if isinstance(node, dict) and rng.random() < 0.2:
+        del node[key]
+    else:
+        node[key] = rng.choice([w for w in wrong if w != value])
+    return found

@@ -15,13 +15,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import request
-from jsonschema import ValidationError
 
 from preo_nb.conformance import request_validator
 from preo_nb.sandbox.core.errors import ApiError, invalid
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 MAX_DEPTH = 64
 """Deepest nesting of a body, in levels; the contract's bodies nest a few (an email preview's context)."""
