@@ -7,6 +7,7 @@ nbval starts any kernel, so the kernels inherit the environment set here.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -31,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
         os.environ[name] = str(scratch / name.lower())
     os.environ["PREO_NB_PROGRESS"] = "off"
+    # Bytecode is written and reused: with PYTHONDONTWRITEBYTECODE set (as on these machines), each of
+    # some hundred kernels, subprocesses and workers compiled preo_nb and the tests again, about
+    # 50 s of the suite's CPU. __pycache__ is ignored by git.
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -88,16 +94,18 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         os.environ.pop(testing.CASSETTE_ENV, None)
 
 
-#: The files that run kernels and subprocesses, longest first (about 70 to 25 s each on 2 cores).
-#: Under ``--dist=loadfile`` a worker takes whole files in collection order: these go first and
-#: the many short files fill in at the end, instead of one worker starting a minute of work last.
+#: The files that take longest, most CPU first (about 60 to 10 s of CPU each on 2 cores): schemathesis'
+#: generation, kernels, subprocesses. Under ``--dist=loadfile`` a worker takes whole files in
+#: collection order: these go first and the many short files fill in at the end, instead of one
+#: worker starting a minute of work last.
 LONGEST_FIRST = (
-    "tests/test_cli.py",
-    "tests/acceptance/test_check_contract.py",
+    "tests/acceptance/test_fuzz.py",
     "tests/acceptance/test_runbooks.py",
+    "tests/acceptance/test_check_contract.py",
+    "tests/test_cli.py",
+    "tests/browser/test_forms_in_jupyterlab.py",
     "tests/acceptance/test_soak.py",
     "tests/acceptance/test_drifted_server.py",
-    "tests/browser/test_forms_in_jupyterlab.py",
     "tests/acceptance/test_fault_matrix.py",
 )
 

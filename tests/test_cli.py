@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def in_process(monkeypatch, capsys):
     """``run(*args, cwd=..., sandbox=..., token=...)``: ``preo-nb`` in this process (``cli.main``), connected
     to ``sandbox`` by environment as a user's shell would; returns (exit code, stdout, stderr). Each command
-    keeps a real-process path elsewhere (here, tests/acceptance/test_soak.py's bulk-refund)."""
+    keeps a real-process path elsewhere: ``demo``, ``run`` and ``sandbox`` here, ``bulk-refund`` in
+    tests/acceptance/test_soak.py, ``check-contract`` in tests/acceptance/test_check_contract.py."""
 
-    def run(*args, cwd, sandbox=None, token=None):
+    def run(*args, cwd, sandbox=None, token=None, progress="off"):
         monkeypatch.chdir(cwd)
-        monkeypatch.setenv("PREO_NB_PROGRESS", "off")
+        monkeypatch.setenv("PREO_NB_PROGRESS", progress)
         monkeypatch.delenv(testing.CASSETTE_ENV, raising=False)
         if sandbox is not None:
             monkeypatch.setenv("PREO_BASE_URL", sandbox.url)
@@ -99,14 +100,14 @@ def test_demo_runs_every_runbook_and_writes_an_index(tmp_path):
     assert 'href="exports/cancelled-event-refunds-candidates.xlsx"' in refunds_page
 
 
-def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path):
+def test_demo_names_the_failing_cell_and_exits_non_zero(tmp_path, in_process):
     broken = nbformat.read(ROOT / "preo_nb" / "notebooks" / "orders_report.ipynb", as_version=4)
     broken.cells.insert(
         4, nbformat.v4.new_code_cell('from pathlib import Path\n\nraise RuntimeError("the report broke here")')
     )
     (tmp_path / "nb").mkdir()
     nbformat.write(broken, tmp_path / "nb" / "orders_report.ipynb")
-    done = preo_nb_command("demo", "--output", "out", "--scale", "tiny", "--notebooks", "nb", cwd=tmp_path)
+    done = in_process("demo", "--output", "out", "--scale", "tiny", "--notebooks", "nb", cwd=tmp_path)
     assert done.returncode == 1
     # the executed notebook holds papermill's injected-parameters cell, so the failing cell is number 5 there
     assert 'cell 5 (In [4], line 3: raise RuntimeError("the report broke here"))' in done.stderr  # the failing line
@@ -141,20 +142,21 @@ def test_run_takes_parameters_and_a_sandbox(tmp_path):
     assert (tmp_path / "daily.html").is_file()
 
 
-def test_run_refuses_an_unknown_parameter_before_starting(tmp_path):
-    done = preo_nb_command("run", "orders_report", "-p", "edition", "x", cwd=tmp_path)
+def test_run_refuses_an_unknown_parameter_before_starting(tmp_path, in_process):
+    done = in_process("run", "orders_report", "-p", "edition", "x", cwd=tmp_path)
     assert done.returncode == 1 and "orders_report has no parameter edition" in done.stderr
     assert not (tmp_path / "runs").exists()
 
 
-def test_run_without_a_token_says_where_to_put_it(tmp_path):
-    done = preo_nb_command("run", "orders_report", "-p", "edition_id", "edt_x", cwd=tmp_path)
+def test_run_without_a_token_says_where_to_put_it(tmp_path, in_process, monkeypatch):
+    monkeypatch.delenv("PREO_API_TOKEN", raising=False)
+    done = in_process("run", "orders_report", "-p", "edition_id", "edt_x", cwd=tmp_path)
     assert done.returncode == 1 and "PREO_API_TOKEN" in done.stderr and ".env" in done.stderr
     assert "token=" not in done.stderr  # the command line has no such option
 
 
-def test_run_against_a_real_api_requires_the_edition(tmp_path, sandbox):
-    done = preo_nb_command("run", "orders_report", "--no-input", cwd=tmp_path, sandbox=sandbox)  # as if the real API
+def test_run_against_a_real_api_requires_the_edition(tmp_path, sandbox, in_process):
+    done = in_process("run", "orders_report", "--no-input", cwd=tmp_path, sandbox=sandbox)  # as if the real API
     assert done.returncode == 1
     assert "preo-nb: edition_id: is required: pass -p edition_id" in done.stderr
     assert list(tmp_path.iterdir()) == []  # no kernel ran
@@ -202,8 +204,8 @@ def test_run_refuses_a_dry_run_that_is_not_a_boolean_before_any_kernel_starts(
     pd.testing.assert_frame_equal(live.refunds.list(edition_id=edition), before)
 
 
-def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path):
-    done = preo_nb_command(
+def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path, in_process):
+    done = in_process(
         "run", "cancelled_event_refunds", "--sandbox", "--scale", "tiny", "-p", "dry_run", "false", cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
@@ -212,7 +214,7 @@ def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path):
     assert f"everything it writes goes under {rehearsal}" in done.stdout
     assert f"journal: {journal}" in done.stdout and journal.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["preo-rehearsal"]  # nowhere a real run writes
-    refused = preo_nb_command(
+    refused = in_process(
         "run",
         "cancelled_event_refunds",
         "--sandbox",
@@ -227,10 +229,10 @@ def test_a_rehearsal_writes_under_its_own_folder_and_says_so(tmp_path):
     assert refused.returncode == 1 and "journal: a rehearsal writes only under" in refused.stderr
 
 
-def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_path, sandbox, live):
+def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_path, sandbox, live, in_process):
     edition = sandbox.store.busiest_edition()["id"]
     since = sandbox.store.recent_since(edition)
-    done = preo_nb_command(
+    done = in_process(
         "run",
         "orders_report",
         "-p",
@@ -258,9 +260,8 @@ def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_p
     assert body.index(f"EUR {revenue:,.2f}") < body.index("<table")  # the summary comes before any table
     assert (tmp_path / "reports" / edition / "orders.csv").is_file()  # relative to the current folder
     assert f"output_dir: {tmp_path / 'reports'}" in done.stdout
-    assert "[IPKernelApp]" not in done.stderr  # no kernel transport warning
 
-    failed = preo_nb_command(
+    failed = in_process(
         "run", "orders_report", "-p", "edition_id", "edt_nonexistent1", "--no-input", cwd=tmp_path, sandbox=sandbox
     )
     assert failed.returncode == 1
@@ -271,7 +272,7 @@ def test_a_report_without_code_shows_formatted_money_and_its_summary_first(tmp_p
     assert "line 9: edition = preo.editions.retrieve(edition_id)) failed: NotFound" in failed.stderr
 
 
-def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(tmp_path, sandbox, live):
+def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(tmp_path, sandbox, live, in_process):
     edition = sandbox.store.busiest_edition()["id"]
     pd.DataFrame(
         {
@@ -282,7 +283,7 @@ def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(
         }
     ).to_csv(tmp_path / "box-office.csv", index=False)
     overrides = {"Ref": "order_id", "Mail": "customer_email", "Item": "product_code", "Count": "quantity"}
-    done = preo_nb_command(
+    done = in_process(
         "run",
         "import_external_orders",
         "-p",
@@ -297,6 +298,7 @@ def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(
         "--no-input",
         cwd=tmp_path,
         sandbox=sandbox,
+        progress="text",  # a user's setting: the kernel must still not show progress
     )
     assert done.returncode == 0, done.stderr
     assert sorted(live.orders.list(edition_id=edition, type="imported")["order_number"]) == ["BO-1", "BO-2"]
@@ -304,8 +306,8 @@ def test_run_reads_relative_paths_from_the_current_folder_and_shows_no_progress(
     assert STDERR_BOX not in (tmp_path / "runs" / "import_external_orders.html").read_text(encoding="utf-8")
 
 
-def test_runbooks_lists_six_with_their_parameters(tmp_path):
-    done = preo_nb_command("runbooks", cwd=tmp_path)  # the runbooks shipped in the package
+def test_runbooks_lists_six_with_their_parameters(tmp_path, in_process):
+    done = in_process("runbooks", cwd=tmp_path)  # the runbooks shipped in the package
     assert done.returncode == 0, done.stderr
     for name in RUNBOOKS:
         assert f"\n{name}: " in "\n" + done.stdout
