@@ -23,6 +23,7 @@ on every recorded reply and on broken copies of them.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,7 +51,9 @@ __all__ = [
 ]
 
 
-def check_response(operation_id: str, status: int, content_type: str | None, body: Any) -> list[str]:
+def check_response(
+    operation_id: str, status: int, content_type: str | None, body: Any, *, most: int | None = None
+) -> list[str]:
     """Return the ways one reply breaks the contract (empty when it conforms).
 
     Args:
@@ -58,6 +61,8 @@ def check_response(operation_id: str, status: int, content_type: str | None, bod
         status: The HTTP status of the reply.
         content_type: The reply's Content-Type header (None when absent).
         body: The reply body: raw ``bytes``/``str``, or JSON already parsed.
+        most: Stop after this many problems (a page of 1000 records with string money
+            holds thousands, and naming each costs a walk of the whole page in Python).
     """
     if operation_id not in contract.operations():
         return [f"{operation_id}: not an operation of the contract"]
@@ -79,7 +84,7 @@ def check_response(operation_id: str, status: int, content_type: str | None, bod
             body = json.loads(body)
         except ValueError as exc:
             return [f"{prefix}: body is not JSON ({exc})"]
-    return _problems(prefix, schema(where + pointer("content", kind, "schema")), body)
+    return _problems(prefix, schema(where + pointer("content", kind, "schema")), body, most)
 
 
 def check_request(operation_id: str, body: Any) -> list[str]:
@@ -96,9 +101,9 @@ def check_request(operation_id: str, body: Any) -> list[str]:
     return _problems(f"{operation_id} request", found, body)
 
 
-def _problems(prefix: str, checker: Schema, body: Any) -> list[str]:
+def _problems(prefix: str, checker: Schema, body: Any, most: int | None = None) -> list[str]:
     problems = []
-    for error in checker.iter_errors(body):
+    for error in itertools.islice(checker.iter_errors(body), most):
         path = "/".join(str(p) for p in error.absolute_path) or "<root>"
         problems.append(f"{prefix}: at {path}: {error.message}")
     return problems

@@ -148,3 +148,10 @@ def _broken(body, rng):
     else:
         node[key] = rng.choice([w for w in wrong if w != value])
     return found
+
+
+def test_a_reply_can_be_checked_for_its_first_problems_only() -> None:
+    body = {"detail": 5, "code": 6, "extra": 7}
+    everything = check_response("auth_me", 401, JSON, {"detail": 5})
+    assert check_response("auth_me", 401, JSON, body, most=1) == everything[:1]
+    assert len(check_response("auth_me", 401, JSON, [1, 2, 3], most=5)) == 1

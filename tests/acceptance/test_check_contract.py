@@ -98,6 +98,9 @@ def test_each_drift_is_named(sb, variant):
     failed = {f.name: f for f in report.failed()}
     assert name in failed, report.table()
     assert words in failed[name].detail, failed[name]
+    if variant == "string_money":  # a page of orders breaks the schema thousands of times: 20 an answer are named
+        count, example = failed["bodies.orders_list"].detail.split(" problem(s), e.g. ")
+        assert count.endswith("+") and int(count[:-1]) >= 20 and example.startswith("orders_list 200: at results/0/")
     # what it learnt (a scheme, trailing slashes) stayed in its own view: 7cf4271 changed the client's
     assert (preo._http.settings.trailing_slash, preo._http.settings.auth_scheme) == (False, "Bearer")
     assert preo._http.prepare("GET", "/v1/auth/me").url == proxy.url + "/v1/auth/me"
