@@ -155,3 +155,19 @@ def test_a_reply_can_be_checked_for_its_first_problems_only() -> None:
     everything = check_response("auth_me", 401, JSON, {"detail": 5})
     assert check_response("auth_me", 401, JSON, body, most=1) == everything[:1]
     assert len(check_response("auth_me", 401, JSON, [1, 2, 3], most=5)) == 1
+
+
+def test_without_the_fast_extra_jsonschema_alone_gives_the_same_answers(monkeypatch) -> None:
+    from preo_nb import conformance
+
+    conformance._quick.cache_clear()
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # as in the core install: import fails
+    try:
+        assert conformance._quick("/components/schemas/RefundRequest", False) is None
+        assert check_response("auth_me", 401, JSON, UNAUTHORIZED) == []
+        assert check_response("auth_me", 401, JSON, {"detail": 5}) == [
+            "auth_me 401: at detail: 5 is not of type 'string'"
+        ]
+        assert check_request("editions_create", {"name": "2027", "start_date": "soon"}) != []
+    finally:
+        conformance._quick.cache_clear()  # the next test gets jsonschema-rs again
