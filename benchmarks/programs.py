@@ -53,7 +53,7 @@ def frame_bytes(df: Any) -> tuple[int, int]:
     object once (equal strings may be one object).
     """
     pandas_deep = int(df.memory_usage(deep=True, index=True).sum())
-    nested, seen = 0, set()
+    nested, seen = 0, set[int]()
     for name in df.columns:
         if df[name].dtype == object:
             cells = [v for v in df[name] if isinstance(v, dict | list)]
@@ -65,7 +65,9 @@ def baseline_orders(session: Any, url: str, edition: str) -> Any:
     """The loop a user writes: follow ``next``, ``json_normalize`` each page, ``concat`` once."""
     import pandas as pd
 
-    frames, link, params = [], f"{url}/v1/orders", {"edition_id": edition, "page_size": PAGE_SIZE}
+    frames: list[Any] = []
+    link: str | None = f"{url}/v1/orders"
+    params: dict[str, Any] | None = {"edition_id": edition, "page_size": PAGE_SIZE}
     while link:
         body = session.get(link, params=params, timeout=60).json()
         frames.append(pd.json_normalize(body["results"]))
@@ -77,7 +79,9 @@ def baseline_purchases(session: Any, url: str, edition: str) -> Any:
     """The same loop for purchases: each order's detail, the purchases of a page normalized together."""
     import pandas as pd
 
-    frames, link, params = [], f"{url}/v1/orders", {"edition_id": edition, "page_size": PAGE_SIZE}
+    frames: list[Any] = []
+    link: str | None = f"{url}/v1/orders"
+    params: dict[str, Any] | None = {"edition_id": edition, "page_size": PAGE_SIZE}
     while link:
         body = session.get(link, params=params, timeout=60).json()
         rows = []
@@ -130,7 +134,7 @@ def measure(read: Callable[[], Any]) -> dict[str, Any]:
 
 #: Filters every order of the edition passes, each of a kind the client checks column by column:
 #: the rows stay 100,000 and every one is checked against each (scenario e).
-EVERY_ROW_FILTERS = {
+EVERY_ROW_FILTERS: dict[str, Any] = {
     "created_after": "2000-01-01T00:00:00Z",
     "created_before": "2100-01-01T00:00:00Z",
     "ordering": "-created",
@@ -302,7 +306,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "throttled":
-        print(json.dumps(throttled(*sys.argv[2:5], json.loads(sys.argv[5]))), flush=True)
+        job, url, token = sys.argv[2:5]
+        print(json.dumps(throttled(job, url, token, json.loads(sys.argv[5]))), flush=True)
     else:
         name, url, token, edition, workers = sys.argv[1:6]
         print(json.dumps(client(name, url, token, edition, int(workers))), flush=True)

@@ -135,7 +135,7 @@ def chromium(home: Path, width: int = 1400, height: int = 1000) -> Iterator[Any]
     from playwright.sync_api import sync_playwright
 
     home.mkdir(parents=True, exist_ok=True)
-    env = {
+    env: dict[str, str | float | bool] = {
         **os.environ,
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
