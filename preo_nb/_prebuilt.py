@@ -46,7 +46,7 @@ def load(package: Traversable | None = None) -> dict[str, Any]:
 
 
 def parse(text: bytes) -> dict[str, Any]:
-    """Parse the contract's YAML."""
+    """Parse YAML (the contract's; the tests' cassettes too) with libyaml's loader when it is there."""
     import yaml  # only when the prebuilt form is stale, and to build it: a notebook never pays for it
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
+from preo_nb._prebuilt import parse
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 FILES = sorted(CASSETTES.rglob("*.yaml"))
@@ -15,6 +15,5 @@ FILES = sorted(CASSETTES.rglob("*.yaml"))
 @functools.cache
 def interactions(path: Path) -> list[dict[str, Any]]:
     """The recorded interactions of one cassette (do not change them: they are shared)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 14 times faster on 5.6 MB of cassettes
-    found: list[dict[str, Any]] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)["interactions"]
+    found: list[dict[str, Any]] = parse(path.read_bytes())["interactions"]  # libyaml: 0.4 s for all, not 5 s
     return found
