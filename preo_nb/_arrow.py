@@ -15,6 +15,14 @@ warnings. Arrow would drop fields the contract does not know without a word, so 
 page holding any goes that way too; so does a date-time column Arrow cannot parse
 whole (an offset-less or date-only value), to get pandas' reading and its warning.
 Both paths give the same columns and dtypes (``tests/test_frames.py``).
+
+A list page can also skip Python's dicts altogether: ``Reader.decode`` parses the page's
+JSON bytes straight into the struct array (Arrow's JSON reader, which lets go of the GIL
+while it parses, so a page-fetching thread decodes while the reader thread builds columns).
+It is as strict as the records path and stricter: a field the contract does not know (in a
+record or the envelope), a value of another type, a null record, or a declared column no
+record of the page holds a value of (only the dicts can tell an absent field from a null
+one) make it decline the page, which is then decoded and read as before.
 """
 
 from __future__ import annotations
@@ -32,10 +40,12 @@ from preo_nb.contract import Column
 try:
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.json as pj
 except ImportError:  # pragma: no cover - depends on the installed extras
     pa = None
 
 _TEXT = ("string", "datetime", "category")
+DECLINES = 3  # pages one read may decline before ``Reader.decode`` stops trying
 _REFUSED = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) if pa is not None else ()
 
 
@@ -57,15 +67,114 @@ def _large_strings() -> bool:
     return bool(made.dtype == dtype)
 
 
+class Rows:
+    """A page's records parsed straight from JSON into Arrow: never a Python dict per record.
+
+    Attributes:
+        leaves: Column name -> the Arrow array of its values (a null parent makes them null).
+    """
+
+    def __init__(self, array: Any, leaves: dict[str, Any], key: str | None) -> None:
+        self.array = array
+        self.leaves = leaves
+        self.key = key
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self)} records)"
+
+    def column(self, name: str) -> list[Any]:
+        """The Python values of a declared column, as the records would give them."""
+        values: list[Any] = self.leaves[name].to_pylist()
+        return values
+
+    def keys(self) -> list[Any]:
+        """Each record's id (``_values.key_of``'s: ``id``, else ``api_id``; None where the schema has neither)."""
+        return self.column(self.key) if self.key else [None] * len(self)
+
+    def keep(self, mask: list[bool]) -> Rows:
+        """Only the records where ``mask`` is true."""
+        chosen = pa.array(mask, type=pa.bool_())
+        leaves = {name: leaf.filter(chosen) for name, leaf in self.leaves.items()}
+        return Rows(self.array.filter(chosen), leaves, self.key)
+
+
 class Reader:
     """Reads pages of one schema's records into Arrow arrays, one per declared column."""
 
     def __init__(self, layout: Layout) -> None:
         self.type = _struct(layout.tree) if available() else None
         self.tree = layout.tree
+        self._key = next((k for k in ("id", "api_id") if k in self.tree and not isinstance(self.tree[k], dict)), None)
+        self._named = _named_once(self.tree)
+        self.declined = 0
+        self._envelope = None
+        if self.type is not None:
+            self._envelope = pj.ParseOptions(
+                explicit_schema=pa.schema(
+                    [
+                        ("count", pa.int64()),
+                        ("next", pa.large_string()),
+                        ("previous", pa.large_string()),
+                        ("results", pa.list_(self.type)),
+                    ]
+                ),
+                unexpected_field_behavior="error",
+            )
 
-    def read(self, records: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    def decode(self, content: bytes) -> tuple[Rows, int | None, str | None] | None:
+        """A list page's JSON bytes as (records, count, next link); None when only the dicts can say.
+
+        Declines (None) anything but one DRF envelope holding the declared fields and no
+        others, every record an object with its id, and every declared column present on
+        some record. A column null on every record counts as present when its key is in the
+        bytes (``"phone_number":``) and no other field has that name: Arrow refused every
+        undeclared field, and a JSON string cannot hold that sequence unescaped. After
+        ``DECLINES`` pages declined in one read it stops trying (the server's pages are not
+        as declared; each try would cost a parse).
+        """
+        if self._envelope is None or not content or self.declined >= DECLINES:
+            return None
+        found = self._decode(content)
+        if found is None:
+            self.declined += 1
+        return found
+
+    def _decode(self, content: bytes) -> tuple[Rows, int | None, str | None] | None:
+        try:
+            table = pj.read_json(
+                pa.BufferReader(content),
+                read_options=pj.ReadOptions(use_threads=False, block_size=len(content) + 1),
+                parse_options=self._envelope,
+            )
+        except (pa.ArrowException, ValueError):  # not JSON, or not as declared (UTF-8 errors are ValueErrors)
+            return None
+        pages = table.column("results")
+        if table.num_rows != 1 or pages.num_chunks != 1 or pages.null_count:
+            return None
+        records = pages.chunk(0).flatten()
+        if records.null_count:
+            return None
+        try:
+            records.validate(full=True)  # the reader does not check that text is UTF-8; the dicts' decoder does
+        except pa.ArrowInvalid:
+            return None
+        leaves: dict[str, Any] = {}
+        _cut(self.tree, records, leaves)
+        for name, leaf in leaves.items():
+            if len(leaf) and leaf.null_count == len(leaf) and self._named.get(name, b"\x00") not in content:
+                return None  # null on every record, or absent from every one: the bytes could not tell
+        if self._key and leaves[self._key].null_count:
+            return None  # a record without its id: missing or null, the dicts tell which
+        count, link = table.column("count")[0].as_py(), table.column("next")[0].as_py()
+        return Rows(records, leaves, self._key), count if count is None or count >= 0 else None, link or None
+
+    def read(self, records: Sequence[dict[str, Any]] | Rows) -> dict[str, Any] | None:
         """Column name -> Arrow array of ``records``; None when Arrow cannot read them as declared."""
+        if isinstance(records, Rows):
+            return records.leaves
         if self.type is None or not _known(self.tree, records, top=True):
             return None
         try:
@@ -75,6 +184,21 @@ class Reader:
         found: dict[str, Any] = {}
         _cut(self.tree, whole, found)
         return found
+
+
+def _named_once(tree: dict[str, Any]) -> dict[str, bytes]:
+    """Column name -> its key as it starts a JSON member (``b'"email":'``), for keys no other field
+    (or envelope field) has."""
+    keys: dict[str, list[str]] = {name: [""] for name in ("count", "next", "previous", "results")}
+
+    def walk(node: dict[str, Any]) -> None:
+        for key, child in node.items():
+            keys.setdefault(key, []).append(child.name if isinstance(child, Column) else "")
+            if isinstance(child, dict):
+                walk(child)
+
+    walk(tree)
+    return {names[0]: f'"{key}":'.encode() for key, names in keys.items() if len(names) == 1 and names[0]}
 
 
 def column(chunks: list[Any], column: Column) -> Any:

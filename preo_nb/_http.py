@@ -117,6 +117,7 @@ class HTTP:
         files: Any = None,
         data: Any = None,
         raw: bool = False,
+        decode: Callable[[bytes], Any] | None = None,
         reconcile: Reconcile | None = None,
         safe: bool = False,
         accept: str = JSON,
@@ -126,6 +127,8 @@ class HTTP:
         Args:
             raw: Return the whole answer (a ``Reply``: status, headers, bytes, ``server_time``)
                 instead of decoding JSON.
+            decode: Reads a successful answer's bytes first (a list page straight into Arrow);
+                what it returns is the result, unless None: then the JSON is decoded as usual.
             reconcile: For a POST: looks for the POST's effect and returns the
                 object it made or changed, or ``None`` when it provably did not
                 happen. Called when the outcome is unknown (the answer was lost, cut
@@ -153,7 +156,7 @@ class HTTP:
                     reply = self._follow(self.transport.send(sent), sent)
                     if self.watch is not None:
                         self.watch(reply.status, reply.headers.get("retry-after"), time.monotonic() - started)
-                body = _decode(reply, raw)
+                body = _decode(reply, raw, decode)
             except NoAnswer as lost:
                 outcome, body, error = Outcome(lost.kind), None, TransportError(lost.why, method=method, url=url)
             except AnswerTooLarge as exc:
@@ -250,12 +253,14 @@ class HTTP:
         return urlunsplit((origin.scheme, origin.netloc, target.path, target.query, ""))
 
 
-def _decode(reply: Reply, raw: bool) -> Any:
+def _decode(reply: Reply, raw: bool, decode: Callable[[bytes], Any] | None = None) -> Any:
     """The body of a successful answer (the ``Reply`` itself when ``raw``); a cut-off JSON body is ``NoAnswer``."""
     if reply.status >= 400 or (raw and reply.media_type != JSON):
         return reply
     if reply.status == 204 or not reply.content:
         return reply if raw else None
+    if decode is not None and not raw and (found := decode(reply.content)) is not None:
+        return found
     try:
         body = reply.json()
     except ValueError:

@@ -25,10 +25,11 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import parse_qsl, urlsplit
 
 from preo_nb import _limiter, _progress
+from preo_nb._arrow import Rows
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("preo_nb.http")
 Records = list[dict[str, Any]]
+Batch = Records | Rows
+"""A page's records: dicts, or read straight into Arrow (``_arrow.Rows``) when ``read`` was given ``decode``."""
+Decode = Callable[[bytes], tuple[Rows, "int | None", "str | None"] | None]
+"""Reads a page's JSON bytes straight into Arrow (``frames.page_decoder``): records, count, next link."""
 T = TypeVar("T")
 
 
@@ -45,7 +50,7 @@ T = TypeVar("T")
 class Page:
     """One page of a list: its records, the total the server reports, the link onwards."""
 
-    records: Records
+    records: Batch
     count: int | None = None
     next: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -88,7 +93,7 @@ class Reading:
         self.limit = max_pages if planned is None else min(2 * planned + 10, planned + max_pages)
         self.beyond = "it gave no count" if planned is None else f"its count allows {planned}"
 
-    def take(self, page: Page) -> Records:
+    def take(self, page: Page) -> Batch:
         """Account for one page and return its records not seen on an earlier page."""
         self.pages += 1
         if page.count is not None:
@@ -131,7 +136,7 @@ def iterate(http: HTTP, path: str, params: dict[str, Any]) -> Iterator[Records]:
     query = {**params, "page_size": http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
     reading = Reading(path, page, http.settings.max_pages)
-    yield reading.take(page)
+    yield _dicts(reading.take(page))
     yield from _follow(http, reading, page.next, None)
     reading.check()
 
@@ -144,13 +149,41 @@ def read_dated(http: HTTP, path: str, params: dict[str, Any]) -> tuple[Records, 
     reply = http.request("GET", path, params={**params, "page_size": http.settings.page_size}, raw=True)
     page = parse(reply.json(), path)
     reading = Reading(path, page, http.settings.max_pages)
-    records = reading.take(page)
+    records = _dicts(reading.take(page))
     while page.next:
         reply = http.request("GET", http.same_origin(page.next, reply.url), raw=True)
         page = parse(reply.json(), path)
-        records += reading.take(page)
+        records += _dicts(reading.take(page))
     reading.check()
     return records, reply.server_time
+
+
+@overload
+def read(
+    http: HTTP,
+    path: str,
+    params: dict[str, Any],
+    *,
+    progress: bool | None = None,
+    first: dict[str, Any] | None = None,
+    page_size: int | None = None,
+    max_pages: int | None = None,
+    decode: None = None,
+) -> Iterator[Records]: ...
+
+
+@overload
+def read(
+    http: HTTP,
+    path: str,
+    params: dict[str, Any],
+    *,
+    progress: bool | None = None,
+    first: dict[str, Any] | None = None,
+    page_size: int | None = None,
+    max_pages: int | None = None,
+    decode: Decode | None,
+) -> Iterator[Batch]: ...
 
 
 def read(
@@ -162,7 +195,8 @@ def read(
     first: dict[str, Any] | None = None,
     page_size: int | None = None,
     max_pages: int | None = None,
-) -> Iterator[Records]:
+    decode: Decode | None = None,
+) -> Iterator[Batch]:
     """Yield the records of every page of a list in order, pages read concurrently where links allow.
 
     Args:
@@ -171,6 +205,8 @@ def read(
         page_size: Records per page (default: the settings').
         max_pages: Pages read beyond the count's plan, or in all without a count
             (default: the settings').
+        decode: Reads the pages fetched at once (2..n) straight into Arrow in the fetching
+            threads (they yield ``_arrow.Rows``); a page it declines is decoded as JSON.
     """
     query = {**params, "page_size": page_size or http.settings.page_size}
     page = parse(http.request("GET", path, params=query), path)
@@ -185,7 +221,7 @@ def read(
             link: str | None = page.next
             plan = _plan(http, path, query, page)
             if plan:
-                link = yield from _concurrently(http, reading, path, query, plan, bar)
+                link = yield from _concurrently(http, reading, path, query, plan, bar, decode)
             yield from _follow(http, reading, link, bar)
         finally:
             bar.close()
@@ -233,15 +269,26 @@ def _plan(http: HTTP, path: str, query: dict[str, Any], first: Page) -> range | 
 
 
 def _concurrently(
-    http: HTTP, reading: Reading, path: str, query: dict[str, Any], plan: range, bar: _progress.Bar
-) -> Generator[Records, None, str | None]:
+    http: HTTP,
+    reading: Reading,
+    path: str,
+    query: dict[str, Any],
+    plan: range,
+    bar: _progress.Bar,
+    decode: Decode | None,
+) -> Generator[Batch, None, str | None]:
     """Fetch the planned pages at once; return the link to go on from (None when done)."""
+
+    def arrow_page(content: bytes) -> Page | None:
+        found = decode(content) if decode else None
+        return None if found is None else Page(*found)
 
     def fetch(number: int) -> Page | None:
         try:
-            return parse(http.request("GET", path, params={**query, "page": number}), path)
+            body = http.request("GET", path, params={**query, "page": number}, decode=arrow_page if decode else None)
         except NotFound:  # the list shrank while it was read: the check at the end says so
             return None
+        return body if isinstance(body, Page) else parse(body, path)
 
     count = workers(http)
     pages = ordered_map(fetch, plan, workers=count, window=count + 2)
@@ -267,11 +314,17 @@ def _follow(http: HTTP, reading: Reading, link: str | None, bar: _progress.Bar |
     while link:
         base = http.same_origin(link, base)
         page = parse(http.request("GET", base), reading.path)
-        records = reading.take(page)
+        records = _dicts(reading.take(page))
         if bar is not None:
             bar.update(len(page.records))
         yield records
         link = page.next
+
+
+def _dicts(records: Batch) -> Records:
+    """The records of a page decoded as JSON (``parse``'s): only ``read`` given ``decode`` makes ``Rows``."""
+    assert not isinstance(records, Rows)  # a promise of this module's own code
+    return records
 
 
 def _page_number(http: HTTP, link: str | None, path: str, query: dict[str, Any]) -> int | None:
@@ -299,20 +352,24 @@ class _Unique:
         self.seen: set[Any] = set()
         self.kept = 0
 
-    def __call__(self, records: Records) -> Records:
-        try:  # every record an object with an "id": one C-speed pass
-            keys = list(map(itemgetter("id"), records))
-        except (KeyError, TypeError):
-            keys = [key_of(record) if isinstance(record, dict) else None for record in records]
+    def __call__(self, records: Batch) -> Batch:
+        if isinstance(records, Rows):
+            keys = records.keys()
+        else:
+            try:  # every record an object with an "id": one C-speed pass
+                keys = list(map(itemgetter("id"), records))
+            except (KeyError, TypeError):
+                keys = [key_of(record) if isinstance(record, dict) else None for record in records]
         fresh = set(keys)
         if len(fresh) == len(keys) and None not in fresh and self.seen.isdisjoint(fresh):
             self.seen |= fresh  # the usual case: one set operation per page
             self.kept += len(records)
             return records
-        unique = []
-        for key, record in zip(keys, records, strict=True):
-            if key is None or key not in self.seen:
-                self.seen.add(key)
-                unique.append(record)
-        self.kept += len(unique)
-        return unique
+        wanted = []
+        for key in keys:
+            wanted.append(key is None or key not in self.seen)
+            self.seen.add(key)
+        self.kept += sum(wanted)
+        if isinstance(records, Rows):
+            return records.keep(wanted)
+        return [record for record, keep in zip(records, wanted, strict=True) if keep]

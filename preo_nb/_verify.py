@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from preo_nb import _columns, contract
+from preo_nb._arrow import Rows
 from preo_nb._columns import Records
 from preo_nb.contract import Filter
 from preo_nb.errors import ContractDriftWarning, IgnoredFilter
 
 _NUMBER_KINDS = ("float", "int")
+Batch = Records | Rows
+"""A page's records: dicts, or read straight into Arrow."""
+B = TypeVar("B", bound=Batch)
 
 
 class Verifier:
@@ -38,17 +42,37 @@ class Verifier:
         self.kinds = _column_kinds(operation_id)
         self.warned: set[str] = set()
         self.last: Any = None  # the ordering column's last value on the page before (a 1-array)
-        self.page_read: Records | None = None
+        self.page_read: Batch | None = None
         self.columns: dict[str, Any] = {}
         self.bounds: dict[tuple[str, str], Any] = {}
 
-    def pages(self, pages: Iterable[Records]) -> Iterator[Records]:
+    def takes_rows(self) -> bool:
+        """Whether pages read straight into Arrow (``_arrow.Rows``) give these checks the values dicts would.
+
+        Every column a check reads must be declared (an undeclared one is only in the dicts),
+        and only bounds and ordering may read a number column: Arrow holds numbers as floats,
+        ``2.0`` where the JSON said ``2``, which a check comparing text would not match.
+        """
+        for rule, value in self.checks:
+            if rule.kind == "search":
+                names = list(rule.fields)
+            elif rule.kind == "ordering":
+                names = [str(value).removeprefix("-")]
+            else:
+                names = [rule.column] if rule.column and rule.kind != "related" else []
+            for name in names:
+                kind = self.kinds.get(name)
+                if kind is None or (kind in _NUMBER_KINDS and rule.kind not in ("lower", "upper", "ordering")):
+                    return False
+        return True
+
+    def pages(self, pages: Iterable[B]) -> Iterator[B]:
         """Yield each page of ``pages`` once it is checked."""
         for records in pages:
             self.page(records)
             yield records
 
-    def page(self, records: Records) -> None:
+    def page(self, records: Batch) -> None:
         """Check one page.
 
         Raises:
@@ -59,7 +83,7 @@ class Verifier:
         for rule, value in self.checks:
             CHECKS[rule.kind](self, rule, value, records)
 
-    def column(self, rule: Filter, records: Records, column: str | None = None) -> list[Any] | None:
+    def column(self, rule: Filter, records: Batch, column: str | None = None) -> list[Any] | None:
         """The values of ``column`` (default: the filter's) on this page; None, with a warning, if absent.
 
         One read per column and page, however many filters look at it (bounds and ordering share).
@@ -68,13 +92,13 @@ class Verifier:
         if records is not self.page_read:  # a new page: forget the last one's columns
             self.page_read, self.columns = records, {}
         if name not in self.columns:
-            self.columns[name] = _columns.column(records, name)
+            self.columns[name] = _values(records, name)
         values: list[Any] | None = self.columns[name]
         if values is None:
             self.cannot_show(rule, f"the rows have no {name} column")
         return values
 
-    def instants(self, rule: Filter, records: Records, name: str, values: list[Any]) -> np.ndarray:
+    def instants(self, rule: Filter, records: Batch, name: str, values: list[Any]) -> np.ndarray:
         """``_instants`` of a column of this page, once however many bounds look at it."""
         self.column(rule, records, name)  # makes sure self.columns is this page's
         key = name + "\x00instants"
@@ -112,6 +136,11 @@ class Verifier:
             )
 
 
+def _values(records: Batch, name: str) -> list[Any] | None:
+    """The values of the dotted column ``name``; None when no record holds it (``_columns.column``)."""
+    return records.column(name) if isinstance(records, Rows) else _columns.column(records, name)
+
+
 def _column_kinds(operation_id: str) -> dict[str, str]:
     try:
         return {c.name: c.kind for c in contract.columns(contract.item_schema(operation_id))}
@@ -119,7 +148,7 @@ def _column_kinds(operation_id: str) -> dict[str, str]:
         return {}
 
 
-def _equal(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _equal(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     values = check.column(rule, records)
     if values is None:
         return
@@ -130,7 +159,7 @@ def _equal(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     check.fail(rule, value, ~same, rule.column or "", values, f"is not {value!r}")
 
 
-def _bound(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _bound(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     values = check.column(rule, records)
     if values is None:
         return
@@ -155,7 +184,7 @@ def _bound(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     check.fail(rule, value, wrong, column, values, f"is not {sign} {value!r}")
 
 
-def _text(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _text(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     values = check.column(rule, records)
     if values is None:
         return
@@ -170,8 +199,8 @@ def _text(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
     check.fail(rule, value, ~same, rule.column or "", values, f"{how} {value!r}{case}")
 
 
-def _search(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
-    shown = {field: found for field in rule.fields if (found := _columns.column(records, field)) is not None}
+def _search(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
+    shown = {field: found for field in rule.fields if (found := _values(records, field)) is not None}
     if not shown:
         check.cannot_show(rule, f"the rows have none of {', '.join(rule.fields)}")
         return
@@ -183,7 +212,7 @@ def _search(check: Verifier, rule: Filter, value: Any, records: Records) -> None
     check.fail(rule, value, ~hit, names, first, f"(every one of them) does not contain {value!r} (any case)")
 
 
-def _any_tag(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _any_tag(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     values = check.column(rule, records)
     if values is None:
         return
@@ -192,7 +221,7 @@ def _any_tag(check: Verifier, rule: Filter, value: Any, records: Records) -> Non
     check.fail(rule, value, ~has, rule.column or "", values, f"holds none of {value!r}")
 
 
-def _include(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _include(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     if value != "false":
         return  # a flag that widens the list: its rows cannot contradict it
     values = check.column(rule, records)
@@ -201,7 +230,7 @@ def _include(check: Verifier, rule: Filter, value: Any, records: Records) -> Non
         check.fail(rule, value, hidden, rule.column or "", values, f"is {rule.value!r}")
 
 
-def _related(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _related(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     check.cannot_show(rule, f"it is decided by other records ({rule.why})")
 
 
@@ -220,7 +249,7 @@ def _sortable(check: Verifier, key: str, values: list[Any]) -> np.ndarray:
     return np.array([str(v).casefold() for v in present], dtype=str)
 
 
-def _ordering(check: Verifier, rule: Filter, value: Any, records: Records) -> None:
+def _ordering(check: Verifier, rule: Filter, value: Any, records: Batch) -> None:
     key = str(value).removeprefix("-")
     values = check.column(rule, records, key)
     if values is None:
@@ -248,7 +277,7 @@ def _ordering(check: Verifier, rule: Filter, value: Any, records: Records) -> No
         )
 
 
-Check = Callable[[Verifier, Filter, Any, Records], None]
+Check = Callable[[Verifier, Filter, Any, Batch], None]
 CHECKS: dict[str, Check] = {
     "equal": _equal,
     "lower": _bound,

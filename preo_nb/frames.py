@@ -33,7 +33,7 @@ import functools
 import gc
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -91,7 +91,12 @@ def to_frame(records: Iterable[dict[str, Any]], columns: Sequence[Column]) -> pd
     return builder.frame()
 
 
-def build(batches: Iterable[Sequence[dict[str, Any]]], columns: Sequence[Column]) -> pd.DataFrame:
+def page_decoder(columns: Sequence[Column]) -> Callable[[bytes], tuple[_arrow.Rows, int | None, str | None] | None]:
+    """What reads a list page's JSON bytes straight into Arrow for these columns (``_arrow.Reader.decode``)."""
+    return _arrow.Reader(Layout(columns)).decode
+
+
+def build(batches: Iterable[Sequence[dict[str, Any]] | _arrow.Rows], columns: Sequence[Column]) -> pd.DataFrame:
     """Build one DataFrame from batches of records (pages), converting each batch as it comes."""
     with collector_paused():
         builder = Builder(columns)
@@ -101,7 +106,7 @@ def build(batches: Iterable[Sequence[dict[str, Any]]], columns: Sequence[Column]
 
 
 def chunked(
-    batches: Iterable[Sequence[dict[str, Any]]], columns: Sequence[Column], rows: int
+    batches: Iterable[Sequence[dict[str, Any]] | _arrow.Rows], columns: Sequence[Column], rows: int
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of whole batches, each of at least ``rows`` rows but the last.
 
@@ -176,9 +181,13 @@ class Builder:
         self._arrow_waiting: dict[str, list[Any]] = {c.name: [] for c in columns}
         self._arrow_rows = 0
 
-    def add(self, records: Sequence[dict[str, Any]]) -> None:
+    def add(self, records: Sequence[dict[str, Any]] | _arrow.Rows) -> None:
         """Take a batch of records's values (the records are not kept)."""
         if not records:
+            return
+        if isinstance(records, _arrow.Rows):  # every declared column has a value on some record
+            self._present |= self._top
+            self._add_arrow(records.leaves, len(records))
             return
         self._note_present(records)
         arrays = self._arrow.read(records)

@@ -124,9 +124,11 @@ class Resource:
         path = path or contract.operations()[operation_id].path
         columns = frames.operation_columns(operation_id)
         rows = frames.CHUNKSIZE.get()
+        # Pages 2..n are read straight into Arrow where the filter checks read the same values from it.
+        decode = frames.page_decoder(columns) if _verify.Verifier(operation_id, query).takes_rows() else None
         if rows is not None:
             pages = _verify.Verifier(operation_id, query).pages(
-                _pages.read(self._http, path, query, progress=progress, first=first)
+                _pages.read(self._http, path, query, progress=progress, first=first, decode=decode)
             )
             chunks = frames.chunked(pages, columns, rows)
             return map(finish, chunks) if finish else chunks  # type: ignore[return-value]
@@ -135,7 +137,7 @@ class Resource:
             verifier = _verify.Verifier(operation_id, query)
             try:
                 with frames.collector_paused():
-                    for records in _pages.read(self._http, path, query, progress=progress, first=first):
+                    for records in _pages.read(self._http, path, query, progress=progress, first=first, decode=decode):
                         verifier.page(records)
                         builder.add(records)
                 break
