@@ -148,6 +148,9 @@ class Reader:
                 pa.BufferReader(content),
                 read_options=pj.ReadOptions(use_threads=False, block_size=len(content) + 1),
                 parse_options=self._envelope,
+                # The C library's allocator: mimalloc, Arrow's default, keeps what each of the
+                # fetching threads freed, and a 100k-order read peaked 110 MB higher with it.
+                memory_pool=pa.system_memory_pool(),
             )
         except (pa.ArrowException, ValueError):  # not JSON, or not as declared (UTF-8 errors are ValueErrors)
             return None

@@ -44,6 +44,10 @@ Batch = Records | Rows
 Decode = Callable[[bytes], tuple[Rows, "int | None", "str | None"] | None]
 """Reads a page's JSON bytes straight into Arrow (``frames.page_decoder``): records, count, next link."""
 T = TypeVar("T")
+ARROW_AHEAD = 4
+"""How many times more pages a read holds ahead of its reader while they come as Arrow (0.3 MB
+for 1,000 orders) rather than dicts (1.7 MB), so holding them costs less memory than the dicts'
+window did: enough that a reader busy building columns does not leave the server idle."""
 
 
 @dataclass
@@ -290,12 +294,18 @@ def _concurrently(
             return None
         return body if isinstance(body, Page) else parse(body, path)
 
-    count = workers(http)
-    pages = ordered_map(fetch, plan, workers=count, window=count + 2)
+    count, arrow = workers(http), {True: 0, False: 0}  # pages taken, by whether Arrow read them
+
+    def window() -> int:
+        """Pages held ahead of the reader: a page in Arrow weighs a fifth of its dicts, so hold more."""
+        return (ARROW_AHEAD if arrow[True] > arrow[False] else 1) * count + 2
+
+    pages = ordered_map(fetch, plan, workers=count, window=window)
     with contextlib.closing(pages):
         for number, page in zip(plan, pages, strict=True):
             if page is None:
                 return None
+            arrow[isinstance(page.records, Rows)] += 1
             records = reading.take(page)
             _progress.waits(bar, _limiter.of(http).throttled, _limiter.of(http).waited)
             bar.update(len(page.records))

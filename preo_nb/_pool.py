@@ -42,24 +42,30 @@ def loads(content: bytes) -> Any:
     return json.loads(content)
 
 
-def ordered_map(func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int) -> Generator[R, None, None]:
+def ordered_map(
+    func: Callable[[T], R], items: Iterable[T], *, workers: int, window: int | Callable[[], int]
+) -> Generator[R, None, None]:
     """Yield ``func(item)`` for each item, in order, from ``workers`` threads.
 
-    At most ``window`` calls are submitted ahead of the consumer. With one worker
-    the calls run in the caller's thread (cassette replay is not thread-safe).
-    When the consumer stops early or a call raises, the calls not started are cancelled.
+    At most ``window`` calls are submitted ahead of the consumer (a callable: asked again
+    each time the consumer takes a result, so what is held ahead can follow what the
+    results weigh). With one worker the calls run in the caller's thread (cassette
+    replay is not thread-safe). When the consumer stops early or a call raises, the
+    calls not started are cancelled.
     """
     if workers <= 1:
         yield from map(func, items)
         return
+    ahead = window if callable(window) else lambda: window
     pending: deque[Future[R]] = deque()
     remaining = iter(items)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preo-nb") as pool:
         try:
-            pending.extend(pool.submit(func, item) for item in islice(remaining, max(window, workers)))
+            pending.extend(pool.submit(func, item) for item in islice(remaining, max(ahead(), workers)))
             while pending:
                 result = pending.popleft().result()
-                pending.extend(pool.submit(func, item) for item in islice(remaining, 1))
+                more = max(ahead(), workers) - len(pending)
+                pending.extend(pool.submit(func, item) for item in islice(remaining, max(more, 0)))
                 yield result
         finally:
             for future in pending:

@@ -150,3 +150,28 @@ def test_a_long_list_reads_its_pages_through_arrow_into_the_frame_the_dicts_make
     assert None not in decoded
     monkeypatch.setattr(_arrow.Reader, "decode", lambda self, body: None)
     pd.testing.assert_frame_equal(fast, preo.orders.list(**query))
+
+
+def test_a_read_holds_more_pages_ahead_only_while_they_come_as_arrow(sandbox, connect_to, monkeypatch):
+    """Arrow pages weigh a fifth of their dicts: four times as many wait ahead; dict pages keep the old window."""
+    from preo_nb import _pages
+
+    windows = []
+    real = _pages.ordered_map
+
+    def watched(func, items, *, workers, window):
+        for result in real(func, items, workers=workers, window=window):
+            windows.append(window())
+            yield result
+
+    monkeypatch.setattr(_pages, "ordered_map", watched)
+    preo = connect_to(sandbox.url, sandbox.token, page_size=40, page_workers=3)
+    edition = preo.editions.list()["id"].iloc[0]
+    preo.orders.list(edition_id=edition)
+    threads = _pages.workers(preo._http)
+    assert windows[0] == threads + 2  # asked before the first page was taken: as for dicts
+    assert set(windows[1:]) == {_pages.ARROW_AHEAD * threads + 2}  # then four times as many
+    windows.clear()
+    monkeypatch.setattr(_arrow.Reader, "decode", lambda self, body: None)  # every page declined: dicts
+    preo.orders.list(edition_id=edition)
+    assert set(windows) == {threads + 2}

@@ -189,6 +189,16 @@ def test_pages_are_read_at_most_a_window_ahead_of_the_reader():
     assert len(started) <= 6 + 2 and sorted(started) == list(range(len(started)))
 
 
+def test_the_window_is_asked_again_each_time_the_reader_takes_a_page():
+    """A read holds more pages ahead while they come light (Arrow) and fewer once they come as dicts."""
+    pulled, size = [], [12]
+    results = ordered_map(lambda n: n, (pulled.append(n) or n for n in range(1000)), workers=4, window=lambda: size[0])
+    assert next(results) == 0 and len(pulled) == 13  # twelve ahead, and one more once the first was taken
+    size[0] = 3  # heavier pages: at most the four workers' worth ahead
+    assert [next(results) for _ in range(8)] == list(range(1, 9)) and len(pulled) == 13  # none sent while 4+ wait
+    assert next(results) == 9 and len(pulled) == 14
+
+
 def test_one_worker_reads_in_the_callers_thread():
     """What a cassette needs: vcrpy is not thread-safe."""
     threads = list(ordered_map(lambda _: threading.current_thread(), range(3), workers=1, window=4))
