@@ -5,6 +5,7 @@ import threading
 
 import pandas as pd
 import pytest
+import requests
 
 import preo_nb
 from preo_nb import testing
@@ -154,6 +155,16 @@ def test_a_wrong_token_is_an_authentication_error(sandbox, connect_to):
     with pytest.raises(preo_nb.AuthenticationError) as info:
         connect_to(sandbox.url, "sbx_wrong_token_value_123456").auth.me()
     assert info.value.status == 401 and "sbx_wrong" not in str(info.value)
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_the_token(sandbox, connect_to, tmp_path, monkeypatch):
+    """requests would send ~/.netrc's Basic credentials instead of the bearer token: a 401 blaming the token."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1\nlogin someone\npassword elsewhere\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert requests.Session().get(f"{sandbox.url}/v1/editions").status_code == 401  # what requests alone does
+    assert len(connect_to(sandbox.url, sandbox.token, sockets=True).editions.list()) > 0
 
 
 def test_debug_log_masks_the_token(sandbox, connect_to, caplog):

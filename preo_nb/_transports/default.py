@@ -26,6 +26,17 @@ def cassette_active() -> bool:
     return getattr(http.client.HTTPConnection, "cassette", None) is not None
 
 
+class _HeadersAsGiven(requests.auth.AuthBase):
+    """Leaves a request as it is: the ``Authorization`` header the client set is the one sent.
+
+    Without an auth object requests looks in ``~/.netrc`` for the host and, when it finds
+    it, replaces the bearer token with Basic credentials: a 401 blaming the token.
+    """
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 class RequestsTransport:
     """Sends over a ``requests.Session`` (a pool of keep-alive connections)."""
 
@@ -49,6 +60,7 @@ class RequestsTransport:
                 data=request.data,
                 files=request.files,
                 headers=request.headers,
+                auth=_HEADERS_AS_GIVEN,
                 timeout=time_left(request.deadline),
                 allow_redirects=False,
                 stream=True,
@@ -69,6 +81,9 @@ class RequestsTransport:
     def close(self) -> None:
         """Close the pooled connections."""
         self.session.close()
+
+
+_HEADERS_AS_GIVEN = _HeadersAsGiven()
 
 
 def _how_far(exc: requests.RequestException) -> Lost:
