@@ -20,9 +20,10 @@ A list page can also skip Python's dicts altogether: ``Reader.decode`` parses th
 JSON bytes straight into the struct array (Arrow's JSON reader, which lets go of the GIL
 while it parses, so a page-fetching thread decodes while the reader thread builds columns).
 It is as strict as the records path and stricter: a field the contract does not know (in a
-record or the envelope), a value of another type, a null record, or a declared column no
-record of the page holds a value of (only the dicts can tell an absent field from a null
-one) make it decline the page, which is then decoded and read as before.
+record or the envelope), a value of another type, a null record, text that is not UTF-8, or
+a declared column that may be absent from every record (only the dicts can tell an absent
+field, which warns, from a null one) make it decline the page, which is then decoded and
+read as before (``tests/test_arrow_pages.py``).
 """
 
 from __future__ import annotations
