@@ -102,6 +102,10 @@ class Rows:
         return Rows(self.array.filter(chosen), leaves, self.key)
 
 
+Decoded = tuple[Rows, "int | None", "str | None"]
+"""A list page read from its bytes by ``Reader.decode``: its records, ``count`` and ``next`` link."""
+
+
 class Reader:
     """Reads pages of one schema's records into Arrow arrays, one per declared column."""
 
@@ -125,7 +129,7 @@ class Reader:
                 unexpected_field_behavior="error",
             )
 
-    def decode(self, content: bytes) -> tuple[Rows, int | None, str | None] | None:
+    def decode(self, content: bytes) -> Decoded | None:
         """A list page's JSON bytes as (records, count, next link); None when only the dicts can say.
 
         Declines (None) anything but one DRF envelope holding the declared fields and no
@@ -143,7 +147,7 @@ class Reader:
             self.declined += 1
         return found
 
-    def _decode(self, content: bytes) -> tuple[Rows, int | None, str | None] | None:
+    def _decode(self, content: bytes) -> Decoded | None:
         try:
             table = pj.read_json(
                 pa.BufferReader(content),
@@ -175,10 +179,8 @@ class Reader:
         count, link = table.column("count")[0].as_py(), table.column("next")[0].as_py()
         return Rows(records, leaves, self._key), count if count is None or count >= 0 else None, link or None
 
-    def read(self, records: Sequence[dict[str, Any]] | Rows) -> dict[str, Any] | None:
+    def read(self, records: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
         """Column name -> Arrow array of ``records``; None when Arrow cannot read them as declared."""
-        if isinstance(records, Rows):
-            return records.leaves
         if self.type is None or not _known(self.tree, records, top=True):
             return None
         try:

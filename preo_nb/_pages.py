@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import parse_qsl, urlsplit
 
 from preo_nb import _limiter, _progress
-from preo_nb._arrow import Rows
+from preo_nb._arrow import Decoded, Rows
 from preo_nb._pool import ordered_map
 from preo_nb._values import key_of
 from preo_nb.errors import IncompleteList, NotFound
@@ -41,7 +41,7 @@ log = logging.getLogger("preo_nb.http")
 Records = list[dict[str, Any]]
 Batch = Records | Rows
 """A page's records: dicts, or read straight into Arrow (``_arrow.Rows``) when ``read`` was given ``decode``."""
-Decode = Callable[[bytes], tuple[Rows, "int | None", "str | None"] | None]
+Decode = Callable[[bytes], Decoded | None]
 """Reads a page's JSON bytes straight into Arrow (``frames.page_decoder``): records, count, next link."""
 T = TypeVar("T")
 ARROW_AHEAD = 4
@@ -289,7 +289,7 @@ def _concurrently(
 
     def fetch(number: int) -> Page | None:
         try:
-            body = http.request("GET", path, params={**query, "page": number}, decode=arrow_page if decode else None)
+            body = http.request("GET", path, params={**query, "page": number}, decode=arrow_page)
         except NotFound:  # the list shrank while it was read: the check at the end says so
             return None
         return body if isinstance(body, Page) else parse(body, path)

@@ -91,7 +91,7 @@ def to_frame(records: Iterable[dict[str, Any]], columns: Sequence[Column]) -> pd
     return builder.frame()
 
 
-def page_decoder(columns: Sequence[Column]) -> Callable[[bytes], tuple[_arrow.Rows, int | None, str | None] | None]:
+def page_decoder(columns: Sequence[Column]) -> Callable[[bytes], _arrow.Decoded | None]:
     """What reads a list page's JSON bytes straight into Arrow for these columns (``_arrow.Reader.decode``)."""
     return _arrow.Reader(Layout(columns)).decode
 
